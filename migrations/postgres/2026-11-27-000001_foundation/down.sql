@@ -1,0 +1,10 @@
+DROP TABLE login_throttle;
+DROP TABLE audit_log;
+DROP TABLE order_lines;
+DROP TABLE lot_invitations;
+DROP TABLE lot_indicative_tiers;
+DROP TABLE lots;
+DROP TABLE users;
+DROP TABLE suppliers;
+DROP TABLE delivery_sites;
+DROP TABLE members;

@@ -1,0 +1,186 @@
+//! Settings from the environment, checked once at start.
+
+use crate::db::Backend;
+use rand::RngCore;
+use sha2::{Digest, Sha512};
+use std::path::{Path, PathBuf};
+
+/// Everything the application is configured with.
+#[derive(Clone)]
+pub struct Settings {
+    pub backend: Backend,
+    pub bind: String,
+    pub base_url: String,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub data_dir: PathBuf,
+    /// 64 bytes for signing and encrypting session cookies.
+    pub session_key: Vec<u8>,
+    /// Seconds between runs of the background tasks.
+    pub tick_seconds: u64,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("backend", &self.backend_name())
+            .field("bind", &self.bind)
+            .field("base_url", &self.base_url)
+            .field("smtp", &self.smtp_url.is_some())
+            .field("mail_from", &self.mail_from)
+            .field("data_dir", &self.data_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A configuration that cannot work, with the variable at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error in {variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+fn config_error(variable: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        message: message.into(),
+    }
+}
+
+impl Settings {
+    /// Reads the settings from a variable lookup (the process environment in production).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = var("DATABASE_URL")
+            .unwrap_or_else(|| data_dir.join("sammelkauf.db").to_string_lossy().into_owned());
+        let backend =
+            Backend::from_url(&database_url).map_err(|m| config_error("DATABASE_URL", m))?;
+        let bind = var("BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        if bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(config_error(
+                "BIND",
+                format!("{bind:?} is not an address with a port, e.g. 127.0.0.1:8080"),
+            ));
+        }
+        let base_url = var("BASE_URL")
+            .unwrap_or_else(|| format!("http://{bind}"))
+            .trim_end_matches('/')
+            .to_string();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(config_error(
+                "BASE_URL",
+                "must start with http:// or https://",
+            ));
+        }
+        let smtp_url = var("SMTP_URL");
+        if let Some(url) = &smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(config_error("SMTP_URL", "must start with smtp:// or smtps://"));
+            }
+        }
+        let mail_from = var("MAIL_FROM").unwrap_or_else(|| "sammelkauf <noreply@localhost>".into());
+        let tick_seconds = match var("TICK_SECONDS") {
+            None => 15,
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|n| (1..=3600).contains(n))
+                .ok_or_else(|| config_error("TICK_SECONDS", "must be a number of seconds from 1 to 3600"))?,
+        };
+        let secret = match var("SECRET_KEY") {
+            Some(s) if s.len() < 32 => {
+                return Err(config_error("SECRET_KEY", "must be at least 32 characters long"))
+            }
+            Some(s) => s,
+            None => stored_secret(&data_dir)?,
+        };
+        let session_key = Sha512::digest(secret.as_bytes()).to_vec();
+        Ok(Settings {
+            backend,
+            bind,
+            base_url,
+            smtp_url,
+            mail_from,
+            data_dir,
+            session_key,
+            tick_seconds,
+        })
+    }
+
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres(_) => "PostgreSQL",
+            Backend::Sqlite(_) => "SQLite",
+        }
+    }
+
+    /// Cookies are marked Secure when the site is served over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+/// The secret kept in the data folder, created on first start.
+fn stored_secret(data_dir: &Path) -> Result<String, ConfigError> {
+    let path = data_dir.join("secret_key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim().to_string();
+        if existing.len() >= 32 {
+            return Ok(existing);
+        }
+    }
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| config_error("SECRET_KEY", format!("cannot create {}: {e}", data_dir.display())))?;
+    let mut bytes = [0u8; 48];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let secret = hex::encode(bytes);
+    std::fs::write(&path, &secret)
+        .map_err(|e| config_error("SECRET_KEY", format!("cannot write {}: {e}", path.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    const KEY: (&str, &str) = ("SECRET_KEY", "0123456789abcdef0123456789abcdef");
+
+    #[test]
+    fn defaults_are_embedded_sqlite_on_localhost() {
+        let s = settings(&[KEY]).expect("valid");
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert!(s.backend.is_sqlite());
+        assert_eq!(s.base_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn bad_settings_are_refused_with_the_variable_named() {
+        let err = |vars: &[(&str, &str)]| settings(vars).err().map(|e| e.variable);
+        assert_eq!(err(&[KEY, ("BIND", "localhost")]), Some("BIND"));
+        assert_eq!(err(&[KEY, ("DATABASE_URL", "mysql://x")]), Some("DATABASE_URL"));
+        assert_eq!(err(&[KEY, ("SMTP_URL", "http://x")]), Some("SMTP_URL"));
+        assert_eq!(err(&[("SECRET_KEY", "short")]), Some("SECRET_KEY"));
+        assert_eq!(err(&[KEY, ("BASE_URL", "ftp://x")]), Some("BASE_URL"));
+        assert!(settings(&[KEY, ("DATABASE_URL", "postgres://u@h/db")])
+            .map(|s| !s.backend.is_sqlite())
+            .unwrap_or(false));
+    }
+}

@@ -1,0 +1,59 @@
+//! The audit log: appended to, never changed.
+
+use super::schema::audit_log;
+use super::DbConnection;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub actor_id: Option<i64>,
+    pub action: String,
+    pub lot_id: Option<i64>,
+    pub entity: String,
+    pub entity_id: Option<i64>,
+    pub details: String,
+}
+
+/// One state change to record.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct NewAuditEntry<'a> {
+    pub at: NaiveDateTime,
+    pub actor_id: Option<i64>,
+    pub action: &'a str,
+    pub lot_id: Option<i64>,
+    pub entity: &'a str,
+    pub entity_id: Option<i64>,
+    pub details: &'a str,
+}
+
+pub fn append(conn: &mut DbConnection, entry: &NewAuditEntry<'_>) -> QueryResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values(entry)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The newest entries first; for one lot, or all.
+pub fn list(conn: &mut DbConnection, lot: Option<i64>, limit: i64) -> QueryResult<Vec<AuditEntry>> {
+    let mut query = audit_log::table
+        .select(AuditEntry::as_select())
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(lot) = lot {
+        query = query.filter(audit_log::lot_id.eq(lot));
+    }
+    query.load(conn)
+}
+
+pub fn count_actions(conn: &mut DbConnection, action: &str) -> QueryResult<i64> {
+    audit_log::table
+        .filter(audit_log::action.eq(action))
+        .count()
+        .get_result(conn)
+}

@@ -1,0 +1,239 @@
+//! Database access: one diesel codebase for SQLite (embedded default) and PostgreSQL.
+
+pub mod audit;
+pub mod lots;
+pub mod orders;
+pub mod orgs;
+pub mod schema;
+pub mod throttle;
+pub mod users;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either backend; queries written once run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which database a URL names, decided by its scheme alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    Postgres(String),
+    Sqlite(String),
+}
+
+impl Backend {
+    /// `postgres://…` or `postgresql://…` is PostgreSQL; `sqlite://PATH`, `sqlite:PATH` or a
+    /// plain path is an SQLite file.
+    pub fn from_url(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err("DATABASE_URL is empty".into());
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Backend::Postgres(url.to_string()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            if path.is_empty() {
+                return Err("DATABASE_URL names no SQLite file".into());
+            }
+            return Ok(Backend::Sqlite(path.to_string()));
+        }
+        if url.contains("://") {
+            return Err(format!(
+                "DATABASE_URL has an unsupported scheme (use postgres://… or sqlite://…): {}",
+                url.split("://").next().unwrap_or_default()
+            ));
+        }
+        Ok(Backend::Sqlite(url.to_string()))
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Backend::Sqlite(_))
+    }
+}
+
+/// Opens connections of the configured backend; SQLite connections get their pragmas here,
+/// on every pooled connection.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    backend: Backend,
+}
+
+impl Manager {
+    fn connect_backend(&self) -> Result<DbConnection, ConnectionError> {
+        match &self.backend {
+            Backend::Postgres(url) => PgConnection::establish(url).map(DbConnection::Pg),
+            Backend::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path)?;
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000;",
+                )
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        self.connect_backend().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// Errors while preparing the database.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[from] ConnectionError),
+    #[error("cannot prepare the database: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("migrating the database failed: {0}")]
+    Migrate(String),
+    #[error("cannot create the database pool: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("cannot create the folder for the SQLite database: {0}")]
+    Folder(#[from] std::io::Error),
+}
+
+/// Runs pending migrations of the backend. On PostgreSQL an advisory lock keeps several
+/// starting processes from migrating at once.
+pub fn migrate(backend: &Backend) -> Result<usize, SetupError> {
+    let manager = Manager {
+        backend: backend.clone(),
+    };
+    if let Backend::Sqlite(path) = backend {
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)?;
+            }
+        }
+    }
+    match manager.connect_backend()? {
+        DbConnection::Pg(mut conn) => {
+            conn.batch_execute("SELECT pg_advisory_lock(727274)")?;
+            let result = conn
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|done| done.len())
+                .map_err(|e| SetupError::Migrate(e.to_string()));
+            conn.batch_execute("SELECT pg_advisory_unlock(727274)")?;
+            result
+        }
+        DbConnection::Sqlite(mut conn) => conn
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|done| done.len())
+            .map_err(|e| SetupError::Migrate(e.to_string())),
+    }
+}
+
+/// Migrates, then builds the connection pool.
+pub fn connect(backend: &Backend) -> Result<Pool, SetupError> {
+    migrate(backend)?;
+    let size = if backend.is_sqlite() { 8 } else { 12 };
+    let pool = r2d2::Pool::builder()
+        .max_size(size)
+        .connection_timeout(Duration::from_secs(20))
+        .build(Manager {
+            backend: backend.clone(),
+        })?;
+    Ok(pool)
+}
+
+/// Inserts a row and gives back its new id (RETURNING works on both backends, but only on
+/// the concrete connection types).
+#[macro_export]
+macro_rules! insert_returning_id {
+    ($conn:expr, $insert:expr, $id:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Pg(c) => $insert.returning($id).get_result::<i64>(c),
+            $crate::db::DbConnection::Sqlite(c) => $insert.returning($id).get_result::<i64>(c),
+        }
+    };
+}
+
+/// Is this error SQLite telling us another writer holds the lock?
+fn is_busy(error: &diesel::result::Error) -> bool {
+    match error {
+        diesel::result::Error::DatabaseError(_, info) => {
+            let message = info.message();
+            message.contains("database is locked") || message.contains("database is busy")
+        }
+        _ => false,
+    }
+}
+
+/// Runs `work` in one transaction. Should SQLite report the database busy beyond its
+/// timeout, the whole transaction is tried again, so users never see that error.
+pub fn transaction<T, E>(
+    conn: &mut DbConnection,
+    mut work: impl FnMut(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error> + AsDbError,
+{
+    let mut attempt = 0;
+    loop {
+        match conn.transaction(&mut work) {
+            Err(e) if attempt < 5 && e.as_db_error().is_some_and(is_busy) => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(20 * (1 << attempt)));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Lets the retry in [`transaction`] look inside an error for a database error.
+pub trait AsDbError {
+    fn as_db_error(&self) -> Option<&diesel::result::Error>;
+}
+
+impl AsDbError for diesel::result::Error {
+    fn as_db_error(&self) -> Option<&diesel::result::Error> {
+        Some(self)
+    }
+}
+
+/// Is this a violation of a unique constraint?
+pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _
+        )
+    )
+}
+
+/// Answers whether the database responds (for `/healthz`).
+pub fn ping(conn: &mut DbConnection) -> bool {
+    conn.batch_execute("SELECT 1").is_ok()
+}

@@ -1,0 +1,158 @@
+//! Order lines: a member's demand in a lot, placed, changed and cancelled by its buyers.
+
+use super::schema::{delivery_sites, order_lines};
+use super::DbConnection;
+use crate::domain::lot::OrderInput;
+use crate::domain::money::UnitPrice;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = order_lines)]
+pub struct OrderLineRow {
+    pub id: i64,
+    pub lot_id: i64,
+    pub member_id: i64,
+    pub delivery_site_id: i64,
+    pub quantity: i64,
+    pub max_unit_price: Option<i64>,
+    pub reference: String,
+    pub idempotency_key: String,
+    pub placed_by: i64,
+    pub placed_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub cancelled_at: Option<NaiveDateTime>,
+}
+
+impl OrderLineRow {
+    pub fn limit(&self) -> Option<UnitPrice> {
+        self.max_unit_price
+            .and_then(|p| UnitPrice::from_ten_thousandths(p).ok())
+    }
+}
+
+/// A line with the name of its delivery site, for the member's own view.
+#[derive(Debug, Clone)]
+pub struct OrderLineView {
+    pub line: OrderLineRow,
+    pub site_name: String,
+}
+
+/// The member's active lines in a lot, oldest first.
+pub fn lines_of_member(
+    conn: &mut DbConnection,
+    lot: i64,
+    member: i64,
+) -> QueryResult<Vec<OrderLineView>> {
+    let rows: Vec<(OrderLineRow, String)> = order_lines::table
+        .inner_join(delivery_sites::table)
+        .filter(order_lines::lot_id.eq(lot))
+        .filter(order_lines::member_id.eq(member))
+        .filter(order_lines::cancelled_at.is_null())
+        .order(order_lines::id.asc())
+        .select((OrderLineRow::as_select(), delivery_sites::name))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(line, site_name)| OrderLineView { line, site_name })
+        .collect())
+}
+
+/// Every active line of a lot (for evaluation and the concurrency check).
+pub fn active_lines(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<OrderLineRow>> {
+    order_lines::table
+        .filter(order_lines::lot_id.eq(lot))
+        .filter(order_lines::cancelled_at.is_null())
+        .order(order_lines::id.asc())
+        .select(OrderLineRow::as_select())
+        .load(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<OrderLineRow>> {
+    order_lines::table
+        .find(id)
+        .select(OrderLineRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_idempotency_key(
+    conn: &mut DbConnection,
+    lot: i64,
+    member: i64,
+    key: &str,
+) -> QueryResult<Option<OrderLineRow>> {
+    order_lines::table
+        .filter(order_lines::lot_id.eq(lot))
+        .filter(order_lines::member_id.eq(member))
+        .filter(order_lines::idempotency_key.eq(key))
+        .select(OrderLineRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Everything needed to store a new line.
+pub struct NewLine<'a> {
+    pub lot: i64,
+    pub member: i64,
+    pub site: i64,
+    pub input: &'a OrderInput,
+    pub idempotency_key: &'a str,
+    pub placed_by: i64,
+    pub now: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, line: &NewLine<'_>) -> QueryResult<i64> {
+    crate::insert_returning_id!(
+        conn,
+        diesel::insert_into(order_lines::table).values((
+            order_lines::lot_id.eq(line.lot),
+            order_lines::member_id.eq(line.member),
+            order_lines::delivery_site_id.eq(line.site),
+            order_lines::quantity.eq(line.input.quantity as i64),
+            order_lines::max_unit_price.eq(line.input.max_unit_price.map(UnitPrice::ten_thousandths)),
+            order_lines::reference.eq(&line.input.reference),
+            order_lines::idempotency_key.eq(line.idempotency_key),
+            order_lines::placed_by.eq(line.placed_by),
+            order_lines::placed_at.eq(line.now),
+            order_lines::updated_at.eq(line.now),
+        )),
+        order_lines::id
+    )
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    site: i64,
+    input: &OrderInput,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        order_lines::table
+            .find(id)
+            .filter(order_lines::cancelled_at.is_null()),
+    )
+    .set((
+        order_lines::delivery_site_id.eq(site),
+        order_lines::quantity.eq(input.quantity as i64),
+        order_lines::max_unit_price.eq(input.max_unit_price.map(UnitPrice::ten_thousandths)),
+        order_lines::reference.eq(&input.reference),
+        order_lines::updated_at.eq(now),
+    ))
+    .execute(conn)
+}
+
+/// Cancels a line; it stays stored, marked with the time of cancellation.
+pub fn cancel(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        order_lines::table
+            .find(id)
+            .filter(order_lines::cancelled_at.is_null()),
+    )
+    .set((
+        order_lines::cancelled_at.eq(Some(now)),
+        order_lines::updated_at.eq(now),
+    ))
+    .execute(conn)
+}

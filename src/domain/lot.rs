@@ -1,0 +1,510 @@
+//! A lot's terms, its life (`draft → open → closed → …`) and the rules a buyer's order meets.
+
+use super::money::{DecimalError, UnitPrice, VatRate};
+use super::pricing::{MAX_LINE_QUANTITY, MAX_LOT_QUANTITY};
+use chrono::{DateTime, Utc};
+
+/// Where a lot stands in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LotStatus {
+    Draft,
+    Open,
+    Closed,
+    Evaluated,
+    Awarded,
+    Confirmed,
+    Failed,
+    Cancelled,
+}
+
+impl LotStatus {
+    pub const ALL: [LotStatus; 8] = [
+        LotStatus::Draft,
+        LotStatus::Open,
+        LotStatus::Closed,
+        LotStatus::Evaluated,
+        LotStatus::Awarded,
+        LotStatus::Confirmed,
+        LotStatus::Failed,
+        LotStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LotStatus::Draft => "draft",
+            LotStatus::Open => "open",
+            LotStatus::Closed => "closed",
+            LotStatus::Evaluated => "evaluated",
+            LotStatus::Awarded => "awarded",
+            LotStatus::Confirmed => "confirmed",
+            LotStatus::Failed => "failed",
+            LotStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// The status people see: an open lot past its demand deadline is closed even before
+    /// the background task has written that down.
+    pub fn effective(self, demand_deadline: DateTime<Utc>, now: DateTime<Utc>) -> Self {
+        if self == LotStatus::Open && now >= demand_deadline {
+            LotStatus::Closed
+        } else {
+            self
+        }
+    }
+
+    /// Members and suppliers see a lot once it has been opened.
+    pub fn visible_to_members(self) -> bool {
+        self != LotStatus::Draft
+    }
+}
+
+/// What kind of goods a lot buys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Category {
+    Devices,
+    Licences,
+    Network,
+    Services,
+}
+
+impl Category {
+    pub const ALL: [Category; 4] = [
+        Category::Devices,
+        Category::Licences,
+        Category::Network,
+        Category::Services,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Devices => "devices",
+            Category::Licences => "licences",
+            Category::Network => "network",
+            Category::Services => "services",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+}
+
+/// A problem with one field of a form: the field's name and a message key of the catalogue
+/// with its arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, key: &'static str) -> Self {
+        FieldError {
+            field,
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+}
+
+/// Reads a quantity typed by a person: digits only (German thousands dots allowed).
+pub fn parse_quantity(text: &str) -> Option<i64> {
+    let cleaned: String = text.trim().chars().filter(|c| *c != '.' && *c != ' ').collect();
+    if cleaned.is_empty() || !cleaned.trim_start_matches('-').chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    cleaned.parse().ok()
+}
+
+/// Reads a price typed by a person, German (`1.234,56`) or English (`1234.56`) notation.
+pub fn parse_price_input(text: &str) -> Result<UnitPrice, DecimalError> {
+    UnitPrice::parse(&normalise_decimal(text))
+}
+
+/// Turns `1.234,56` into `1234.56`; leaves `1234.56` as it is.
+pub fn normalise_decimal(text: &str) -> String {
+    let t = text.trim().replace([' ', '€'], "");
+    if t.contains(',') {
+        t.replace('.', "").replace(',', ".")
+    } else {
+        t
+    }
+}
+
+fn decimal_error_key(error: DecimalError) -> &'static str {
+    match error {
+        DecimalError::NotANumber => "error.price_not_number",
+        DecimalError::TooManyDecimals => "error.price_decimals",
+        DecimalError::NotPositive => "error.price_positive",
+        DecimalError::TooLarge => "error.price_too_large",
+        DecimalError::OutOfRange => "error.vat_range",
+    }
+}
+
+/// A price field: empty means none.
+pub fn optional_price(field: &'static str, text: &str) -> Result<Option<UnitPrice>, FieldError> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    parse_price_input(text)
+        .map(Some)
+        .map_err(|e| FieldError::new(field, decimal_error_key(e)))
+}
+
+/// An indicative tier shown to members while prices are sealed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndicativeTier {
+    pub min_quantity: u64,
+    pub unit_price: UnitPrice,
+}
+
+/// The terms of a lot as staff enter them, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LotTermsInput {
+    pub title: String,
+    pub specification: String,
+    pub category: Category,
+    pub unit: String,
+    pub order_increment: u64,
+    pub min_total_quantity: u64,
+    pub list_unit_price: Option<UnitPrice>,
+    pub vat_rate: VatRate,
+    pub demand_deadline: DateTime<Utc>,
+    pub quote_deadline: DateTime<Utc>,
+    pub standstill_days: u64,
+    pub indicative_tiers: Vec<IndicativeTier>,
+}
+
+/// The raw text of the lot form.
+#[derive(Debug, Clone, Default)]
+pub struct LotForm<'a> {
+    pub title: &'a str,
+    pub specification: &'a str,
+    pub category: &'a str,
+    pub unit: &'a str,
+    pub order_increment: &'a str,
+    pub min_total_quantity: &'a str,
+    pub list_unit_price: &'a str,
+    pub vat_rate: &'a str,
+    pub demand_deadline: Option<DateTime<Utc>>,
+    pub quote_deadline: Option<DateTime<Utc>>,
+    pub standstill_days: &'a str,
+    /// (min quantity, unit price) rows; empty rows are skipped.
+    pub tiers: Vec<(&'a str, &'a str)>,
+}
+
+impl LotTermsInput {
+    /// Checks every field, collecting all problems at once.
+    pub fn parse(form: &LotForm<'_>) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let title = form.title.trim().to_string();
+        if title.is_empty() || title.chars().count() > 200 {
+            errors.push(FieldError::new("title", "error.title"));
+        }
+        let specification = form.specification.trim().to_string();
+        if specification.chars().count() > 20_000 {
+            errors.push(FieldError::new("specification", "error.too_long"));
+        }
+        let category = Category::parse(form.category);
+        if category.is_none() {
+            errors.push(FieldError::new("category", "error.category"));
+        }
+        let unit = form.unit.trim().to_string();
+        if unit.is_empty() || unit.chars().count() > 40 {
+            errors.push(FieldError::new("unit", "error.unit"));
+        }
+        let order_increment = match parse_quantity(form.order_increment) {
+            Some(n) if (1..=MAX_LINE_QUANTITY as i64).contains(&n) => n as u64,
+            _ => {
+                errors.push(
+                    FieldError::new("order_increment", "error.quantity_range")
+                        .with("min", "1")
+                        .with("max", MAX_LINE_QUANTITY.to_string()),
+                );
+                1
+            }
+        };
+        let min_total_quantity = if form.min_total_quantity.trim().is_empty() {
+            0
+        } else {
+            match parse_quantity(form.min_total_quantity) {
+                Some(n) if (0..=MAX_LOT_QUANTITY as i64).contains(&n) => n as u64,
+                _ => {
+                    errors.push(
+                        FieldError::new("min_total_quantity", "error.quantity_range")
+                            .with("min", "0")
+                            .with("max", MAX_LOT_QUANTITY.to_string()),
+                    );
+                    0
+                }
+            }
+        };
+        let list_unit_price = optional_price("list_unit_price", form.list_unit_price)
+            .unwrap_or_else(|e| {
+                errors.push(e);
+                None
+            });
+        let vat_rate = match VatRate::parse(&normalise_decimal(form.vat_rate)) {
+            Ok(v) => v,
+            Err(_) => {
+                errors.push(FieldError::new("vat_rate", "error.vat_range"));
+                VatRate::STANDARD
+            }
+        };
+        let standstill_days = match parse_quantity(form.standstill_days) {
+            Some(n) if (0..=60).contains(&n) => n as u64,
+            _ => {
+                errors.push(
+                    FieldError::new("standstill_days", "error.quantity_range")
+                        .with("min", "0")
+                        .with("max", "60"),
+                );
+                10
+            }
+        };
+        let (demand_deadline, quote_deadline) = match (form.demand_deadline, form.quote_deadline)
+        {
+            (Some(d), Some(q)) => {
+                if q < d {
+                    errors.push(FieldError::new("quote_deadline", "error.quote_before_demand"));
+                }
+                (d, q)
+            }
+            (d, q) => {
+                if d.is_none() {
+                    errors.push(FieldError::new("demand_deadline", "error.datetime"));
+                }
+                if q.is_none() {
+                    errors.push(FieldError::new("quote_deadline", "error.datetime"));
+                }
+                (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MIN_UTC)
+            }
+        };
+        let mut indicative_tiers: Vec<IndicativeTier> = Vec::new();
+        for (min, price) in &form.tiers {
+            if min.trim().is_empty() && price.trim().is_empty() {
+                continue;
+            }
+            let min_quantity = match parse_quantity(min) {
+                Some(n) if (1..=MAX_LOT_QUANTITY as i64).contains(&n) => n as u64,
+                _ => {
+                    errors.push(
+                        FieldError::new("tiers", "error.quantity_range")
+                            .with("min", "1")
+                            .with("max", MAX_LOT_QUANTITY.to_string()),
+                    );
+                    continue;
+                }
+            };
+            match optional_price("tiers", price) {
+                Ok(Some(unit_price)) => indicative_tiers.push(IndicativeTier {
+                    min_quantity,
+                    unit_price,
+                }),
+                Ok(None) => errors.push(FieldError::new("tiers", "error.price_required")),
+                Err(e) => errors.push(e),
+            }
+        }
+        for pair in indicative_tiers.windows(2) {
+            if pair[1].min_quantity <= pair[0].min_quantity {
+                errors.push(FieldError::new("tiers", "error.tiers_order"));
+                break;
+            }
+            if pair[1].unit_price > pair[0].unit_price {
+                errors.push(FieldError::new("tiers", "error.tiers_rising"));
+                break;
+            }
+        }
+        match (errors.is_empty(), category) {
+            (true, Some(category)) => Ok(LotTermsInput {
+                title,
+                specification,
+                category,
+                unit,
+                order_increment,
+                min_total_quantity,
+                list_unit_price,
+                vat_rate,
+                demand_deadline,
+                quote_deadline,
+                standstill_days,
+                indicative_tiers,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A buyer's order line as entered, checked against the lot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderInput {
+    pub quantity: u64,
+    pub max_unit_price: Option<UnitPrice>,
+    pub reference: String,
+}
+
+impl OrderInput {
+    pub fn parse(
+        quantity: &str,
+        max_unit_price: &str,
+        reference: &str,
+        order_increment: u64,
+    ) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let quantity = match parse_quantity(quantity) {
+            None => {
+                errors.push(FieldError::new("quantity", "error.quantity_number"));
+                0
+            }
+            Some(n) if n < 1 || n > MAX_LINE_QUANTITY as i64 => {
+                errors.push(
+                    FieldError::new("quantity", "error.quantity_range")
+                        .with("min", "1")
+                        .with("max", MAX_LINE_QUANTITY.to_string()),
+                );
+                0
+            }
+            Some(n) if n as u64 % order_increment != 0 => {
+                errors.push(
+                    FieldError::new("quantity", "error.quantity_increment")
+                        .with("n", order_increment.to_string()),
+                );
+                0
+            }
+            Some(n) => n as u64,
+        };
+        let max_unit_price = optional_price("max_unit_price", max_unit_price).unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        });
+        let reference = reference.trim().to_string();
+        if reference.chars().count() > 100 || reference.chars().any(char::is_control) {
+            errors.push(FieldError::new("reference", "error.reference"));
+        }
+        if errors.is_empty() {
+            Ok(OrderInput {
+                quantity,
+                max_unit_price,
+                reference,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// How far the bundle has come: towards the minimum total and the next indicative tier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub total: u64,
+    pub min_total: u64,
+    /// Percent of the minimum total reached (0..=100).
+    pub min_percent: u64,
+    /// The next indicative tier not yet reached, with the quantity still missing.
+    pub next_tier: Option<(IndicativeTier, u64)>,
+    /// The best indicative tier already reached.
+    pub reached_tier: Option<IndicativeTier>,
+    /// Percent of the way to the next tier (0..=100), from the previous tier (or 0).
+    pub tier_percent: u64,
+}
+
+impl Progress {
+    pub fn new(total: u64, min_total: u64, tiers: &[IndicativeTier]) -> Self {
+        let min_percent = if min_total == 0 {
+            100
+        } else {
+            (total.saturating_mul(100) / min_total).min(100)
+        };
+        let reached_tier = tiers.iter().rev().find(|t| t.min_quantity <= total).copied();
+        let next = tiers.iter().find(|t| t.min_quantity > total).copied();
+        let from = reached_tier.map_or(0, |t| t.min_quantity);
+        let tier_percent = match next {
+            Some(t) => {
+                let span = t.min_quantity - from;
+                ((total - from).saturating_mul(100) / span.max(1)).min(100)
+            }
+            None => 100,
+        };
+        Progress {
+            total,
+            min_total,
+            min_percent,
+            next_tier: next.map(|t| (t, t.min_quantity - total)),
+            reached_tier,
+            tier_percent,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tier(min: u64, price: &str) -> IndicativeTier {
+        IndicativeTier {
+            min_quantity: min,
+            unit_price: UnitPrice::parse(price).unwrap_or_else(|e| panic!("{e}")),
+        }
+    }
+
+    #[test]
+    fn an_open_lot_past_its_deadline_shows_as_closed() {
+        let deadline = Utc::now();
+        assert_eq!(
+            LotStatus::Open.effective(deadline, deadline),
+            LotStatus::Closed
+        );
+        assert_eq!(
+            LotStatus::Open.effective(deadline, deadline - chrono::Duration::seconds(1)),
+            LotStatus::Open
+        );
+        assert_eq!(
+            LotStatus::Draft.effective(deadline, deadline),
+            LotStatus::Draft
+        );
+    }
+
+    #[test]
+    fn progress_names_the_quantity_missing_to_the_next_tier() {
+        let tiers = [tier(100, "90"), tier(500, "80")];
+        let p = Progress::new(380, 200, &tiers);
+        assert_eq!(p.min_percent, 100);
+        assert_eq!(p.next_tier.map(|(t, missing)| (t.min_quantity, missing)), Some((500, 120)));
+        assert_eq!(p.reached_tier.map(|t| t.min_quantity), Some(100));
+        assert_eq!(p.tier_percent, 70);
+        let p = Progress::new(50, 200, &tiers);
+        assert_eq!(p.min_percent, 25);
+        assert_eq!(p.tier_percent, 50);
+    }
+
+    #[test]
+    fn order_input_rejects_what_a_buyer_may_get_wrong() {
+        let field = |q: &str, p: &str| {
+            OrderInput::parse(q, p, "", 5)
+                .err()
+                .map(|e| e.iter().map(|f| f.key).collect::<Vec<_>>())
+        };
+        assert_eq!(field("0", ""), Some(vec!["error.quantity_range"]));
+        assert_eq!(field("-5", ""), Some(vec!["error.quantity_range"]));
+        assert_eq!(field("zehn", ""), Some(vec!["error.quantity_number"]));
+        assert_eq!(field("1000005", ""), Some(vec!["error.quantity_range"]));
+        assert_eq!(field("12", ""), Some(vec!["error.quantity_increment"]));
+        assert_eq!(field("10", "1,23456"), Some(vec!["error.price_decimals"]));
+        assert_eq!(field("1.000", "1.234,56"), None);
+        assert_eq!(
+            OrderInput::parse("1.000", "1.234,56", " KST 4711 ", 5)
+                .map(|o| (o.quantity, o.max_unit_price.map(|p| p.ten_thousandths()), o.reference)),
+            Ok((1000, Some(12_345_600), "KST 4711".to_string()))
+        );
+    }
+}

@@ -1,0 +1,6 @@
+//! Pure product logic, free of I/O: money, pricing, lot rules.
+
+pub mod account;
+pub mod lot;
+pub mod money;
+pub mod pricing;

@@ -1,0 +1,179 @@
+//! The translation catalogue (German default, English) and the formats people read:
+//! money as `1.234,56 €`, times in Europe/Berlin.
+
+use crate::domain::account::Language;
+use crate::domain::lot::FieldError;
+use crate::domain::money::{
+    format_quantity_de, format_quantity_en, format_unit_price_de, format_unit_price_en, Money,
+    UnitPrice,
+};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Europe::Berlin;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+type Catalogue = HashMap<String, String>;
+
+fn load(source: &str) -> Catalogue {
+    // The catalogues are part of the binary and checked by tests; an unreadable one would
+    // show keys instead of text rather than stop the server.
+    serde_json::from_str(source).unwrap_or_default()
+}
+
+static DE: LazyLock<Catalogue> = LazyLock::new(|| load(include_str!("../locales/de.json")));
+static EN: LazyLock<Catalogue> = LazyLock::new(|| load(include_str!("../locales/en.json")));
+
+/// Translates and formats for one language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tr(pub Language);
+
+impl Tr {
+    pub fn lang(&self) -> &'static str {
+        self.0.as_str()
+    }
+
+    /// The text for a key; the key itself where the catalogue lacks it.
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        let catalogue: &'static Catalogue = match self.0 {
+            Language::De => &DE,
+            Language::En => &EN,
+        };
+        catalogue.get(key).map(String::as_str).unwrap_or(key)
+    }
+
+    /// The text for a key with `{name}` placeholders filled in.
+    pub fn f(&self, key: &str, args: &[(&str, String)]) -> String {
+        let mut text = self.t(key).to_string();
+        for (name, value) in args {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
+    pub fn field_error(&self, error: &FieldError) -> String {
+        self.f(error.key, &error.args)
+    }
+
+    pub fn money(&self, amount: Money) -> String {
+        match self.0 {
+            Language::De => amount.format_de(),
+            Language::En => amount.format_en(),
+        }
+    }
+
+    pub fn price(&self, price: UnitPrice) -> String {
+        match self.0 {
+            Language::De => format_unit_price_de(price),
+            Language::En => format_unit_price_en(price),
+        }
+    }
+
+    pub fn quantity(&self, quantity: u64) -> String {
+        match self.0 {
+            Language::De => format_quantity_de(quantity),
+            Language::En => format_quantity_en(quantity),
+        }
+    }
+
+    /// A stored UTC time as people in Germany read it.
+    pub fn datetime(&self, utc: NaiveDateTime) -> String {
+        let local = Berlin.from_utc_datetime(&utc);
+        match self.0 {
+            Language::De => local.format("%d.%m.%Y, %H:%M Uhr").to_string(),
+            Language::En => local.format("%d %b %Y, %H:%M (%Z)").to_string(),
+        }
+    }
+}
+
+/// The value of a `datetime-local` field for a stored UTC time (shown in Europe/Berlin).
+pub fn datetime_input_value(utc: NaiveDateTime) -> String {
+    Berlin
+        .from_utc_datetime(&utc)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+/// Reads a `datetime-local` field, meant in Europe/Berlin, as UTC. Times that do not exist
+/// (the hour skipped in spring) are refused; an hour that repeats in autumn takes the first.
+pub fn parse_datetime_input(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    Berlin
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Every key of a catalogue, for the tests that keep both languages complete.
+pub fn keys(language: Language) -> Vec<&'static str> {
+    let catalogue: &'static Catalogue = match language {
+        Language::De => &DE,
+        Language::En => &EN,
+    };
+    let mut keys: Vec<&'static str> = catalogue.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_catalogues_have_the_same_keys_and_are_not_empty() {
+        let de = keys(Language::De);
+        assert!(de.len() > 50, "the German catalogue did not load");
+        assert_eq!(de, keys(Language::En));
+    }
+
+    #[test]
+    fn every_key_used_in_templates_and_code_exists() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut sources = Vec::new();
+        for dir in ["templates", "src"] {
+            let mut stack = vec![root.join(dir)];
+            while let Some(path) = stack.pop() {
+                if path.is_dir() {
+                    for entry in std::fs::read_dir(&path).into_iter().flatten().flatten() {
+                        stack.push(entry.path());
+                    }
+                } else if let Ok(text) = std::fs::read_to_string(&path) {
+                    sources.push((path, text));
+                }
+            }
+        }
+        let de = keys(Language::De);
+        let mut missing = Vec::new();
+        for (path, text) in &sources {
+            for marker in [".t(\"", ".f(\"", "FieldError::new(\"", "flash_key = \""] {
+                for part in text.split(marker).skip(1) {
+                    let mut key = part.split('"').next().unwrap_or_default();
+                    if marker.starts_with("FieldError") {
+                        // FieldError::new("field", "key")
+                        key = part.split('"').nth(2).unwrap_or_default();
+                    }
+                    if key.contains('.') && !key.contains(' ') && !de.contains(&key) {
+                        missing.push(format!("{}: {key}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "keys missing from the catalogue: {missing:#?}");
+    }
+
+    #[test]
+    fn times_are_shown_in_berlin() {
+        let utc = NaiveDateTime::parse_from_str("2026-07-01T10:00", "%Y-%m-%dT%H:%M")
+            .unwrap_or_default();
+        assert_eq!(Tr(Language::De).datetime(utc), "01.07.2026, 12:00 Uhr");
+        assert_eq!(datetime_input_value(utc), "2026-07-01T12:00");
+        assert_eq!(
+            parse_datetime_input("2026-07-01T12:00").map(|t| t.naive_utc()),
+            Some(utc)
+        );
+        assert_eq!(parse_datetime_input("2026-03-29T02:30"), None);
+        assert_eq!(parse_datetime_input("gestern"), None);
+    }
+}

@@ -1,0 +1,15 @@
+//! sammelkauf: cooperative purchasing for municipal IT service providers. Members bundle
+//! their orders into lots, suppliers quote volume prices, and every member's share is
+//! computed exactly.
+
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod i18n;
+pub mod jobs;
+pub mod password;
+pub mod scenario;
+pub mod startup;
+pub mod web;

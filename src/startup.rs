@@ -1,0 +1,109 @@
+//! Builds the application: database, web server and background tasks, run side by side.
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::{self, Pool};
+use crate::web::{self, AppState};
+use actix_session::config::{CookieContentSecurity, PersistentSession};
+use actix_session::storage::CookieSessionStore;
+use actix_session::SessionMiddleware;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::{DefaultHeaders, Logger};
+use actix_web::{web as aweb, App, HttpServer};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A built application, bound to its port, ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    pool: Pool,
+    clock: Arc<dyn Clock>,
+    tick: Duration,
+}
+
+impl Application {
+    /// Migrates the database, builds the pool and binds the listener (`BIND`, or port 0).
+    pub fn build(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self, Box<dyn std::error::Error>> {
+        let pool = db::connect(&settings.backend)?;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+        Self::with_pool(settings, clock, pool, listener)
+    }
+
+    pub fn with_pool(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+        pool: Pool,
+        listener: TcpListener,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
+        let port = listener.local_addr()?.port();
+        let tick = Duration::from_secs(settings.tick_seconds);
+        let key = Key::from(&settings.session_key);
+        let secure = settings.secure_cookies();
+        let state = AppState {
+            pool: pool.clone(),
+            clock: clock.clone(),
+            settings: Arc::new(settings),
+        };
+        let data = aweb::Data::new(state);
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("Referrer-Policy", "same-origin"))
+                        .add((
+                            "Content-Security-Policy",
+                            "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+                        )),
+                )
+                .wrap(
+                    SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+                        .cookie_name("sammelkauf".into())
+                        .cookie_secure(secure)
+                        .cookie_http_only(true)
+                        .cookie_same_site(SameSite::Lax)
+                        .cookie_content_security(CookieContentSecurity::Private)
+                        .session_lifecycle(
+                            PersistentSession::default()
+                                .session_ttl(actix_web::cookie::time::Duration::hours(10)),
+                        )
+                        .build(),
+                )
+                .wrap(Logger::new("%r %s %Dms"))
+                .app_data(data.clone())
+                .app_data(aweb::FormConfig::default().limit(256 * 1024))
+                .configure(web::routes)
+        })
+        .listen(listener)?
+        .run();
+        Ok(Application {
+            port,
+            server,
+            pool,
+            clock,
+            tick,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn pool(&self) -> Pool {
+        self.pool.clone()
+    }
+
+    /// Serves until the server stops; the background tasks run beside it.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let jobs = crate::jobs::run(self.pool.clone(), self.clock.clone(), self.tick);
+        tokio::select! {
+            result = self.server => result,
+            () = jobs => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! Staff describe a lot in draft, change it while it is a draft, and open it.
+
+use super::{record, Fields};
+use crate::db::{self, lots, orgs};
+use crate::domain::account::Role;
+use crate::domain::lot::{Category, LotForm, LotStatus, LotTermsInput};
+use crate::i18n::{datetime_input_value, parse_datetime_input, Tr};
+use crate::web::error::AppError;
+use crate::web::session::{CurrentUser, Form};
+use crate::web::{ok, redirect, render, unprocessable, AppState, Page};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+/// Rows offered for indicative tiers.
+const TIER_ROWS: usize = 6;
+
+/// The lot form's values as typed, and its messages.
+pub struct LotFormView {
+    pub title: String,
+    pub specification: String,
+    pub category: String,
+    pub unit: String,
+    pub order_increment: String,
+    pub min_total_quantity: String,
+    pub list_unit_price: String,
+    pub vat_rate: String,
+    pub demand_deadline: String,
+    pub quote_deadline: String,
+    pub standstill_days: String,
+    pub tiers: Vec<(String, String)>,
+    pub invited: Vec<i64>,
+    pub errors: Vec<String>,
+}
+
+impl LotFormView {
+    fn empty() -> Self {
+        LotFormView {
+            title: String::new(),
+            specification: String::new(),
+            category: Category::Devices.as_str().into(),
+            unit: "Stück".into(),
+            order_increment: "1".into(),
+            min_total_quantity: "0".into(),
+            list_unit_price: String::new(),
+            vat_rate: "0.19".into(),
+            demand_deadline: String::new(),
+            quote_deadline: String::new(),
+            standstill_days: "10".into(),
+            tiers: vec![(String::new(), String::new()); TIER_ROWS],
+            invited: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn from_fields(fields: &Fields) -> Self {
+        let mins = fields.all("tier_min");
+        let prices = fields.all("tier_price");
+        let mut tiers: Vec<(String, String)> = (0..mins.len().max(prices.len()))
+            .map(|i| {
+                (
+                    mins.get(i).unwrap_or(&"").to_string(),
+                    prices.get(i).unwrap_or(&"").to_string(),
+                )
+            })
+            .collect();
+        tiers.resize(tiers.len().max(TIER_ROWS), (String::new(), String::new()));
+        LotFormView {
+            title: fields.get("title").into(),
+            specification: fields.get("specification").into(),
+            category: fields.get("category").into(),
+            unit: fields.get("unit").into(),
+            order_increment: fields.get("order_increment").into(),
+            min_total_quantity: fields.get("min_total_quantity").into(),
+            list_unit_price: fields.get("list_unit_price").into(),
+            vat_rate: fields.get("vat_rate").into(),
+            demand_deadline: fields.get("demand_deadline").into(),
+            quote_deadline: fields.get("quote_deadline").into(),
+            standstill_days: fields.get("standstill_days").into(),
+            tiers,
+            invited: fields
+                .all("invite")
+                .iter()
+                .filter_map(|v| v.parse().ok())
+                .collect(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn from_lot(lot: &lots::Lot, tiers: &[crate::domain::lot::IndicativeTier], invited: Vec<i64>) -> Self {
+        let mut rows: Vec<(String, String)> = tiers
+            .iter()
+            .map(|t| (t.min_quantity.to_string(), t.unit_price.to_decimal().normalize().to_string()))
+            .collect();
+        rows.resize(rows.len().max(TIER_ROWS), (String::new(), String::new()));
+        LotFormView {
+            title: lot.title.clone(),
+            specification: lot.specification.clone(),
+            category: lot.category.clone(),
+            unit: lot.unit.clone(),
+            order_increment: lot.order_increment.to_string(),
+            min_total_quantity: lot.min_total_quantity.to_string(),
+            list_unit_price: lot
+                .list_price()
+                .map(|p| p.to_decimal().normalize().to_string())
+                .unwrap_or_default(),
+            vat_rate: rust_decimal::Decimal::new(lot.vat().ten_thousandths(), 4)
+                .normalize()
+                .to_string(),
+            demand_deadline: datetime_input_value(lot.demand_deadline),
+            quote_deadline: datetime_input_value(lot.quote_deadline),
+            standstill_days: lot.standstill_days.to_string(),
+            tiers: rows,
+            invited,
+            errors: Vec::new(),
+        }
+    }
+
+    /// Checks the form; on success the terms and the invited suppliers.
+    fn parse(&self) -> Result<LotTermsInput, Vec<crate::domain::lot::FieldError>> {
+        LotTermsInput::parse(&LotForm {
+            title: &self.title,
+            specification: &self.specification,
+            category: &self.category,
+            unit: &self.unit,
+            order_increment: &self.order_increment,
+            min_total_quantity: &self.min_total_quantity,
+            list_unit_price: &self.list_unit_price,
+            vat_rate: &self.vat_rate,
+            demand_deadline: parse_datetime_input(&self.demand_deadline),
+            quote_deadline: parse_datetime_input(&self.quote_deadline),
+            standstill_days: &self.standstill_days,
+            tiers: self
+                .tiers
+                .iter()
+                .map(|(m, p)| (m.as_str(), p.as_str()))
+                .collect(),
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/lot_form.html")]
+struct LotFormPage {
+    page: Page,
+    action: String,
+    lot_id: Option<i64>,
+    form: LotFormView,
+    categories: Vec<(&'static str, String)>,
+    suppliers: Vec<(i64, String)>,
+}
+
+async fn form_page(
+    state: &AppState,
+    user: &CurrentUser,
+    lot_id: Option<i64>,
+    form: LotFormView,
+) -> Result<LotFormPage, AppError> {
+    let suppliers = state.db(|conn| Ok(orgs::list_suppliers(conn)?)).await?;
+    let tr: Tr = user.tr();
+    Ok(LotFormPage {
+        page: Page::for_user(
+            user,
+            tr.t(if lot_id.is_some() { "lot_form.edit_title" } else { "lot_form.new_title" }),
+            None,
+        ),
+        action: lot_id.map_or_else(|| "/admin/lots".to_string(), |id| format!("/admin/lots/{id}")),
+        lot_id,
+        form,
+        categories: Category::ALL
+            .iter()
+            .map(|c| (c.as_str(), tr.t(&format!("category.{}", c.as_str())).to_string()))
+            .collect(),
+        suppliers: suppliers.into_iter().map(|s| (s.id, s.name)).collect(),
+    })
+}
+
+pub async fn new_form(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
+    user.require(Role::Staff)?;
+    ok(&form_page(&state, &user, None, LotFormView::empty()).await?)
+}
+
+/// Keeps only suppliers that exist.
+fn known_suppliers(conn: &mut db::DbConnection, ids: &[i64]) -> Result<Vec<i64>, AppError> {
+    let all = orgs::list_suppliers(conn)?;
+    Ok(ids
+        .iter()
+        .copied()
+        .filter(|id| all.iter().any(|s| s.id == *id))
+        .collect())
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Role::Staff)?;
+    let mut form = LotFormView::from_fields(&Fields(pairs));
+    let terms = match form.parse() {
+        Ok(t) => t,
+        Err(errors) => {
+            form.errors = errors.iter().map(|e| user.tr().field_error(e)).collect();
+            return unprocessable(&form_page(&state, &user, None, form).await?);
+        }
+    };
+    let actor = user.user.id;
+    let now = state.now().naive_utc();
+    let invited = form.invited.clone();
+    let id = state
+        .db(move |conn| {
+            db::transaction(conn, |conn| {
+                let invited = known_suppliers(conn, &invited)?;
+                let id = lots::insert(conn, &terms, &invited, actor, now)?;
+                record(conn, actor, "lot.created", Some(id), ("lot", id), &terms.title, now)?;
+                Ok::<_, AppError>(id)
+            })
+        })
+        .await?;
+    Ok(redirect(&format!("/lots/{id}?notice=lot_saved")))
+}
+
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Role::Staff)?;
+    let id = path.into_inner();
+    let (lot, tiers, invited) = state
+        .db(move |conn| {
+            let lot = lots::find(conn, id)?.ok_or(AppError::NotFound)?;
+            let tiers = lots::indicative_tiers(conn, id)?;
+            let invited = lots::invited_suppliers(conn, id)?.into_iter().map(|(id, _)| id).collect();
+            Ok((lot, tiers, invited))
+        })
+        .await?;
+    if lot.stored_status() != LotStatus::Draft {
+        return Ok(redirect(&format!("/lots/{id}")));
+    }
+    ok(&form_page(&state, &user, Some(id), LotFormView::from_lot(&lot, &tiers, invited)).await?)
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Role::Staff)?;
+    let id = path.into_inner();
+    let mut form = LotFormView::from_fields(&Fields(pairs));
+    let terms = match form.parse() {
+        Ok(t) => t,
+        Err(errors) => {
+            form.errors = errors.iter().map(|e| user.tr().field_error(e)).collect();
+            return unprocessable(&form_page(&state, &user, Some(id), form).await?);
+        }
+    };
+    let actor = user.user.id;
+    let now = state.now().naive_utc();
+    let invited = form.invited.clone();
+    let saved = state
+        .db(move |conn| {
+            lots::find(conn, id)?.ok_or(AppError::NotFound)?;
+            db::transaction(conn, |conn| {
+                let invited = known_suppliers(conn, &invited)?;
+                if lots::update_draft(conn, id, &terms, &invited, now)? == 0 {
+                    return Ok(false);
+                }
+                record(conn, actor, "lot.edited", Some(id), ("lot", id), &terms.title, now)?;
+                Ok::<_, AppError>(true)
+            })
+        })
+        .await?;
+    if saved {
+        Ok(redirect(&format!("/lots/{id}?notice=lot_saved")))
+    } else {
+        form.errors = vec![user.tr().t("error.not_draft").to_string()];
+        render(StatusCode::CONFLICT, &form_page(&state, &user, Some(id), form).await?)
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct OpenFields {}
+
+pub async fn open(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    Form(_): Form<OpenFields>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Role::Staff)?;
+    let id = path.into_inner();
+    let actor = user.user.id;
+    let now = state.now();
+    let opened = state
+        .db(move |conn| {
+            let lot = lots::find(conn, id)?.ok_or(AppError::NotFound)?;
+            if lot.demand_deadline.and_utc() <= now {
+                return Ok(Err("error.deadline_past"));
+            }
+            db::transaction(conn, |conn| {
+                if !lots::transition(conn, id, LotStatus::Draft, LotStatus::Open, now.naive_utc())? {
+                    return Ok(Err("error.not_draft"));
+                }
+                record(conn, actor, "lot.opened", Some(id), ("lot", id), "", now.naive_utc())?;
+                Ok::<_, AppError>(Ok(()))
+            })
+        })
+        .await?;
+    match opened {
+        Ok(()) => Ok(redirect(&format!("/lots/{id}?notice=lot_opened"))),
+        Err(key) => {
+            let mut page = crate::web::lots::lot_page(&state, &user, id, None, None).await?;
+            page.page.notice = Some(user.tr().t(key).to_string());
+            render(StatusCode::CONFLICT, &page)
+        }
+    }
+}

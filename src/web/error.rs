@@ -1,0 +1,130 @@
+//! Error pages: every failure becomes a clear 4xx page, or a logged 500 that shows nothing
+//! internal.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+/// What went wrong while handling a request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("login required")]
+    LoginRequired,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("invalid or missing form token")]
+    Csrf,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error("database: {0}")]
+    Database(#[from] diesel::result::Error),
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        AppError::Internal(format!("database pool: {e}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        AppError::Internal(format!("blocking task: {e}"))
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(format!("template: {e}"))
+    }
+}
+
+impl crate::db::AsDbError for AppError {
+    fn as_db_error(&self) -> Option<&diesel::result::Error> {
+        match self {
+            AppError::Database(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// An error page in both languages: the error may arise before the user's language is known.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title_de: &'a str,
+    title_en: &'a str,
+    text_de: &'a str,
+    text_en: &'a str,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::LoginRequired => StatusCode::SEE_OTHER,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Internal(_) | AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (title_de, title_en, text_de, text_en) = match self {
+            AppError::LoginRequired => {
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, "/login"))
+                    .finish();
+            }
+            AppError::Forbidden => (
+                "Keine Berechtigung",
+                "Not allowed",
+                "Ihr Konto darf diese Seite oder Aktion nicht nutzen.",
+                "Your account may not use this page or action.",
+            ),
+            AppError::Csrf => (
+                "Formular abgelaufen",
+                "Form expired",
+                "Das Formular war abgelaufen oder unvollständig. Bitte laden Sie die Seite neu und senden Sie es erneut.",
+                "The form had expired or was incomplete. Please reload the page and send it again.",
+            ),
+            AppError::NotFound => (
+                "Nicht gefunden",
+                "Not found",
+                "Diese Seite gibt es nicht, oder sie ist für Ihr Konto nicht sichtbar.",
+                "This page does not exist, or it is not visible to your account.",
+            ),
+            AppError::BadRequest(_) => (
+                "Ungültige Anfrage",
+                "Bad request",
+                "Die Anfrage war unvollständig oder fehlerhaft.",
+                "The request was incomplete or malformed.",
+            ),
+            AppError::Internal(_) | AppError::Database(_) => {
+                tracing::error!(error = %self, "request failed");
+                (
+                    "Interner Fehler",
+                    "Internal error",
+                    "Es ist ein Fehler aufgetreten; es wurde nichts geändert. Bitte versuchen Sie es später erneut.",
+                    "Something went wrong; nothing was changed. Please try again later.",
+                )
+            }
+        };
+        let status = self.status_code();
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title_de,
+            title_en,
+            text_de,
+            text_en,
+        };
+        let body = page.render().unwrap_or_else(|_| title_en.to_string());
+        HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body)
+    }
+}

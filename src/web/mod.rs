@@ -1,0 +1,174 @@
+//! The web interface: routes per feature, the signed-in user, form tokens, error pages.
+
+pub mod admin;
+pub mod auth;
+pub mod error;
+pub mod lots;
+pub mod orders;
+pub mod session;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::{DbConnection, Pool};
+use crate::i18n::Tr;
+use actix_web::{http::header, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use error::AppError;
+use session::CurrentUser;
+use std::sync::Arc;
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<Settings>,
+}
+
+impl AppState {
+    /// Runs database work on the blocking thread pool.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}
+
+/// What the page frame needs: language, the user's name and role, the form token.
+pub struct Page {
+    pub tr: Tr,
+    pub title: String,
+    pub user_name: Option<String>,
+    pub role: Option<&'static str>,
+    pub csrf: String,
+    pub notice: Option<String>,
+}
+
+impl Page {
+    pub fn for_user(user: &CurrentUser, title: &str, notice: Option<&str>) -> Self {
+        let tr = user.tr();
+        Page {
+            tr,
+            title: title.to_string(),
+            user_name: Some(user.user.name.clone()),
+            role: Some(user.role.as_str()),
+            csrf: user.csrf.clone(),
+            notice: notice_text(tr, notice),
+        }
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.role == Some("staff")
+    }
+}
+
+/// A notice named in the query after a redirect (`?notice=order_placed`), if it is one of
+/// ours.
+fn notice_text(tr: Tr, notice: Option<&str>) -> Option<String> {
+    let name = notice?;
+    if !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        return None;
+    }
+    let key = format!("notice.{name}");
+    let text = tr.t(&key);
+    (text != key).then(|| text.to_string())
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct NoticeQuery {
+    pub notice: Option<String>,
+}
+
+/// Renders a page as an HTML response with the given status.
+pub fn render<T: askama::Template>(
+    status: actix_web::http::StatusCode,
+    page: &T,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}
+
+pub fn ok<T: askama::Template>(page: &T) -> Result<HttpResponse, AppError> {
+    render(actix_web::http::StatusCode::OK, page)
+}
+
+/// The answer to a form with mistakes: the page again, with the messages.
+pub fn unprocessable<T: askama::Template>(page: &T) -> Result<HttpResponse, AppError> {
+    render(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, page)
+}
+
+pub fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    match state.db(|conn| Ok(crate::db::ping(conn))).await {
+        Ok(true) => HttpResponse::Ok().content_type("text/plain").body("ok"),
+        _ => HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("database unavailable"),
+    }
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../static/style.css"))
+}
+
+async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// Every route of the application.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/static/style.css", web::get().to(stylesheet))
+        .route("/", web::get().to(auth::home))
+        .route("/login", web::get().to(auth::login_form))
+        .route("/login", web::post().to(auth::login))
+        .route("/logout", web::post().to(auth::logout))
+        .route("/language", web::post().to(auth::change_language))
+        .route("/lots", web::get().to(lots::list))
+        .route("/lots/{id}", web::get().to(lots::show))
+        .route("/lots/{id}/orders", web::post().to(orders::place))
+        .route("/lots/{id}/orders/{line}/edit", web::get().to(orders::edit_form))
+        .route("/lots/{id}/orders/{line}", web::post().to(orders::change))
+        .route("/lots/{id}/orders/{line}/cancel", web::post().to(orders::cancel))
+        .route("/admin/lots/new", web::get().to(admin::lots::new_form))
+        .route("/admin/lots", web::post().to(admin::lots::create))
+        .route("/admin/lots/{id}/edit", web::get().to(admin::lots::edit_form))
+        .route("/admin/lots/{id}", web::post().to(admin::lots::update))
+        .route("/admin/lots/{id}/open", web::post().to(admin::lots::open))
+        .route("/admin/members", web::get().to(admin::orgs::members))
+        .route("/admin/members", web::post().to(admin::orgs::create_member))
+        .route("/admin/members/{id}", web::get().to(admin::orgs::member))
+        .route("/admin/members/{id}", web::post().to(admin::orgs::update_member))
+        .route("/admin/members/{id}/sites", web::post().to(admin::orgs::create_site))
+        .route("/admin/sites/{id}", web::post().to(admin::orgs::update_site))
+        .route("/admin/suppliers", web::get().to(admin::orgs::suppliers))
+        .route("/admin/suppliers", web::post().to(admin::orgs::create_supplier))
+        .route("/admin/suppliers/{id}", web::get().to(admin::orgs::supplier))
+        .route("/admin/suppliers/{id}", web::post().to(admin::orgs::update_supplier))
+        .route("/admin/users", web::get().to(admin::users::list))
+        .route("/admin/users", web::post().to(admin::users::create))
+        .route("/admin/users/{id}", web::get().to(admin::users::show))
+        .route("/admin/users/{id}", web::post().to(admin::users::update))
+        .route("/admin/audit", web::get().to(admin::audit::list))
+        .default_service(web::to(not_found));
+}

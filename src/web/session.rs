@@ -1,0 +1,177 @@
+//! Who is asking: the signed-in user from the session cookie, the language, and the form
+//! token that every POST must carry.
+
+use super::error::AppError;
+use super::AppState;
+use crate::db::users::{self, User};
+use crate::domain::account::{Language, Role};
+use crate::i18n::Tr;
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::web::{Bytes, Data};
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use rand::RngCore;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+const USER_ID: &str = "uid";
+const CSRF: &str = "csrf";
+const LANG: &str = "lang";
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// The session's form token, created on first use.
+pub fn csrf_token(session: &Session) -> String {
+    match session.get::<String>(CSRF) {
+        Ok(Some(token)) => token,
+        _ => {
+            let token = random_token();
+            // A failed insert only means the next form fails the check and is sent again.
+            let _ = session.insert(CSRF, &token);
+            token
+        }
+    }
+}
+
+/// A fresh key for a form whose double submission must count once.
+pub fn idempotency_key() -> String {
+    random_token()
+}
+
+/// Starts a new session for a user who has just signed in (new cookie, new form token).
+pub fn sign_in(session: &Session, user: &User) -> Result<(), AppError> {
+    session.renew();
+    session.clear();
+    session
+        .insert(USER_ID, user.id)
+        .and_then(|_| session.insert(CSRF, random_token()))
+        .and_then(|_| session.insert(LANG, &user.language))
+        .map_err(|e| AppError::Internal(format!("session: {e}")))
+}
+
+pub fn sign_out(session: &Session) {
+    session.purge();
+}
+
+pub fn set_language(session: &Session, language: Language) {
+    let _ = session.insert(LANG, language.as_str());
+}
+
+/// The language of an anonymous visitor.
+pub fn session_language(session: &Session) -> Language {
+    session
+        .get::<String>(LANG)
+        .ok()
+        .flatten()
+        .and_then(|l| Language::parse(&l))
+        .unwrap_or_default()
+}
+
+/// A signed-in, active user, loaded fresh from the database for every request.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub role: Role,
+    pub csrf: String,
+}
+
+impl CurrentUser {
+    pub fn tr(&self) -> Tr {
+        Tr(self.user.language())
+    }
+
+    pub fn require(&self, role: Role) -> Result<(), AppError> {
+        if self.role == role {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// The member organisation of a buyer.
+    pub fn member_id(&self) -> Result<i64, AppError> {
+        match (self.role, self.user.member_id) {
+            (Role::Buyer, Some(id)) => Ok(id),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+
+    pub fn supplier_id(&self) -> Result<i64, AppError> {
+        match (self.role, self.user.supplier_id) {
+            (Role::Supplier, Some(id)) => Ok(id),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        let state = req.app_data::<Data<AppState>>().cloned();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::Internal("no state".into()))?;
+            let id = session
+                .get::<i64>(USER_ID)
+                .ok()
+                .flatten()
+                .ok_or(AppError::LoginRequired)?;
+            let user = state.db(move |conn| Ok(users::find(conn, id)?)).await?;
+            let user = match user {
+                Some(u) if u.active => u,
+                _ => {
+                    sign_out(&session);
+                    return Err(AppError::LoginRequired);
+                }
+            };
+            let role = user.role().ok_or(AppError::Forbidden)?;
+            let csrf = csrf_token(&session);
+            Ok(CurrentUser { user, role, csrf })
+        })
+    }
+}
+
+/// A form whose token matched the session's: every POST handler takes its input this way.
+pub struct Form<T>(pub T);
+
+#[derive(Deserialize)]
+struct TokenOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+fn tokens_match(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        let body = Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let body = body
+                .await
+                .map_err(|e| AppError::BadRequest(format!("body: {e}")))?;
+            let sent: TokenOnly = serde_urlencoded::from_bytes(&body)
+                .map_err(|e| AppError::BadRequest(format!("form: {e}")))?;
+            let expected = session.get::<String>(CSRF).ok().flatten();
+            match expected {
+                Some(expected) if !sent.csrf.is_empty() && tokens_match(&expected, &sent.csrf) => {}
+                _ => return Err(AppError::Csrf),
+            }
+            serde_urlencoded::from_bytes(&body)
+                .map(Form)
+                .map_err(|e| AppError::BadRequest(format!("form: {e}")))
+        })
+    }
+}
