@@ -1,0 +1,83 @@
+//! Many buyers at once on one lot: no lost updates, no server errors.
+
+use crate::helpers::*;
+use crate::orders::extract_field;
+use sammelkauf::db::orgs;
+use sammelkauf::domain::account::Role;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_buyers_from_ten_members_order_and_change_at_the_same_time() {
+    let app = spawn_app().await;
+    let f = fixture(&app);
+    // Ten members with one site each, five buyers per member.
+    let mut buyers = Vec::new();
+    for m in 0..10 {
+        let (member, site) = {
+            let mut conn = app.pool.get().expect("conn");
+            let now = chrono::Utc::now().naive_utc();
+            let member = orgs::insert_member(&mut conn, &format!("Mitglied {m}"), "", "", now).expect("member");
+            let site = orgs::insert_site(&mut conn, member, "Schule", "", now).expect("site");
+            (member, site)
+        };
+        for b in 0..5 {
+            let email = format!("buyer{m}-{b}@m.example");
+            add_user(&app.pool, &email, Role::Buyer, Some(member), None);
+            buyers.push((email, site));
+        }
+    }
+    let mut browsers = Vec::new();
+    for (email, site) in &buyers {
+        let mut browser = Browser::new(&app);
+        browser.login(email).await;
+        browsers.push((browser, *site));
+    }
+    let lot = f.lot;
+    let tasks: Vec<_> = browsers
+        .into_iter()
+        .enumerate()
+        .map(|(i, (mut browser, site))| {
+            tokio::spawn(async move {
+                let mut statuses = Vec::new();
+                let site = site.to_string();
+                for round in 0..3u64 {
+                    let page = browser.get(&format!("/lots/{lot}")).await;
+                    statuses.push(page.status);
+                    let key = extract_field(&page.body, "idempotency_key");
+                    let quantity = (10 + i as u64 + round).to_string();
+                    let placed = browser
+                        .post(&format!("/lots/{lot}/orders"), &[("quantity", &quantity), ("site", &site), ("idempotency_key", &key)])
+                        .await;
+                    statuses.push(placed.status);
+                }
+                // Change one of its member's lines (placed by this buyer or a colleague).
+                let page = browser.get(&format!("/lots/{lot}")).await;
+                statuses.push(page.status);
+                if let Some(start) = page.body.find("/orders/") {
+                    let rest = &page.body[start + "/orders/".len()..];
+                    let line: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                    let changed = browser
+                        .post(&format!("/lots/{lot}/orders/{line}"), &[("quantity", "7"), ("site", &site)])
+                        .await;
+                    statuses.push(changed.status);
+                }
+                statuses
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("buyer task"));
+    }
+    assert!(all.iter().all(|s| *s < 500), "server errors: {:?}", all.iter().filter(|s| **s >= 500).count());
+    assert!(all.iter().all(|s| [200, 303].contains(s)), "unexpected answers: {all:?}");
+    let lines = stored_lines(&app, lot);
+    assert_eq!(lines.len(), 150, "every placed line is stored once");
+    let sum: i64 = lines.iter().map(|l| l.quantity).sum();
+    let (total, members) = stored_total(&app, lot);
+    assert_eq!(total as i64, sum);
+    assert_eq!(members, 10);
+    let mut staff = Browser::new(&app);
+    staff.login("staff@coop.example").await;
+    let page = staff.get(&format!("/lots/{lot}")).await;
+    assert_eq!(shown_total(&page.body).replace('.', ""), sum.to_string());
+}

@@ -1,0 +1,276 @@
+//! Starting the application for a test, and a browser-like client.
+
+use chrono::{TimeZone, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use rand::Rng;
+use sammelkauf::clock::ManualClock;
+use sammelkauf::config::Settings;
+use sammelkauf::db::{self, lots, orgs, users, Pool};
+use sammelkauf::domain::account::Role;
+use sammelkauf::domain::lot::{Category, IndicativeTier, LotStatus, LotTermsInput};
+use sammelkauf::domain::money::{UnitPrice, VatRate};
+use sammelkauf::startup::Application;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock};
+
+pub const PASSWORD: &str = "richtig-langes-passwort";
+
+/// One hash for every test account: hashing is slow on purpose.
+static PASSWORD_HASH: LazyLock<String> =
+    LazyLock::new(|| sammelkauf::password::hash(PASSWORD).expect("hash"));
+
+/// A throwaway database, removed when the test ends.
+pub enum TestDb {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match self {
+            TestDb::Sqlite(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            TestDb::Postgres { admin_url, name } => {
+                if let Ok(mut conn) = diesel::PgConnection::establish(admin_url) {
+                    let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub clock: ManualClock,
+    pub pool: Pool,
+    pub _db: TestDb,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let id: u64 = rand::thread_rng().gen();
+    let dir = std::env::temp_dir().join(format!("sammelkauf-test-{id:x}"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let (database_url, test_db) = match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) => {
+            let name = format!("sammelkauf_test_{id:x}");
+            let mut conn = diesel::PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
+            conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b).to_string();
+            let _ = std::fs::remove_dir_all(&dir);
+            (format!("{base}/{name}"), TestDb::Postgres { admin_url, name })
+        }
+        Err(_) => (
+            dir.join("test.db").to_string_lossy().into_owned(),
+            TestDb::Sqlite(dir.clone()),
+        ),
+    };
+    let vars: HashMap<&str, String> = [
+        ("DATABASE_URL", database_url),
+        ("BIND", "127.0.0.1:0".to_string()),
+        ("SECRET_KEY", "test-secret-test-secret-test-secret-1234".to_string()),
+        ("DATA_DIR", std::env::temp_dir().join(format!("sammelkauf-data-{id:x}")).to_string_lossy().into_owned()),
+        ("TICK_SECONDS", "3600".to_string()),
+    ]
+    .into_iter()
+    .collect();
+    let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 6, 1, 8, 0, 0).single().expect("time"));
+    let app = Application::build(settings, Arc::new(clock.clone())).expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let pool = app.pool();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        clock,
+        pool,
+        _db: test_db,
+    }
+}
+
+/// A cooperative to test with: staff, members A and B with two sites and a buyer each,
+/// a supplier, and one open lot.
+pub struct Fixture {
+    pub lot: i64,
+    pub draft_lot: i64,
+    pub member_a: i64,
+    pub member_b: i64,
+    pub sites_a: Vec<i64>,
+    pub sites_b: Vec<i64>,
+    pub supplier: i64,
+}
+
+pub fn add_user(pool: &Pool, email: &str, role: Role, member: Option<i64>, supplier: Option<i64>) -> i64 {
+    let mut conn = pool.get().expect("conn");
+    let now = Utc::now().naive_utc();
+    users::insert(
+        &mut conn,
+        &users::NewUser {
+            email,
+            name: email,
+            password_hash: &PASSWORD_HASH,
+            role: role.as_str(),
+            member_id: member,
+            supplier_id: supplier,
+            language: "de",
+            active: true,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .expect("insert user")
+}
+
+pub fn lot_terms(app: &TestApp, title: &str, increment: u64) -> LotTermsInput {
+    use sammelkauf::clock::Clock;
+    let now = app.clock.now();
+    LotTermsInput {
+        title: title.into(),
+        specification: "Notebook 14 Zoll".into(),
+        category: Category::Devices,
+        unit: "Stück".into(),
+        order_increment: increment,
+        min_total_quantity: 500,
+        list_unit_price: Some(UnitPrice::parse("999").expect("price")),
+        vat_rate: VatRate::STANDARD,
+        demand_deadline: now + chrono::Duration::days(7),
+        quote_deadline: now + chrono::Duration::days(14),
+        standstill_days: 10,
+        indicative_tiers: vec![
+            IndicativeTier { min_quantity: 100, unit_price: UnitPrice::parse("899").expect("p") },
+            IndicativeTier { min_quantity: 500, unit_price: UnitPrice::parse("849").expect("p") },
+        ],
+    }
+}
+
+pub fn fixture(app: &TestApp) -> Fixture {
+    let pool = &app.pool;
+    let mut conn = pool.get().expect("conn");
+    let now = Utc::now().naive_utc();
+    let member_a = orgs::insert_member(&mut conn, "KRZ Lippe", "Lemgo", "", now).expect("member");
+    let member_b = orgs::insert_member(&mut conn, "ITK Rheinland", "Neuss", "", now).expect("member");
+    let sites_a = vec![
+        orgs::insert_site(&mut conn, member_a, "Gesamtschule Lemgo", "", now).expect("site"),
+        orgs::insert_site(&mut conn, member_a, "Kreishaus Detmold", "", now).expect("site"),
+    ];
+    let sites_b = vec![
+        orgs::insert_site(&mut conn, member_b, "Stadt Neuss", "", now).expect("site"),
+        orgs::insert_site(&mut conn, member_b, "Stadt Dormagen", "", now).expect("site"),
+    ];
+    let supplier = orgs::insert_supplier(&mut conn, "Systemhaus GmbH", "", now).expect("supplier");
+    let other_supplier = orgs::insert_supplier(&mut conn, "Andere AG", "", now).expect("supplier");
+    drop(conn);
+    let staff = add_user(pool, "staff@coop.example", Role::Staff, None, None);
+    add_user(pool, "staff2@coop.example", Role::Staff, None, None);
+    add_user(pool, "buyer-a@krz.example", Role::Buyer, Some(member_a), None);
+    add_user(pool, "buyer-b@itk.example", Role::Buyer, Some(member_b), None);
+    add_user(pool, "sales@systemhaus.example", Role::Supplier, None, Some(supplier));
+    add_user(pool, "sales@andere.example", Role::Supplier, None, Some(other_supplier));
+    let mut conn = pool.get().expect("conn");
+    let lot = lots::insert(&mut conn, &lot_terms(app, "Notebooks", 1), &[supplier], staff, now).expect("lot");
+    lots::transition(&mut conn, lot, LotStatus::Draft, LotStatus::Open, now).expect("open");
+    let draft_lot = lots::insert(&mut conn, &lot_terms(app, "Entwurf Tablets", 1), &[supplier], staff, now).expect("lot");
+    let _ = db::ping(&mut conn);
+    Fixture { lot, draft_lot, member_a, member_b, sites_a, sites_b, supplier }
+}
+
+/// A browser: keeps cookies, does not follow redirects, knows the last form token.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub csrf: String,
+}
+
+pub struct Page {
+    pub status: u16,
+    pub body: String,
+    pub location: Option<String>,
+}
+
+pub fn extract_csrf(body: &str) -> Option<String> {
+    let marker = "name=\"csrf\" value=\"";
+    let start = body.find(marker)? + marker.len();
+    Some(body[start..].split('"').next()?.to_string())
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Self {
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: app.address.clone(),
+            csrf: String::new(),
+        }
+    }
+
+    async fn page(&mut self, response: reqwest::Response) -> Page {
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(String::from);
+        let body = response.text().await.expect("body");
+        if let Some(token) = extract_csrf(&body) {
+            self.csrf = token;
+        }
+        Page { status, body, location }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let response = self.client.get(format!("{}{path}", self.base)).send().await.expect("GET");
+        self.page(response).await
+    }
+
+    /// Sends a form with the current token added.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        let token = self.csrf.clone();
+        form.push(("csrf", &token));
+        self.post_raw(path, &form).await
+    }
+
+    /// Sends a form exactly as given (no token added).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST");
+        self.page(response).await
+    }
+
+    pub async fn login(&mut self, email: &str) -> Page {
+        self.get("/login").await;
+        let page = self.post("/login", &[("email", email), ("password", PASSWORD)]).await;
+        assert_eq!(page.status, 303, "login of {email} failed: {}", page.body);
+        // Fetch a page to learn the new session's token.
+        self.get("/lots").await;
+        page
+    }
+}
+
+/// The active lines of a lot, straight from the database.
+pub fn stored_lines(app: &TestApp, lot: i64) -> Vec<sammelkauf::db::orders::OrderLineRow> {
+    let mut conn = app.pool.get().expect("conn");
+    sammelkauf::db::orders::active_lines(&mut conn, lot).expect("lines")
+}
+
+pub fn stored_total(app: &TestApp, lot: i64) -> (u64, u64) {
+    let mut conn = app.pool.get().expect("conn");
+    lots::totals(&mut conn, lot).expect("totals")
+}
+
+/// The number shown in `id="lot-total"`.
+pub fn shown_total(body: &str) -> String {
+    let marker = "id=\"lot-total\">";
+    let start = body.find(marker).map(|i| i + marker.len()).expect("total on page");
+    body[start..].split('<').next().unwrap_or_default().to_string()
+}

@@ -1,0 +1,12 @@
+//! Black-box tests of the web application: each starts the server on port 0 with a fresh
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set) and clicks through it as
+//! the roles would.
+
+mod helpers;
+
+mod admin;
+mod concurrency;
+mod deadline;
+mod orders;
+mod security;
