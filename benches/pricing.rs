@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Evaluation of a large lot: 1,000,000 order lines, 10 quotes of 8 tiers, both pricing
 //! modes, and a worst-case cascade where every clearing round drops exactly one line.
 //!

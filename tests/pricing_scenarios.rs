@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Every worked scenario of the pricing contract, through the real `sammelkauf price` binary.
 
 use std::path::{Path, PathBuf};

@@ -107,7 +107,8 @@ async fn every_route_answers_each_role_as_it_should() {
             }
         }
         assert_eq!(b.get("/no/such/page").await.status, 404);
-        assert_eq!(b.get("/lots/not-a-number").await.status, 404);
+        let p = b.get("/lots/not-a-number").await;
+        expect(&p, 404, "/lots/not-a-number");
 
         // Writes: staff routes, and order routes on another's line.
         let site_field = site_id.to_string();
