@@ -22,13 +22,19 @@ fn price(units: i64) -> UnitPrice {
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 }
 
 fn big_lot(mode: PricingMode) -> Scenario {
-    let start = Utc.with_ymd_and_hms(2026, 4, 1, 9, 0, 0).single().expect("time");
+    let start = Utc
+        .with_ymd_and_hms(2026, 4, 1, 9, 0, 0)
+        .single()
+        .expect("time");
     let mut rng = Lcg(42);
     let quotes = (0..10)
         .map(|s| {
@@ -67,10 +73,19 @@ fn big_lot(mode: PricingMode) -> Scenario {
 /// 1,000,000 lines of one unit; half of them carry limits chosen so that each clearing
 /// round drops exactly one more line.
 fn cascade_lot() -> (Scenario, usize) {
-    let start = Utc.with_ymd_and_hms(2026, 4, 1, 9, 0, 0).single().expect("time");
+    let start = Utc
+        .with_ymd_and_hms(2026, 4, 1, 9, 0, 0)
+        .single()
+        .expect("time");
     let tiers = TierTable::new(vec![
-        Tier { min_quantity: 1, unit_price: price(1_000_000 * 10_000) },
-        Tier { min_quantity: 1_001, unit_price: price(10_000) },
+        Tier {
+            min_quantity: 1,
+            unit_price: price(1_000_000 * 10_000),
+        },
+        Tier {
+            min_quantity: 1_001,
+            unit_price: price(10_000),
+        },
     ])
     .expect("tiers");
     let quote = Quote {
@@ -82,14 +97,23 @@ fn cascade_lot() -> (Scenario, usize) {
     };
     let cascade = LINES / 2;
     let n = LINES as u64;
-    let cost = |q: u64| quote.tiers.cost(PricingMode::Graduated, q).expect("priceable");
+    let cost = |q: u64| {
+        quote
+            .tiers
+            .cost(PricingMode::Graduated, q)
+            .expect("priceable")
+    };
     let orders = (0..LINES)
         .map(|i| {
             let limit = if i < cascade {
                 // Line k is dropped in round k, at Q = n - k; it survives round k - 1.
                 let k = i as u64;
                 let survived = n - k + 1;
-                let units = if k == 0 { 1 } else { cost(survived).div_ceil(i128::from(survived)) };
+                let units = if k == 0 {
+                    1
+                } else {
+                    cost(survived).div_ceil(i128::from(survived))
+                };
                 Some(price(units as i64))
             } else {
                 None
@@ -104,7 +128,10 @@ fn cascade_lot() -> (Scenario, usize) {
         })
         .collect();
     let terms = LotTerms::new(0, 1, VatRate::STANDARD, None).expect("terms");
-    (Scenario::new(terms, vec![quote], orders).expect("valid lot"), cascade)
+    (
+        Scenario::new(terms, vec![quote], orders).expect("valid lot"),
+        cascade,
+    )
 }
 
 fn bench(c: &mut Criterion) {
@@ -117,8 +144,15 @@ fn bench(c: &mut Criterion) {
     }
     let (lot, cascade) = cascade_lot();
     let result = evaluate(&lot);
-    let dropped = result.lines.iter().filter(|l| l.status == LineStatus::OverLimit).count();
-    assert_eq!(dropped, cascade, "the cascade must drop every limited line, one per round");
+    let dropped = result
+        .lines
+        .iter()
+        .filter(|l| l.status == LineStatus::OverLimit)
+        .count();
+    assert_eq!(
+        dropped, cascade,
+        "the cascade must drop every limited line, one per round"
+    );
     group.bench_function("graduated_worst_case_cascade", |b| {
         b.iter(|| evaluate(black_box(&lot)))
     });

@@ -51,10 +51,18 @@ fn config_error(variable: &'static str, message: impl Into<String>) -> ConfigErr
 impl Settings {
     /// Reads the settings from a variable lookup (the process environment in production).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let var = |name: &str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let var = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into()));
-        let database_url = var("DATABASE_URL")
-            .unwrap_or_else(|| data_dir.join("sammelkauf.db").to_string_lossy().into_owned());
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| {
+            data_dir
+                .join("sammelkauf.db")
+                .to_string_lossy()
+                .into_owned()
+        });
         let backend =
             Backend::from_url(&database_url).map_err(|m| config_error("DATABASE_URL", m))?;
         let bind = var("BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
@@ -77,7 +85,10 @@ impl Settings {
         let smtp_url = var("SMTP_URL");
         if let Some(url) = &smtp_url {
             if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
-                return Err(config_error("SMTP_URL", "must start with smtp:// or smtps://"));
+                return Err(config_error(
+                    "SMTP_URL",
+                    "must start with smtp:// or smtps://",
+                ));
             }
         }
         let mail_from = var("MAIL_FROM").unwrap_or_else(|| "sammelkauf <noreply@localhost>".into());
@@ -87,11 +98,16 @@ impl Settings {
                 .parse()
                 .ok()
                 .filter(|n| (1..=3600).contains(n))
-                .ok_or_else(|| config_error("TICK_SECONDS", "must be a number of seconds from 1 to 3600"))?,
+                .ok_or_else(|| {
+                    config_error("TICK_SECONDS", "must be a number of seconds from 1 to 3600")
+                })?,
         };
         let secret = match var("SECRET_KEY") {
             Some(s) if s.len() < 32 => {
-                return Err(config_error("SECRET_KEY", "must be at least 32 characters long"))
+                return Err(config_error(
+                    "SECRET_KEY",
+                    "must be at least 32 characters long",
+                ))
             }
             Some(s) => s,
             None => stored_secret(&data_dir)?,
@@ -135,13 +151,21 @@ fn stored_secret(data_dir: &Path) -> Result<String, ConfigError> {
             return Ok(existing);
         }
     }
-    std::fs::create_dir_all(data_dir)
-        .map_err(|e| config_error("SECRET_KEY", format!("cannot create {}: {e}", data_dir.display())))?;
+    std::fs::create_dir_all(data_dir).map_err(|e| {
+        config_error(
+            "SECRET_KEY",
+            format!("cannot create {}: {e}", data_dir.display()),
+        )
+    })?;
     let mut bytes = [0u8; 48];
     rand::thread_rng().fill_bytes(&mut bytes);
     let secret = hex::encode(bytes);
-    std::fs::write(&path, &secret)
-        .map_err(|e| config_error("SECRET_KEY", format!("cannot write {}: {e}", path.display())))?;
+    std::fs::write(&path, &secret).map_err(|e| {
+        config_error(
+            "SECRET_KEY",
+            format!("cannot write {}: {e}", path.display()),
+        )
+    })?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -156,8 +180,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -175,7 +201,10 @@ mod tests {
     fn bad_settings_are_refused_with_the_variable_named() {
         let err = |vars: &[(&str, &str)]| settings(vars).err().map(|e| e.variable);
         assert_eq!(err(&[KEY, ("BIND", "localhost")]), Some("BIND"));
-        assert_eq!(err(&[KEY, ("DATABASE_URL", "mysql://x")]), Some("DATABASE_URL"));
+        assert_eq!(
+            err(&[KEY, ("DATABASE_URL", "mysql://x")]),
+            Some("DATABASE_URL")
+        );
         assert_eq!(err(&[KEY, ("SMTP_URL", "http://x")]), Some("SMTP_URL"));
         assert_eq!(err(&[("SECRET_KEY", "short")]), Some("SECRET_KEY"));
         assert_eq!(err(&[KEY, ("BASE_URL", "ftp://x")]), Some("BASE_URL"));

@@ -39,17 +39,85 @@ impl db::AsDbError for DemoError {
 }
 
 const MEMBERS: [(&str, &str, &[&str]); 12] = [
-    ("KRZ Minden-Ravensberg/Lippe", "Lemgo", &["Kreishaus Detmold", "Stadt Bad Salzuflen", "Gesamtschule Lemgo"]),
-    ("ITK Rheinland", "Neuss", &["Stadtverwaltung Neuss", "Stadt Dormagen", "Berufskolleg Neuss"]),
-    ("regio iT Aachen", "Aachen", &["Stadt Aachen", "StädteRegion Aachen", "Schulzentrum Eschweiler", "Stadt Gütersloh"]),
-    ("Südwestfalen-IT", "Hemer", &["Kreis Soest", "Stadt Iserlohn", "Märkischer Kreis"]),
-    ("Dataport", "Altenholz", &["Freie und Hansestadt Hamburg", "Land Schleswig-Holstein", "Bremen Schulen", "Sachsen-Anhalt"]),
-    ("ekom21 Hessen", "Gießen", &["Landkreis Gießen", "Stadt Kassel", "Stadt Darmstadt"]),
-    ("AKDB Bayern", "München", &["Landratsamt Rosenheim", "Stadt Landshut"]),
-    ("Komm.ONE", "Stuttgart", &["Stadt Heilbronn", "Landkreis Esslingen", "Stadt Freiburg", "Ortenaukreis", "Stadt Ulm"]),
-    ("KDO Oldenburg", "Oldenburg", &["Stadt Oldenburg", "Landkreis Ammerland"]),
-    ("civitec Siegburg", "Siegburg", &["Rhein-Sieg-Kreis", "Stadt Troisdorf"]),
-    ("GKD Recklinghausen", "Recklinghausen", &["Kreis Recklinghausen", "Stadt Marl", "Stadt Dorsten"]),
+    (
+        "KRZ Minden-Ravensberg/Lippe",
+        "Lemgo",
+        &[
+            "Kreishaus Detmold",
+            "Stadt Bad Salzuflen",
+            "Gesamtschule Lemgo",
+        ],
+    ),
+    (
+        "ITK Rheinland",
+        "Neuss",
+        &[
+            "Stadtverwaltung Neuss",
+            "Stadt Dormagen",
+            "Berufskolleg Neuss",
+        ],
+    ),
+    (
+        "regio iT Aachen",
+        "Aachen",
+        &[
+            "Stadt Aachen",
+            "StädteRegion Aachen",
+            "Schulzentrum Eschweiler",
+            "Stadt Gütersloh",
+        ],
+    ),
+    (
+        "Südwestfalen-IT",
+        "Hemer",
+        &["Kreis Soest", "Stadt Iserlohn", "Märkischer Kreis"],
+    ),
+    (
+        "Dataport",
+        "Altenholz",
+        &[
+            "Freie und Hansestadt Hamburg",
+            "Land Schleswig-Holstein",
+            "Bremen Schulen",
+            "Sachsen-Anhalt",
+        ],
+    ),
+    (
+        "ekom21 Hessen",
+        "Gießen",
+        &["Landkreis Gießen", "Stadt Kassel", "Stadt Darmstadt"],
+    ),
+    (
+        "AKDB Bayern",
+        "München",
+        &["Landratsamt Rosenheim", "Stadt Landshut"],
+    ),
+    (
+        "Komm.ONE",
+        "Stuttgart",
+        &[
+            "Stadt Heilbronn",
+            "Landkreis Esslingen",
+            "Stadt Freiburg",
+            "Ortenaukreis",
+            "Stadt Ulm",
+        ],
+    ),
+    (
+        "KDO Oldenburg",
+        "Oldenburg",
+        &["Stadt Oldenburg", "Landkreis Ammerland"],
+    ),
+    (
+        "civitec Siegburg",
+        "Siegburg",
+        &["Rhein-Sieg-Kreis", "Stadt Troisdorf"],
+    ),
+    (
+        "GKD Recklinghausen",
+        "Recklinghausen",
+        &["Kreis Recklinghausen", "Stadt Marl", "Stadt Dorsten"],
+    ),
     ("KAAW Unna", "Unna", &["Kreis Unna", "Stadt Kamen"]),
 ];
 
@@ -100,7 +168,10 @@ pub fn seed(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Vec<DemoAccou
     db::transaction(conn, |conn| seed_in_transaction(conn, now))
 }
 
-fn seed_in_transaction(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Vec<DemoAccount>, DemoError> {
+fn seed_in_transaction(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+) -> Result<Vec<DemoAccount>, DemoError> {
     let ts = now.naive_utc();
     let mut accounts = Vec::new();
     let mut add_user = |conn: &mut DbConnection,
@@ -135,8 +206,24 @@ fn seed_in_transaction(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Ve
         Ok(id)
     };
 
-    let staff = add_user(conn, "einkauf@sammelkauf.example".into(), "Petra Vogel", Role::Staff, None, None, "Genossenschaft")?;
-    add_user(conn, "vergabe@sammelkauf.example".into(), "Jonas Brandt", Role::Staff, None, None, "Genossenschaft")?;
+    let staff = add_user(
+        conn,
+        "einkauf@sammelkauf.example".into(),
+        "Petra Vogel",
+        Role::Staff,
+        None,
+        None,
+        "Genossenschaft",
+    )?;
+    add_user(
+        conn,
+        "vergabe@sammelkauf.example".into(),
+        "Jonas Brandt",
+        Role::Staff,
+        None,
+        None,
+        "Genossenschaft",
+    )?;
 
     let mut members = Vec::new();
     for (i, (name, city, sites)) in MEMBERS.iter().enumerate() {
@@ -144,11 +231,33 @@ fn seed_in_transaction(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Ve
         let member = orgs::insert_member(conn, name, city, &format!("beschaffung@{domain}"), ts)?;
         let mut site_ids = Vec::new();
         for site in *sites {
-            site_ids.push(orgs::insert_site(conn, member, site, &format!("{city}"), ts)?);
+            site_ids.push(orgs::insert_site(
+                conn,
+                member,
+                site,
+                &format!("{city}"),
+                ts,
+            )?);
         }
-        let buyer = add_user(conn, format!("einkauf@{domain}"), "Einkauf", Role::Buyer, Some(member), None, name)?;
+        let buyer = add_user(
+            conn,
+            format!("einkauf@{domain}"),
+            "Einkauf",
+            Role::Buyer,
+            Some(member),
+            None,
+            name,
+        )?;
         if i % 3 == 0 {
-            add_user(conn, format!("it-beschaffung@{domain}"), "IT-Beschaffung", Role::Buyer, Some(member), None, name)?;
+            add_user(
+                conn,
+                format!("it-beschaffung@{domain}"),
+                "IT-Beschaffung",
+                Role::Buyer,
+                Some(member),
+                None,
+                name,
+            )?;
         }
         members.push((member, buyer, site_ids));
     }
@@ -156,7 +265,15 @@ fn seed_in_transaction(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Ve
     for name in SUPPLIERS {
         let domain = format!("{}.example", slug(name));
         let supplier = orgs::insert_supplier(conn, name, &format!("angebote@{domain}"), ts)?;
-        add_user(conn, format!("vertrieb@{domain}"), "Vertrieb", Role::Supplier, None, Some(supplier), name)?;
+        add_user(
+            conn,
+            format!("vertrieb@{domain}"),
+            "Vertrieb",
+            Role::Supplier,
+            None,
+            Some(supplier),
+            name,
+        )?;
         suppliers.push(supplier);
     }
 
@@ -197,7 +314,12 @@ fn seed_in_transaction(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Ve
         Some("999.00"),
         Duration::days(14),
         Duration::days(21),
-        &[(100, "899.00"), (500, "849.00"), (1000, "799.00"), (2500, "759.00")],
+        &[
+            (100, "899.00"),
+            (500, "849.00"),
+            (1000, "799.00"),
+            (2500, "759.00"),
+        ],
     )?;
     let displays = lot(
         "Interaktive Touch-Displays 75 Zoll",
@@ -257,7 +379,14 @@ fn seed_in_transaction(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Ve
         lots::transition(conn, id, LotStatus::Draft, LotStatus::Open, ts)?;
     }
 
-    let place = |conn: &mut DbConnection, lot: i64, m: usize, site: usize, quantity: u64, limit: Option<&str>, reference: &str| -> Result<(), DemoError> {
+    let place = |conn: &mut DbConnection,
+                 lot: i64,
+                 m: usize,
+                 site: usize,
+                 quantity: u64,
+                 limit: Option<&str>,
+                 reference: &str|
+     -> Result<(), DemoError> {
         let (member, buyer, sites) = &members[m];
         let input = OrderInput {
             quantity,
@@ -280,7 +409,15 @@ fn seed_in_transaction(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Ve
         Ok(())
     };
     place(conn, notebooks_id, 0, 0, 120, None, "KST 4711")?;
-    place(conn, notebooks_id, 0, 2, 60, Some("880.00"), "Schulträger Lemgo")?;
+    place(
+        conn,
+        notebooks_id,
+        0,
+        2,
+        60,
+        Some("880.00"),
+        "Schulträger Lemgo",
+    )?;
     place(conn, notebooks_id, 2, 2, 150, None, "")?;
     place(conn, notebooks_id, 4, 0, 40, None, "991-12345-67")?;
     place(conn, notebooks_id, 7, 1, 10, Some("860.00"), "")?;

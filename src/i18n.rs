@@ -160,13 +160,16 @@ mod tests {
                 }
             }
         }
-        assert!(missing.is_empty(), "keys missing from the catalogue: {missing:#?}");
+        assert!(
+            missing.is_empty(),
+            "keys missing from the catalogue: {missing:#?}"
+        );
     }
 
     #[test]
     fn times_are_shown_in_berlin() {
-        let utc = NaiveDateTime::parse_from_str("2026-07-01T10:00", "%Y-%m-%dT%H:%M")
-            .unwrap_or_default();
+        let utc =
+            NaiveDateTime::parse_from_str("2026-07-01T10:00", "%Y-%m-%dT%H:%M").unwrap_or_default();
         assert_eq!(Tr(Language::De).datetime(utc), "01.07.2026, 12:00 Uhr");
         assert_eq!(datetime_input_value(utc), "2026-07-01T12:00");
         assert_eq!(

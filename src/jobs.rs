@@ -8,7 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Closes every open lot whose demand deadline has passed; returns how many this call closed.
-pub fn close_due_lots(pool: &Pool, clock: &dyn Clock) -> Result<usize, crate::web::error::AppError> {
+pub fn close_due_lots(
+    pool: &Pool,
+    clock: &dyn Clock,
+) -> Result<usize, crate::web::error::AppError> {
     let now = clock.now().naive_utc();
     let mut conn = pool.get()?;
     let due = lots::due_for_closing(&mut conn, now)?;
@@ -48,7 +51,8 @@ pub async fn run(pool: Pool, clock: Arc<dyn Clock>, every: Duration) {
     loop {
         ticker.tick().await;
         let (pool, clock) = (pool.clone(), clock.clone());
-        let result = tokio::task::spawn_blocking(move || close_due_lots(&pool, clock.as_ref())).await;
+        let result =
+            tokio::task::spawn_blocking(move || close_due_lots(&pool, clock.as_ref())).await;
         match result {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::warn!(error = %e, "closing due lots failed; will retry"),

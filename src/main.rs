@@ -12,7 +12,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "sammelkauf", version, about = "Cooperative purchasing for municipal IT service providers")]
+#[command(
+    name = "sammelkauf",
+    version,
+    about = "Cooperative purchasing for municipal IT service providers"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -107,8 +111,12 @@ fn price(path: &str) -> ExitCode {
 fn seed_demo(settings: &Settings) -> Result<(), String> {
     let pool = db::connect(&settings.backend).map_err(|e| e.to_string())?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let accounts = sammelkauf::demo::seed(&mut conn, SystemClock.now()).map_err(|e| e.to_string())?;
-    println!("Demo cooperative created. Every account's password: {}", sammelkauf::demo::DEMO_PASSWORD);
+    let accounts =
+        sammelkauf::demo::seed(&mut conn, SystemClock.now()).map_err(|e| e.to_string())?;
+    println!(
+        "Demo cooperative created. Every account's password: {}",
+        sammelkauf::demo::DEMO_PASSWORD
+    );
     for a in accounts {
         println!("  {:<9} {:<55} {}", a.role, a.email, a.organisation);
     }
@@ -121,7 +129,10 @@ fn serve(settings: Settings, demo: bool) -> Result<(), String> {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
         match sammelkauf::demo::seed(&mut conn, SystemClock.now()) {
             Ok(accounts) => {
-                println!("Demo cooperative created. Every account's password: {}", sammelkauf::demo::DEMO_PASSWORD);
+                println!(
+                    "Demo cooperative created. Every account's password: {}",
+                    sammelkauf::demo::DEMO_PASSWORD
+                );
                 for a in accounts {
                     println!("  {:<9} {:<55} {}", a.role, a.email, a.organisation);
                 }
@@ -151,20 +162,31 @@ fn create_admin(settings: &Settings, email: &str, name: &str) -> Result<(), Stri
     let password = match std::env::var("SAMMELKAUF_ADMIN_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
-            eprintln!("Password (at least {} characters), then Enter:", sammelkauf::password::MIN_LENGTH);
+            eprintln!(
+                "Password (at least {} characters), then Enter:",
+                sammelkauf::password::MIN_LENGTH
+            );
             let mut line = String::new();
-            std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| e.to_string())?;
             line.trim_end_matches(['\r', '\n']).to_string()
         }
     };
     if password.chars().count() < sammelkauf::password::MIN_LENGTH {
-        return Err(format!("the password needs at least {} characters", sammelkauf::password::MIN_LENGTH));
+        return Err(format!(
+            "the password needs at least {} characters",
+            sammelkauf::password::MIN_LENGTH
+        ));
     }
     let hash = sammelkauf::password::hash(&password)?;
     let pool = db::connect(&settings.backend).map_err(|e| e.to_string())?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let now = SystemClock.now().naive_utc();
-    if users::find_by_email(&mut conn, email.as_str()).map_err(|e| e.to_string())?.is_some() {
+    if users::find_by_email(&mut conn, email.as_str())
+        .map_err(|e| e.to_string())?
+        .is_some()
+    {
         return Err(format!("an account for {} exists already", email.as_str()));
     }
     users::insert(

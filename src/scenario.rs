@@ -60,7 +60,11 @@ pub fn parse_scenario(json: &str) -> Result<Scenario, InvalidInput> {
     let mut deserializer = serde_json::Deserializer::from_str(json);
     let raw: ScenarioJson = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
-        let path = if path == "." { "input".to_string() } else { path };
+        let path = if path == "." {
+            "input".to_string()
+        } else {
+            path
+        };
         InvalidInput::new(path, e.into_inner().to_string())
     })?;
     deserializer
@@ -90,7 +94,9 @@ fn quantity(path: &str, value: i64, min: i64, max: i64) -> Result<u64, InvalidIn
 fn timestamp(path: &str, text: &str) -> Result<DateTime<Utc>, InvalidInput> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| InvalidInput::new(path, format!("{text:?} is not an RFC 3339 timestamp ({e})")))
+        .map_err(|e| {
+            InvalidInput::new(path, format!("{text:?} is not an RFC 3339 timestamp ({e})"))
+        })
 }
 
 impl ScenarioJson {
@@ -125,13 +131,19 @@ impl ScenarioJson {
             .quotes
             .into_iter()
             .enumerate()
-            .map(|(i, q)| q.into_domain().map_err(|e| e.within(&format!("quotes[{i}]"))))
+            .map(|(i, q)| {
+                q.into_domain()
+                    .map_err(|e| e.within(&format!("quotes[{i}]")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let orders = self
             .orders
             .into_iter()
             .enumerate()
-            .map(|(i, o)| o.into_domain().map_err(|e| e.within(&format!("orders[{i}]"))))
+            .map(|(i, o)| {
+                o.into_domain()
+                    .map_err(|e| e.within(&format!("orders[{i}]")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Scenario::new(terms, quotes, orders)
     }

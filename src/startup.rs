@@ -26,7 +26,10 @@ pub struct Application {
 
 impl Application {
     /// Migrates the database, builds the pool and binds the listener (`BIND`, or port 0).
-    pub fn build(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self, Box<dyn std::error::Error>> {
+    pub fn build(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
         let pool = db::connect(&settings.backend)?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;

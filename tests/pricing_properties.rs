@@ -10,7 +10,9 @@ use sammelkauf::domain::pricing::{
 };
 
 fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 4, 1, 9, 0, 0).single().expect("valid time")
+    Utc.with_ymd_and_hms(2026, 4, 1, 9, 0, 0)
+        .single()
+        .expect("valid time")
 }
 
 fn tier_table() -> impl Strategy<Value = TierTable> {
@@ -72,8 +74,7 @@ fn orders(max_lines: usize) -> impl Strategy<Value = Vec<OrderLine>> {
                 id: format!("o{i:03}"),
                 member: ["A", "B", "KRZ", "Kreis"][member].to_string(),
                 quantity,
-                max_unit_price: limit
-                    .map(|l| UnitPrice::from_ten_thousandths(l).expect("limit")),
+                max_unit_price: limit.map(|l| UnitPrice::from_ten_thousandths(l).expect("limit")),
                 placed_at: t0() + Duration::minutes(minute),
             })
             .collect()

@@ -48,7 +48,11 @@ fn run_price(arg: &str, stdin: Option<&[u8]>) -> std::process::Output {
 #[test]
 fn every_worked_scenario_is_reproduced_exactly() {
     let files = scenario_files(false);
-    assert!(files.len() >= 13, "expected the 13 worked scenarios, found {}", files.len());
+    assert!(
+        files.len() >= 13,
+        "expected the 13 worked scenarios, found {}",
+        files.len()
+    );
     for file in files {
         let out = run_price(file.to_str().expect("utf-8 path"), None);
         assert_eq!(
@@ -70,15 +74,27 @@ fn every_worked_scenario_is_reproduced_exactly() {
 #[test]
 fn every_invalid_scenario_is_rejected_with_exit_2_and_one_error_line() {
     let files = scenario_files(true);
-    assert!(files.len() >= 8, "expected the 8 invalid scenarios, found {}", files.len());
+    assert!(
+        files.len() >= 8,
+        "expected the 8 invalid scenarios, found {}",
+        files.len()
+    );
     for file in files {
         let out = run_price(file.to_str().expect("utf-8 path"), None);
         assert_eq!(out.status.code(), Some(2), "{}", file.display());
-        assert!(out.stdout.is_empty(), "{}: printed to stdout", file.display());
+        assert!(
+            out.stdout.is_empty(),
+            "{}: printed to stdout",
+            file.display()
+        );
         let stderr = String::from_utf8(out.stderr).expect("utf-8 stderr");
         let lines: Vec<&str> = stderr.lines().collect();
         assert_eq!(lines.len(), 1, "{}: {stderr}", file.display());
-        assert!(lines[0].starts_with("error: "), "{}: {stderr}", file.display());
+        assert!(
+            lines[0].starts_with("error: "),
+            "{}: {stderr}",
+            file.display()
+        );
     }
 }
 
@@ -106,7 +122,8 @@ fn the_error_line_names_where_the_problem_is() {
 
 #[test]
 fn standard_input_is_read_when_the_file_is_a_dash() {
-    let input = std::fs::read(scenario_dir().join("02-graduated-leftover-cents.json")).expect("read");
+    let input =
+        std::fs::read(scenario_dir().join("02-graduated-leftover-cents.json")).expect("read");
     let out = run_price("-", Some(&input));
     assert_eq!(out.status.code(), Some(0));
     let got: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");

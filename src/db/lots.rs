@@ -6,8 +6,8 @@ use crate::domain::lot::{IndicativeTier, LotStatus, LotTermsInput};
 use crate::domain::money::{UnitPrice, VatRate};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::dsl::sql;
-use diesel::sql_types::BigInt;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = lots)]
@@ -37,7 +37,8 @@ impl Lot {
 
     /// The status as of `now` (an open lot past its demand deadline is closed).
     pub fn status_at(&self, now: DateTime<Utc>) -> LotStatus {
-        self.stored_status().effective(self.demand_deadline.and_utc(), now)
+        self.stored_status()
+            .effective(self.demand_deadline.and_utc(), now)
     }
 
     pub fn list_price(&self) -> Option<UnitPrice> {
@@ -254,10 +255,7 @@ pub fn transition(
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     diesel::update(lots::table.find(id).filter(lots::status.eq(from.as_str())))
-        .set((
-            lots::status.eq(to.as_str()),
-            lots::updated_at.eq(now),
-        ))
+        .set((lots::status.eq(to.as_str()), lots::updated_at.eq(now)))
         .execute(conn)
         .map(|n| n == 1)
 }

@@ -44,7 +44,10 @@ impl Backend {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Backend::Postgres(url.to_string()));
         }
-        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             if path.is_empty() {
                 return Err("DATABASE_URL names no SQLite file".into());
             }
@@ -226,10 +229,7 @@ impl AsDbError for diesel::result::Error {
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     matches!(
         error,
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _
-        )
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
 }
 

@@ -110,7 +110,8 @@ pub fn insert(conn: &mut DbConnection, line: &NewLine<'_>) -> QueryResult<i64> {
             order_lines::member_id.eq(line.member),
             order_lines::delivery_site_id.eq(line.site),
             order_lines::quantity.eq(line.input.quantity as i64),
-            order_lines::max_unit_price.eq(line.input.max_unit_price.map(UnitPrice::ten_thousandths)),
+            order_lines::max_unit_price
+                .eq(line.input.max_unit_price.map(UnitPrice::ten_thousandths)),
             order_lines::reference.eq(&line.input.reference),
             order_lines::idempotency_key.eq(line.idempotency_key),
             order_lines::placed_by.eq(line.placed_by),

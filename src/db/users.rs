@@ -83,11 +83,17 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
 }
 
 pub fn insert(conn: &mut DbConnection, user: &NewUser<'_>) -> QueryResult<i64> {
-    crate::insert_returning_id!(conn, diesel::insert_into(users::table).values(user), users::id)
+    crate::insert_returning_id!(
+        conn,
+        diesel::insert_into(users::table).values(user),
+        users::id
+    )
 }
 
 pub fn update(conn: &mut DbConnection, id: i64, changes: &UserChanges<'_>) -> QueryResult<usize> {
-    diesel::update(users::table.find(id)).set(changes).execute(conn)
+    diesel::update(users::table.find(id))
+        .set(changes)
+        .execute(conn)
 }
 
 pub fn set_language(conn: &mut DbConnection, id: i64, language: Language) -> QueryResult<usize> {

@@ -62,7 +62,8 @@ impl EmailAddress {
             return None;
         }
         let (local, domain) = address.split_once('@')?;
-        let allowed_local = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c);
+        let allowed_local =
+            |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c);
         let allowed_domain = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
         let ok = !local.is_empty()
             && local.len() <= 64

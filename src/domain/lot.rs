@@ -119,8 +119,17 @@ impl FieldError {
 
 /// Reads a quantity typed by a person: digits only (German thousands dots allowed).
 pub fn parse_quantity(text: &str) -> Option<i64> {
-    let cleaned: String = text.trim().chars().filter(|c| *c != '.' && *c != ' ').collect();
-    if cleaned.is_empty() || !cleaned.trim_start_matches('-').chars().all(|c| c.is_ascii_digit()) {
+    let cleaned: String = text
+        .trim()
+        .chars()
+        .filter(|c| *c != '.' && *c != ' ')
+        .collect();
+    if cleaned.is_empty()
+        || !cleaned
+            .trim_start_matches('-')
+            .chars()
+            .all(|c| c.is_ascii_digit())
+    {
         return None;
     }
     cleaned.parse().ok()
@@ -272,11 +281,13 @@ impl LotTermsInput {
                 10
             }
         };
-        let (demand_deadline, quote_deadline) = match (form.demand_deadline, form.quote_deadline)
-        {
+        let (demand_deadline, quote_deadline) = match (form.demand_deadline, form.quote_deadline) {
             (Some(d), Some(q)) => {
                 if q < d {
-                    errors.push(FieldError::new("quote_deadline", "error.quote_before_demand"));
+                    errors.push(FieldError::new(
+                        "quote_deadline",
+                        "error.quote_before_demand",
+                    ));
                 }
                 (d, q)
             }
@@ -425,7 +436,11 @@ impl Progress {
         } else {
             (total.saturating_mul(100) / min_total).min(100)
         };
-        let reached_tier = tiers.iter().rev().find(|t| t.min_quantity <= total).copied();
+        let reached_tier = tiers
+            .iter()
+            .rev()
+            .find(|t| t.min_quantity <= total)
+            .copied();
         let next = tiers.iter().find(|t| t.min_quantity > total).copied();
         let from = reached_tier.map_or(0, |t| t.min_quantity);
         let tier_percent = match next {
@@ -479,7 +494,10 @@ mod tests {
         let tiers = [tier(100, "90"), tier(500, "80")];
         let p = Progress::new(380, 200, &tiers);
         assert_eq!(p.min_percent, 100);
-        assert_eq!(p.next_tier.map(|(t, missing)| (t.min_quantity, missing)), Some((500, 120)));
+        assert_eq!(
+            p.next_tier.map(|(t, missing)| (t.min_quantity, missing)),
+            Some((500, 120))
+        );
         assert_eq!(p.reached_tier.map(|t| t.min_quantity), Some(100));
         assert_eq!(p.tier_percent, 70);
         let p = Progress::new(50, 200, &tiers);
@@ -502,8 +520,11 @@ mod tests {
         assert_eq!(field("10", "1,23456"), Some(vec!["error.price_decimals"]));
         assert_eq!(field("1.000", "1.234,56"), None);
         assert_eq!(
-            OrderInput::parse("1.000", "1.234,56", " KST 4711 ", 5)
-                .map(|o| (o.quantity, o.max_unit_price.map(|p| p.ten_thousandths()), o.reference)),
+            OrderInput::parse("1.000", "1.234,56", " KST 4711 ", 5).map(|o| (
+                o.quantity,
+                o.max_unit_price.map(|p| p.ten_thousandths()),
+                o.reference
+            )),
             Ok((1000, Some(12_345_600), "KST 4711".to_string()))
         );
     }

@@ -332,7 +332,10 @@ mod tests {
         );
         assert_eq!(UnitPrice::parse("0"), Err(DecimalError::NotPositive));
         assert_eq!(UnitPrice::parse("-1"), Err(DecimalError::NotPositive));
-        assert_eq!(UnitPrice::parse("1000000.0001"), Err(DecimalError::TooLarge));
+        assert_eq!(
+            UnitPrice::parse("1000000.0001"),
+            Err(DecimalError::TooLarge)
+        );
         assert_eq!(UnitPrice::parse("1e3"), Err(DecimalError::NotANumber));
         assert_eq!(UnitPrice::parse("abc"), Err(DecimalError::NotANumber));
         // Trailing zeros beyond four places are still exact.

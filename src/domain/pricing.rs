@@ -622,15 +622,12 @@ pub fn evaluate(scenario: &Scenario) -> Evaluation {
 
     let limits = LimitOrder::new(orders);
     let needed = scenario.terms.min_total_quantity.max(1);
-    let winner = ranking
-        .iter()
-        .filter(|r| r.eligible())
-        .find_map(|r| {
-            let quote = &scenario.quotes[r.quote];
-            clear(quote, evaluation_quantity, &limits)
-                .filter(|c| c.quantity >= needed)
-                .map(|c| (r.quote, c))
-        });
+    let winner = ranking.iter().filter(|r| r.eligible()).find_map(|r| {
+        let quote = &scenario.quotes[r.quote];
+        clear(quote, evaluation_quantity, &limits)
+            .filter(|c| c.quantity >= needed)
+            .map(|c| (r.quote, c))
+    });
     let Some((quote_index, cleared)) = winner else {
         return failed(
             scenario,
@@ -744,9 +741,7 @@ fn split(
                 .iter()
                 .zip(accepted)
                 .map(|(line, &ok)| {
-                    ok.then(|| {
-                        Money::round_from_ten_thousandths(i128::from(line.quantity) * price)
-                    })
+                    ok.then(|| Money::round_from_ten_thousandths(i128::from(line.quantity) * price))
                 })
                 .collect();
             (unit_price, nets)
@@ -881,10 +876,7 @@ mod tests {
                 unit_price: price("11"),
             },
         ]);
-        assert_eq!(
-            err.map_err(|e| e.path),
-            Err("[1].unit_price".to_string())
-        );
+        assert_eq!(err.map_err(|e| e.path), Err("[1].unit_price".to_string()));
     }
 
     #[test]

@@ -83,7 +83,8 @@ pub async fn login(
                 }
             }
             let user = users::find_by_email(conn, &email)?;
-            let valid = password::verify(&password, user.as_ref().map(|u| u.password_hash.as_str()));
+            let valid =
+                password::verify(&password, user.as_ref().map(|u| u.password_hash.as_str()));
             match user {
                 Some(user) if valid && user.active => {
                     db::transaction(conn, |conn| {

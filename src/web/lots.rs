@@ -32,7 +32,12 @@ pub struct LotView {
 }
 
 impl LotView {
-    pub fn new(lot: &lots::Lot, tiers: &[crate::domain::lot::IndicativeTier], tr: Tr, now: DateTime<Utc>) -> Self {
+    pub fn new(
+        lot: &lots::Lot,
+        tiers: &[crate::domain::lot::IndicativeTier],
+        tr: Tr,
+        now: DateTime<Utc>,
+    ) -> Self {
         let status = lot.status_at(now);
         let category = Category::parse(&lot.category).map_or("", |c| c.as_str());
         LotView {
@@ -148,9 +153,10 @@ impl LotPage {
     }
 
     fn quantity_hint(&self) -> String {
-        self.page
-            .tr
-            .f("order.quantity_hint", &[("n", self.lot.order_increment.clone())])
+        self.page.tr.f(
+            "order.quantity_hint",
+            &[("n", self.lot.order_increment.clone())],
+        )
     }
 }
 
@@ -212,9 +218,16 @@ pub async fn lot_page(
         .await?;
     let tr = user.tr();
     let view = LotView::new(&lot, &tiers, tr, now);
-    let progress = Progress::new(total, u64::try_from(lot.min_total_quantity).unwrap_or(0), &tiers);
+    let progress = Progress::new(
+        total,
+        u64::try_from(lot.min_total_quantity).unwrap_or(0),
+        &tiers,
+    );
     let is_buyer = user.role == Role::Buyer;
-    let own_total: u64 = lines.iter().map(|l| u64::try_from(l.line.quantity).unwrap_or(0)).sum();
+    let own_total: u64 = lines
+        .iter()
+        .map(|l| u64::try_from(l.line.quantity).unwrap_or(0))
+        .sum();
     let mut form = form.unwrap_or_default();
     if form.idempotency_key.is_empty() {
         form.idempotency_key = session::idempotency_key();
@@ -254,7 +267,14 @@ pub async fn show(
     path: web::Path<i64>,
     query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = lot_page(&state, &user, path.into_inner(), None, query.notice.as_deref()).await?;
+    let page = lot_page(
+        &state,
+        &user,
+        path.into_inner(),
+        None,
+        query.notice.as_deref(),
+    )
+    .await?;
     ok(&page)
 }
 

@@ -147,24 +147,51 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/lots", web::get().to(lots::list))
         .route("/lots/{id}", web::get().to(lots::show))
         .route("/lots/{id}/orders", web::post().to(orders::place))
-        .route("/lots/{id}/orders/{line}/edit", web::get().to(orders::edit_form))
+        .route(
+            "/lots/{id}/orders/{line}/edit",
+            web::get().to(orders::edit_form),
+        )
         .route("/lots/{id}/orders/{line}", web::post().to(orders::change))
-        .route("/lots/{id}/orders/{line}/cancel", web::post().to(orders::cancel))
+        .route(
+            "/lots/{id}/orders/{line}/cancel",
+            web::post().to(orders::cancel),
+        )
         .route("/admin/lots/new", web::get().to(admin::lots::new_form))
         .route("/admin/lots", web::post().to(admin::lots::create))
-        .route("/admin/lots/{id}/edit", web::get().to(admin::lots::edit_form))
+        .route(
+            "/admin/lots/{id}/edit",
+            web::get().to(admin::lots::edit_form),
+        )
         .route("/admin/lots/{id}", web::post().to(admin::lots::update))
         .route("/admin/lots/{id}/open", web::post().to(admin::lots::open))
         .route("/admin/members", web::get().to(admin::orgs::members))
         .route("/admin/members", web::post().to(admin::orgs::create_member))
         .route("/admin/members/{id}", web::get().to(admin::orgs::member))
-        .route("/admin/members/{id}", web::post().to(admin::orgs::update_member))
-        .route("/admin/members/{id}/sites", web::post().to(admin::orgs::create_site))
-        .route("/admin/sites/{id}", web::post().to(admin::orgs::update_site))
+        .route(
+            "/admin/members/{id}",
+            web::post().to(admin::orgs::update_member),
+        )
+        .route(
+            "/admin/members/{id}/sites",
+            web::post().to(admin::orgs::create_site),
+        )
+        .route(
+            "/admin/sites/{id}",
+            web::post().to(admin::orgs::update_site),
+        )
         .route("/admin/suppliers", web::get().to(admin::orgs::suppliers))
-        .route("/admin/suppliers", web::post().to(admin::orgs::create_supplier))
-        .route("/admin/suppliers/{id}", web::get().to(admin::orgs::supplier))
-        .route("/admin/suppliers/{id}", web::post().to(admin::orgs::update_supplier))
+        .route(
+            "/admin/suppliers",
+            web::post().to(admin::orgs::create_supplier),
+        )
+        .route(
+            "/admin/suppliers/{id}",
+            web::get().to(admin::orgs::supplier),
+        )
+        .route(
+            "/admin/suppliers/{id}",
+            web::post().to(admin::orgs::update_supplier),
+        )
         .route("/admin/users", web::get().to(admin::users::list))
         .route("/admin/users", web::post().to(admin::users::create))
         .route("/admin/users/{id}", web::get().to(admin::users::show))

@@ -178,7 +178,15 @@ pub async fn place(
                         now,
                     },
                 )?;
-                audit_line(conn, actor, "order.placed", lot_id, line, &describe(&input, site), now)?;
+                audit_line(
+                    conn,
+                    actor,
+                    "order.placed",
+                    lot_id,
+                    line,
+                    &describe(&input, site),
+                    now,
+                )?;
                 Ok::<_, diesel::result::Error>(Outcome::Done)
             });
             match outcome {
@@ -202,7 +210,9 @@ fn own_line(
     let member = user.member_id()?;
     let lot = visible_lot(conn, user, lot)?;
     match orders::find(conn, line)? {
-        Some(row) if row.lot_id == lot.id && row.member_id == member && row.cancelled_at.is_none() => {
+        Some(row)
+            if row.lot_id == lot.id && row.member_id == member && row.cancelled_at.is_none() =>
+        {
             Ok((lot, row))
         }
         _ => Err(AppError::NotFound),
@@ -254,7 +264,10 @@ async fn edit_page(
     let form = form.unwrap_or_else(|| OrderForm {
         quantity: row.quantity.to_string(),
         site: row.delivery_site_id,
-        max_unit_price: row.limit().map(|p| p.to_decimal().normalize().to_string()).unwrap_or_default(),
+        max_unit_price: row
+            .limit()
+            .map(|p| p.to_decimal().normalize().to_string())
+            .unwrap_or_default(),
         reference: row.reference.clone(),
         idempotency_key: String::new(),
         errors: Vec::new(),
@@ -313,7 +326,15 @@ pub async fn change(
                 if orders::update(conn, line_id, site, &input, now)? == 0 {
                     return Err(AppError::NotFound);
                 }
-                audit_line(conn, actor, "order.changed", lot_id, line_id, &describe(&input, site), now)?;
+                audit_line(
+                    conn,
+                    actor,
+                    "order.changed",
+                    lot_id,
+                    line_id,
+                    &describe(&input, site),
+                    now,
+                )?;
                 Ok(Outcome::Done)
             })?;
             Ok((outcome, fields))
@@ -326,7 +347,10 @@ pub async fn change(
             StatusCode::UNPROCESSABLE_ENTITY,
             errors.iter().map(|e| tr.field_error(e)).collect(),
         ),
-        Outcome::Closed => (StatusCode::CONFLICT, vec![tr.t("error.lot_closed").to_string()]),
+        Outcome::Closed => (
+            StatusCode::CONFLICT,
+            vec![tr.t("error.lot_closed").to_string()],
+        ),
     };
     let form = OrderForm {
         quantity: fields.quantity,
@@ -336,7 +360,10 @@ pub async fn change(
         idempotency_key: String::new(),
         errors,
     };
-    render(status, &edit_page(&state, &user, lot_id, line_id, Some(form)).await?)
+    render(
+        status,
+        &edit_page(&state, &user, lot_id, line_id, Some(form)).await?,
+    )
 }
 
 #[derive(Deserialize)]
@@ -371,20 +398,22 @@ pub async fn cancel(
         .await?;
     match outcome {
         Outcome::Done => Ok(redirect(&format!("/lots/{lot_id}?notice=order_cancelled"))),
-        _ => respond(
-            &state,
-            &user,
-            lot_id,
-            Outcome::Closed,
-            OrderFields {
-                quantity: String::new(),
-                site: String::new(),
-                max_unit_price: String::new(),
-                reference: String::new(),
-                idempotency_key: String::new(),
-            },
-            "",
-        )
-        .await,
+        _ => {
+            respond(
+                &state,
+                &user,
+                lot_id,
+                Outcome::Closed,
+                OrderFields {
+                    quantity: String::new(),
+                    site: String::new(),
+                    max_unit_price: String::new(),
+                    reference: String::new(),
+                    idempotency_key: String::new(),
+                },
+                "",
+            )
+            .await
+        }
     }
 }

@@ -11,19 +11,52 @@ async fn staff_set_up_a_member_a_buyer_and_a_lot_which_the_buyer_then_orders_int
     let mut staff = Browser::new(&app);
     staff.login("staff@coop.example").await;
 
-    let created = staff.post("/admin/members", &[("name", "Kommunales Rechenzentrum Süd"), ("city", "Ulm"), ("contact_email", "einkauf@krz-sued.example")]).await;
+    let created = staff
+        .post(
+            "/admin/members",
+            &[
+                ("name", "Kommunales Rechenzentrum Süd"),
+                ("city", "Ulm"),
+                ("contact_email", "einkauf@krz-sued.example"),
+            ],
+        )
+        .await;
     assert_eq!(created.status, 303, "{}", created.body);
-    let member_path = created.location.expect("member page").split('?').next().unwrap_or_default().to_string();
+    let member_path = created
+        .location
+        .expect("member page")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     staff.get(&member_path).await;
     for site in ["Stadt Ulm – Schulen", "Alb-Donau-Kreis"] {
-        let added = staff.post(&format!("{member_path}/sites"), &[("name", site), ("address", "Ulm")]).await;
+        let added = staff
+            .post(
+                &format!("{member_path}/sites"),
+                &[("name", site), ("address", "Ulm")],
+            )
+            .await;
         assert_eq!(added.status, 303, "{}", added.body);
     }
-    let duplicate = staff.post("/admin/members", &[("name", "Kommunales Rechenzentrum Süd")]).await;
+    let duplicate = staff
+        .post(
+            "/admin/members",
+            &[("name", "Kommunales Rechenzentrum Süd")],
+        )
+        .await;
     assert_eq!(duplicate.status, 422);
     assert!(duplicate.body.contains("bereits vergeben"));
 
-    let supplier = staff.post("/admin/suppliers", &[("name", "Lieferant Öko GmbH"), ("contact_email", "angebote@oeko.example")]).await;
+    let supplier = staff
+        .post(
+            "/admin/suppliers",
+            &[
+                ("name", "Lieferant Öko GmbH"),
+                ("contact_email", "angebote@oeko.example"),
+            ],
+        )
+        .await;
     assert_eq!(supplier.status, 303, "{}", supplier.body);
 
     let (member_id, supplier_id) = {
@@ -34,12 +67,48 @@ async fn staff_set_up_a_member_a_buyer_and_a_lot_which_the_buyer_then_orders_int
         )
     };
     staff.get("/admin/users").await;
-    let bad = staff.post("/admin/users", &[("email", "kein-at-zeichen"), ("name", "X"), ("role", "buyer"), ("organisation", &format!("member:{member_id}")), ("language", "de"), ("password", PASSWORD)]).await;
+    let bad = staff
+        .post(
+            "/admin/users",
+            &[
+                ("email", "kein-at-zeichen"),
+                ("name", "X"),
+                ("role", "buyer"),
+                ("organisation", &format!("member:{member_id}")),
+                ("language", "de"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("gültige E-Mail-Adresse"));
-    let wrong_org = staff.post("/admin/users", &[("email", "x@y.example"), ("name", "X"), ("role", "buyer"), ("organisation", &format!("supplier:{supplier_id}")), ("language", "de"), ("password", PASSWORD)]).await;
+    let wrong_org = staff
+        .post(
+            "/admin/users",
+            &[
+                ("email", "x@y.example"),
+                ("name", "X"),
+                ("role", "buyer"),
+                ("organisation", &format!("supplier:{supplier_id}")),
+                ("language", "de"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(wrong_org.status, 422);
-    let user = staff.post("/admin/users", &[("email", "Einkauf@KRZ-Sued.example"), ("name", "Eva Einkauf"), ("role", "buyer"), ("organisation", &format!("member:{member_id}")), ("language", "de"), ("password", PASSWORD)]).await;
+    let user = staff
+        .post(
+            "/admin/users",
+            &[
+                ("email", "Einkauf@KRZ-Sued.example"),
+                ("name", "Eva Einkauf"),
+                ("role", "buyer"),
+                ("organisation", &format!("member:{member_id}")),
+                ("language", "de"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(user.status, 303, "{}", user.body);
 
     staff.get("/admin/lots/new").await;
@@ -82,16 +151,39 @@ async fn staff_set_up_a_member_a_buyer_and_a_lot_which_the_buyer_then_orders_int
 
     let created = staff.post("/admin/lots", &fields).await;
     assert_eq!(created.status, 303, "{}", created.body);
-    let lot_path = created.location.expect("lot").split('?').next().unwrap_or_default().to_string();
-    let lot_id: i64 = lot_path.rsplit('/').next().and_then(|s| s.parse().ok()).expect("id");
+    let lot_path = created
+        .location
+        .expect("lot")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let lot_id: i64 = lot_path
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .expect("id");
     {
         let mut conn = app.pool.get().expect("conn");
         let lot = lots::find(&mut conn, lot_id).expect("q").expect("lot");
         // 12:00 in Berlin in June is 10:00 UTC.
-        assert_eq!(lot.demand_deadline.format("%Y-%m-%d %H:%M").to_string(), "2026-06-10 10:00");
+        assert_eq!(
+            lot.demand_deadline.format("%Y-%m-%d %H:%M").to_string(),
+            "2026-06-10 10:00"
+        );
         assert_eq!(lot.list_unit_price, Some(9_990_000));
-        assert_eq!(lots::indicative_tiers(&mut conn, lot_id).expect("tiers").len(), 2);
-        assert_eq!(lots::invited_suppliers(&mut conn, lot_id).expect("inv").len(), 1);
+        assert_eq!(
+            lots::indicative_tiers(&mut conn, lot_id)
+                .expect("tiers")
+                .len(),
+            2
+        );
+        assert_eq!(
+            lots::invited_suppliers(&mut conn, lot_id)
+                .expect("inv")
+                .len(),
+            1
+        );
     }
     // Edit while in draft, then open.
     let edit = staff.get(&format!("/admin/lots/{lot_id}/edit")).await;
@@ -99,13 +191,25 @@ async fn staff_set_up_a_member_a_buyer_and_a_lot_which_the_buyer_then_orders_int
     assert!(edit.body.contains("value=\"2026-06-10T12:00\""));
     let mut edited = fields.to_vec();
     edited[0] = ("title", "Notebooks 14 Zoll für Schulen");
-    assert_eq!(staff.post(&format!("/admin/lots/{lot_id}"), &edited).await.status, 303);
+    assert_eq!(
+        staff
+            .post(&format!("/admin/lots/{lot_id}"), &edited)
+            .await
+            .status,
+        303
+    );
     staff.get(&lot_path).await;
     let opened = staff.post(&format!("/admin/lots/{lot_id}/open"), &[]).await;
     assert_eq!(opened.status, 303, "{}", opened.body);
     // No more edits once open.
     staff.get(&lot_path).await;
-    assert_eq!(staff.post(&format!("/admin/lots/{lot_id}"), &fields).await.status, 409);
+    assert_eq!(
+        staff
+            .post(&format!("/admin/lots/{lot_id}"), &fields)
+            .await
+            .status,
+        409
+    );
 
     // The new buyer orders into the new lot.
     let mut buyer = Browser::new(&app);
@@ -115,20 +219,50 @@ async fn staff_set_up_a_member_a_buyer_and_a_lot_which_the_buyer_then_orders_int
     let key = crate::orders::extract_field(&page.body, "idempotency_key");
     let site = {
         let mut conn = app.pool.get().expect("conn");
-        orgs::sites_of(&mut conn, member_id).expect("sites")[0].id.to_string()
+        orgs::sites_of(&mut conn, member_id).expect("sites")[0]
+            .id
+            .to_string()
     };
-    let placed = buyer.post(&format!("{lot_path}/orders"), &[("quantity", "120"), ("site", &site), ("idempotency_key", &key)]).await;
+    let placed = buyer
+        .post(
+            &format!("{lot_path}/orders"),
+            &[
+                ("quantity", "120"),
+                ("site", &site),
+                ("idempotency_key", &key),
+            ],
+        )
+        .await;
     assert_eq!(placed.status, 303, "{}", placed.body);
     let page = buyer.get(&lot_path).await;
     assert_eq!(shown_total(&page.body), "120");
-    assert!(page.body.contains("value=\"60\""), "progress towards the minimum: 120 of 200 = 60 %");
+    assert!(
+        page.body.contains("value=\"60\""),
+        "progress towards the minimum: 120 of 200 = 60 %"
+    );
 
     // Everything above is in the audit log.
     let mut conn = app.pool.get().expect("conn");
-    for action in ["member.created", "site.created", "supplier.created", "user.created", "lot.created", "lot.edited", "lot.opened", "order.placed"] {
-        assert!(audit::count_actions(&mut conn, action).expect("audit") >= 1, "{action} not logged");
+    for action in [
+        "member.created",
+        "site.created",
+        "supplier.created",
+        "user.created",
+        "lot.created",
+        "lot.edited",
+        "lot.opened",
+        "order.placed",
+    ] {
+        assert!(
+            audit::count_actions(&mut conn, action).expect("audit") >= 1,
+            "{action} not logged"
+        );
     }
-    assert!(users::find_by_email(&mut conn, "einkauf@krz-sued.example").expect("q").expect("user").password_hash.starts_with("$argon2id$"));
+    assert!(users::find_by_email(&mut conn, "einkauf@krz-sued.example")
+        .expect("q")
+        .expect("user")
+        .password_hash
+        .starts_with("$argon2id$"));
     drop(conn);
     let log = staff.get(&format!("/admin/audit?lot={lot_id}")).await;
     assert_eq!(log.status, 200);
@@ -142,13 +276,33 @@ async fn five_failed_logins_lock_the_account_for_a_while() {
     let mut browser = Browser::new(&app);
     browser.get("/login").await;
     for _ in 0..5 {
-        let page = browser.post("/login", &[("email", "buyer@x.example"), ("password", "falsch-falsch")]).await;
+        let page = browser
+            .post(
+                "/login",
+                &[("email", "buyer@x.example"), ("password", "falsch-falsch")],
+            )
+            .await;
         assert_eq!(page.status, 422);
-        assert!(page.body.contains("E-Mail-Adresse oder Passwort ist falsch"));
+        assert!(page
+            .body
+            .contains("E-Mail-Adresse oder Passwort ist falsch"));
     }
-    let locked = browser.post("/login", &[("email", "buyer@x.example"), ("password", PASSWORD)]).await;
-    assert_eq!(locked.status, 429, "the right password is refused while locked");
+    let locked = browser
+        .post(
+            "/login",
+            &[("email", "buyer@x.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        locked.status, 429,
+        "the right password is refused while locked"
+    );
     app.clock.advance(chrono::Duration::minutes(16));
-    let ok = browser.post("/login", &[("email", "buyer@x.example"), ("password", PASSWORD)]).await;
+    let ok = browser
+        .post(
+            "/login",
+            &[("email", "buyer@x.example"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(ok.status, 303);
 }

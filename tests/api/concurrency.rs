@@ -15,7 +15,8 @@ async fn fifty_buyers_from_ten_members_order_and_change_at_the_same_time() {
         let (member, site) = {
             let mut conn = app.pool.get().expect("conn");
             let now = chrono::Utc::now().naive_utc();
-            let member = orgs::insert_member(&mut conn, &format!("Mitglied {m}"), "", "", now).expect("member");
+            let member = orgs::insert_member(&mut conn, &format!("Mitglied {m}"), "", "", now)
+                .expect("member");
             let site = orgs::insert_site(&mut conn, member, "Schule", "", now).expect("site");
             (member, site)
         };
@@ -45,7 +46,14 @@ async fn fifty_buyers_from_ten_members_order_and_change_at_the_same_time() {
                     let key = extract_field(&page.body, "idempotency_key");
                     let quantity = (10 + i as u64 + round).to_string();
                     let placed = browser
-                        .post(&format!("/lots/{lot}/orders"), &[("quantity", &quantity), ("site", &site), ("idempotency_key", &key)])
+                        .post(
+                            &format!("/lots/{lot}/orders"),
+                            &[
+                                ("quantity", &quantity),
+                                ("site", &site),
+                                ("idempotency_key", &key),
+                            ],
+                        )
                         .await;
                     statuses.push(placed.status);
                 }
@@ -56,7 +64,10 @@ async fn fifty_buyers_from_ten_members_order_and_change_at_the_same_time() {
                     let rest = &page.body[start + "/orders/".len()..];
                     let line: String = rest.chars().take_while(char::is_ascii_digit).collect();
                     let changed = browser
-                        .post(&format!("/lots/{lot}/orders/{line}"), &[("quantity", "7"), ("site", &site)])
+                        .post(
+                            &format!("/lots/{lot}/orders/{line}"),
+                            &[("quantity", "7"), ("site", &site)],
+                        )
                         .await;
                     statuses.push(changed.status);
                 }
@@ -68,8 +79,15 @@ async fn fifty_buyers_from_ten_members_order_and_change_at_the_same_time() {
     for task in tasks {
         all.extend(task.await.expect("buyer task"));
     }
-    assert!(all.iter().all(|s| *s < 500), "server errors: {:?}", all.iter().filter(|s| **s >= 500).count());
-    assert!(all.iter().all(|s| [200, 303].contains(s)), "unexpected answers: {all:?}");
+    assert!(
+        all.iter().all(|s| *s < 500),
+        "server errors: {:?}",
+        all.iter().filter(|s| **s >= 500).count()
+    );
+    assert!(
+        all.iter().all(|s| [200, 303].contains(s)),
+        "unexpected answers: {all:?}"
+    );
     let lines = stored_lines(&app, lot);
     assert_eq!(lines.len(), 150, "every placed line is stored once");
     let sum: i64 = lines.iter().map(|l| l.quantity).sum();

@@ -35,7 +35,8 @@ impl Drop for TestDb {
             }
             TestDb::Postgres { admin_url, name } => {
                 if let Ok(mut conn) = diesel::PgConnection::establish(admin_url) {
-                    let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                    let _ =
+                        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
                 }
             }
         }
@@ -56,11 +57,19 @@ pub async fn spawn_app() -> TestApp {
     let (database_url, test_db) = match std::env::var("TEST_DATABASE_URL") {
         Ok(admin_url) => {
             let name = format!("sammelkauf_test_{id:x}");
-            let mut conn = diesel::PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
-            conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
-            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b).to_string();
+            let mut conn =
+                diesel::PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
+            conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create test database");
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(b, _)| b)
+                .to_string();
             let _ = std::fs::remove_dir_all(&dir);
-            (format!("{base}/{name}"), TestDb::Postgres { admin_url, name })
+            (
+                format!("{base}/{name}"),
+                TestDb::Postgres { admin_url, name },
+            )
         }
         Err(_) => (
             dir.join("test.db").to_string_lossy().into_owned(),
@@ -70,14 +79,27 @@ pub async fn spawn_app() -> TestApp {
     let vars: HashMap<&str, String> = [
         ("DATABASE_URL", database_url),
         ("BIND", "127.0.0.1:0".to_string()),
-        ("SECRET_KEY", "test-secret-test-secret-test-secret-1234".to_string()),
-        ("DATA_DIR", std::env::temp_dir().join(format!("sammelkauf-data-{id:x}")).to_string_lossy().into_owned()),
+        (
+            "SECRET_KEY",
+            "test-secret-test-secret-test-secret-1234".to_string(),
+        ),
+        (
+            "DATA_DIR",
+            std::env::temp_dir()
+                .join(format!("sammelkauf-data-{id:x}"))
+                .to_string_lossy()
+                .into_owned(),
+        ),
         ("TICK_SECONDS", "3600".to_string()),
     ]
     .into_iter()
     .collect();
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
-    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 6, 1, 8, 0, 0).single().expect("time"));
+    let clock = ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 6, 1, 8, 0, 0)
+            .single()
+            .expect("time"),
+    );
     let app = Application::build(settings, Arc::new(clock.clone())).expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool();
@@ -102,7 +124,13 @@ pub struct Fixture {
     pub supplier: i64,
 }
 
-pub fn add_user(pool: &Pool, email: &str, role: Role, member: Option<i64>, supplier: Option<i64>) -> i64 {
+pub fn add_user(
+    pool: &Pool,
+    email: &str,
+    role: Role,
+    member: Option<i64>,
+    supplier: Option<i64>,
+) -> i64 {
     let mut conn = pool.get().expect("conn");
     let now = Utc::now().naive_utc();
     users::insert(
@@ -139,8 +167,14 @@ pub fn lot_terms(app: &TestApp, title: &str, increment: u64) -> LotTermsInput {
         quote_deadline: now + chrono::Duration::days(14),
         standstill_days: 10,
         indicative_tiers: vec![
-            IndicativeTier { min_quantity: 100, unit_price: UnitPrice::parse("899").expect("p") },
-            IndicativeTier { min_quantity: 500, unit_price: UnitPrice::parse("849").expect("p") },
+            IndicativeTier {
+                min_quantity: 100,
+                unit_price: UnitPrice::parse("899").expect("p"),
+            },
+            IndicativeTier {
+                min_quantity: 500,
+                unit_price: UnitPrice::parse("849").expect("p"),
+            },
         ],
     }
 }
@@ -150,7 +184,8 @@ pub fn fixture(app: &TestApp) -> Fixture {
     let mut conn = pool.get().expect("conn");
     let now = Utc::now().naive_utc();
     let member_a = orgs::insert_member(&mut conn, "KRZ Lippe", "Lemgo", "", now).expect("member");
-    let member_b = orgs::insert_member(&mut conn, "ITK Rheinland", "Neuss", "", now).expect("member");
+    let member_b =
+        orgs::insert_member(&mut conn, "ITK Rheinland", "Neuss", "", now).expect("member");
     let sites_a = vec![
         orgs::insert_site(&mut conn, member_a, "Gesamtschule Lemgo", "", now).expect("site"),
         orgs::insert_site(&mut conn, member_a, "Kreishaus Detmold", "", now).expect("site"),
@@ -164,16 +199,62 @@ pub fn fixture(app: &TestApp) -> Fixture {
     drop(conn);
     let staff = add_user(pool, "staff@coop.example", Role::Staff, None, None);
     add_user(pool, "staff2@coop.example", Role::Staff, None, None);
-    add_user(pool, "buyer-a@krz.example", Role::Buyer, Some(member_a), None);
-    add_user(pool, "buyer-b@itk.example", Role::Buyer, Some(member_b), None);
-    add_user(pool, "sales@systemhaus.example", Role::Supplier, None, Some(supplier));
-    add_user(pool, "sales@andere.example", Role::Supplier, None, Some(other_supplier));
+    add_user(
+        pool,
+        "buyer-a@krz.example",
+        Role::Buyer,
+        Some(member_a),
+        None,
+    );
+    add_user(
+        pool,
+        "buyer-b@itk.example",
+        Role::Buyer,
+        Some(member_b),
+        None,
+    );
+    add_user(
+        pool,
+        "sales@systemhaus.example",
+        Role::Supplier,
+        None,
+        Some(supplier),
+    );
+    add_user(
+        pool,
+        "sales@andere.example",
+        Role::Supplier,
+        None,
+        Some(other_supplier),
+    );
     let mut conn = pool.get().expect("conn");
-    let lot = lots::insert(&mut conn, &lot_terms(app, "Notebooks", 1), &[supplier], staff, now).expect("lot");
+    let lot = lots::insert(
+        &mut conn,
+        &lot_terms(app, "Notebooks", 1),
+        &[supplier],
+        staff,
+        now,
+    )
+    .expect("lot");
     lots::transition(&mut conn, lot, LotStatus::Draft, LotStatus::Open, now).expect("open");
-    let draft_lot = lots::insert(&mut conn, &lot_terms(app, "Entwurf Tablets", 1), &[supplier], staff, now).expect("lot");
+    let draft_lot = lots::insert(
+        &mut conn,
+        &lot_terms(app, "Entwurf Tablets", 1),
+        &[supplier],
+        staff,
+        now,
+    )
+    .expect("lot");
     let _ = db::ping(&mut conn);
-    Fixture { lot, draft_lot, member_a, member_b, sites_a, sites_b, supplier }
+    Fixture {
+        lot,
+        draft_lot,
+        member_a,
+        member_b,
+        sites_a,
+        sites_b,
+        supplier,
+    }
 }
 
 /// A browser: keeps cookies, does not follow redirects, knows the last form token.
@@ -219,11 +300,20 @@ impl Browser {
         if let Some(token) = extract_csrf(&body) {
             self.csrf = token;
         }
-        Page { status, body, location }
+        Page {
+            status,
+            body,
+            location,
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
-        let response = self.client.get(format!("{}{path}", self.base)).send().await.expect("GET");
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
         self.page(response).await
     }
 
@@ -249,7 +339,9 @@ impl Browser {
 
     pub async fn login(&mut self, email: &str) -> Page {
         self.get("/login").await;
-        let page = self.post("/login", &[("email", email), ("password", PASSWORD)]).await;
+        let page = self
+            .post("/login", &[("email", email), ("password", PASSWORD)])
+            .await;
         assert_eq!(page.status, 303, "login of {email} failed: {}", page.body);
         // Fetch a page to learn the new session's token.
         self.get("/lots").await;
@@ -271,6 +363,13 @@ pub fn stored_total(app: &TestApp, lot: i64) -> (u64, u64) {
 /// The number shown in `id="lot-total"`.
 pub fn shown_total(body: &str) -> String {
     let marker = "id=\"lot-total\">";
-    let start = body.find(marker).map(|i| i + marker.len()).expect("total on page");
-    body[start..].split('<').next().unwrap_or_default().to_string()
+    let start = body
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("total on page");
+    body[start..]
+        .split('<')
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }

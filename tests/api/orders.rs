@@ -20,34 +20,64 @@ async fn a_buyer_orders_for_two_sites_and_watches_the_bundle_grow() {
 
     let list = buyer.get("/lots").await;
     assert!(list.body.contains("Notebooks"));
-    assert!(!list.body.contains("Entwurf Tablets"), "drafts are not shown to members");
+    assert!(
+        !list.body.contains("Entwurf Tablets"),
+        "drafts are not shown to members"
+    );
 
     let lot_path = format!("/lots/{}", f.lot);
     let page = buyer.get(&lot_path).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("<html lang=\"de\">"));
     assert_eq!(shown_total(&page.body), "0");
-    assert!(page.body.contains("Noch 100 Stück bis zur nächsten Preisstufe"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("Noch 100 Stück bis zur nächsten Preisstufe"),
+        "{}",
+        page.body
+    );
     let key = extract_field(&page.body, "idempotency_key");
 
     let site1 = f.sites_a[0].to_string();
     let placed = buyer
         .post(
             &format!("{lot_path}/orders"),
-            &[("quantity", "120"), ("site", &site1), ("max_unit_price", "880,00"), ("reference", "KST 4711"), ("idempotency_key", &key)],
+            &[
+                ("quantity", "120"),
+                ("site", &site1),
+                ("max_unit_price", "880,00"),
+                ("reference", "KST 4711"),
+                ("idempotency_key", &key),
+            ],
         )
         .await;
     assert_eq!(placed.status, 303, "{}", placed.body);
-    let page = buyer.get(placed.location.as_deref().expect("redirect")).await;
+    let page = buyer
+        .get(placed.location.as_deref().expect("redirect"))
+        .await;
     assert_eq!(shown_total(&page.body), "120");
-    assert!(page.body.contains("Noch 380 Stück bis zur nächsten Preisstufe"), "{}", page.body);
-    assert!(page.body.contains("Ihre Bestellposition wurde gespeichert."));
+    assert!(
+        page.body
+            .contains("Noch 380 Stück bis zur nächsten Preisstufe"),
+        "{}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains("Ihre Bestellposition wurde gespeichert."));
     assert!(page.body.contains("880,00 €"));
 
     let key = extract_field(&page.body, "idempotency_key");
     let site2 = f.sites_a[1].to_string();
     let placed = buyer
-        .post(&format!("{lot_path}/orders"), &[("quantity", "1.000"), ("site", &site2), ("idempotency_key", &key)])
+        .post(
+            &format!("{lot_path}/orders"),
+            &[
+                ("quantity", "1.000"),
+                ("site", &site2),
+                ("idempotency_key", &key),
+            ],
+        )
         .await;
     assert_eq!(placed.status, 303, "{}", placed.body);
     let page = buyer.get(&lot_path).await;
@@ -57,15 +87,33 @@ async fn a_buyer_orders_for_two_sites_and_watches_the_bundle_grow() {
 
     // Change the first line, then cancel the second.
     let lines = stored_lines(&app, f.lot);
-    let first = lines.iter().find(|l| l.quantity == 120).expect("first line");
-    let second = lines.iter().find(|l| l.quantity == 1000).expect("second line");
-    let edit = buyer.get(&format!("{lot_path}/orders/{}/edit", first.id)).await;
+    let first = lines
+        .iter()
+        .find(|l| l.quantity == 120)
+        .expect("first line");
+    let second = lines
+        .iter()
+        .find(|l| l.quantity == 1000)
+        .expect("second line");
+    let edit = buyer
+        .get(&format!("{lot_path}/orders/{}/edit", first.id))
+        .await;
     assert_eq!(edit.status, 200);
     let changed = buyer
-        .post(&format!("{lot_path}/orders/{}", first.id), &[("quantity", "150"), ("site", &site1), ("max_unit_price", ""), ("reference", "")])
+        .post(
+            &format!("{lot_path}/orders/{}", first.id),
+            &[
+                ("quantity", "150"),
+                ("site", &site1),
+                ("max_unit_price", ""),
+                ("reference", ""),
+            ],
+        )
         .await;
     assert_eq!(changed.status, 303, "{}", changed.body);
-    let cancelled = buyer.post(&format!("{lot_path}/orders/{}/cancel", second.id), &[]).await;
+    let cancelled = buyer
+        .post(&format!("{lot_path}/orders/{}/cancel", second.id), &[])
+        .await;
     assert_eq!(cancelled.status, 303);
     assert_eq!(stored_total(&app, f.lot), (150, 1));
     let page = buyer.get(&lot_path).await;
@@ -74,8 +122,15 @@ async fn a_buyer_orders_for_two_sites_and_watches_the_bundle_grow() {
 
 pub fn extract_field(body: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
-    let start = body.find(&marker).map(|i| i + marker.len()).expect("field on page");
-    body[start..].split('"').next().unwrap_or_default().to_string()
+    let start = body
+        .find(&marker)
+        .map(|i| i + marker.len())
+        .expect("field on page");
+    body[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[tokio::test]
@@ -88,7 +143,11 @@ async fn a_double_submitted_order_form_creates_one_line() {
     let page = buyer.get(&lot_path).await;
     let key = extract_field(&page.body, "idempotency_key");
     let site = f.sites_a[0].to_string();
-    let fields = [("quantity", "40"), ("site", site.as_str()), ("idempotency_key", key.as_str())];
+    let fields = [
+        ("quantity", "40"),
+        ("site", site.as_str()),
+        ("idempotency_key", key.as_str()),
+    ];
     let first = buyer.post(&format!("{lot_path}/orders"), &fields).await;
     let second = buyer.post(&format!("{lot_path}/orders"), &fields).await;
     assert_eq!((first.status, second.status), (303, 303));
@@ -119,10 +178,21 @@ async fn bad_order_input_gets_a_clear_message_and_changes_nothing() {
         let page = buyer.get(&lot_path).await;
         let key = extract_field(&page.body, "idempotency_key");
         let answer = buyer
-            .post(&format!("{lot_path}/orders"), &[("quantity", quantity), ("site", site), ("max_unit_price", limit), ("idempotency_key", &key)])
+            .post(
+                &format!("{lot_path}/orders"),
+                &[
+                    ("quantity", quantity),
+                    ("site", site),
+                    ("max_unit_price", limit),
+                    ("idempotency_key", &key),
+                ],
+            )
             .await;
         assert_eq!(answer.status, 422, "{quantity}/{site}/{limit}");
-        assert!(answer.body.contains(message), "{quantity}/{site}/{limit}: expected {message:?}");
+        assert!(
+            answer.body.contains(message),
+            "{quantity}/{site}/{limit}: expected {message:?}"
+        );
         assert!(answer.body.contains("role=\"alert\""));
     }
     assert!(stored_lines(&app, f.lot).is_empty());
@@ -130,20 +200,45 @@ async fn bad_order_input_gets_a_clear_message_and_changes_nothing() {
     // A lot with packs of 5 refuses 12.
     let mut conn = app.pool.get().expect("conn");
     let now = chrono::Utc::now().naive_utc();
-    let packs = sammelkauf::db::lots::insert(&mut conn, &lot_terms(&app, "Lizenzen", 5), &[], 1, now).expect("lot");
-    sammelkauf::db::lots::transition(&mut conn, packs, sammelkauf::domain::lot::LotStatus::Draft, sammelkauf::domain::lot::LotStatus::Open, now).expect("open");
+    let packs =
+        sammelkauf::db::lots::insert(&mut conn, &lot_terms(&app, "Lizenzen", 5), &[], 1, now)
+            .expect("lot");
+    sammelkauf::db::lots::transition(
+        &mut conn,
+        packs,
+        sammelkauf::domain::lot::LotStatus::Draft,
+        sammelkauf::domain::lot::LotStatus::Open,
+        now,
+    )
+    .expect("open");
     drop(conn);
     let page = buyer.get(&format!("/lots/{packs}")).await;
     let key = extract_field(&page.body, "idempotency_key");
     let answer = buyer
-        .post(&format!("/lots/{packs}/orders"), &[("quantity", "12"), ("site", &own_site), ("idempotency_key", &key)])
+        .post(
+            &format!("/lots/{packs}/orders"),
+            &[
+                ("quantity", "12"),
+                ("site", &own_site),
+                ("idempotency_key", &key),
+            ],
+        )
         .await;
     assert_eq!(answer.status, 422);
     assert!(answer.body.contains("Vielfaches von 5"));
     assert!(stored_lines(&app, packs).is_empty());
 
     // An unknown lot is a 404, not a 500.
-    let answer = buyer.post("/lots/999999/orders", &[("quantity", "10"), ("site", &own_site), ("idempotency_key", "x")]).await;
+    let answer = buyer
+        .post(
+            "/lots/999999/orders",
+            &[
+                ("quantity", "10"),
+                ("site", &own_site),
+                ("idempotency_key", "x"),
+            ],
+        )
+        .await;
     assert_eq!(answer.status, 404);
 }
 
@@ -157,20 +252,44 @@ async fn a_buyer_never_sees_or_touches_another_members_lines() {
     let page = a.get(&lot_path).await;
     let key = extract_field(&page.body, "idempotency_key");
     let site = f.sites_a[0].to_string();
-    a.post(&format!("{lot_path}/orders"), &[("quantity", "70"), ("site", &site), ("reference", "Geheime-KST-A"), ("idempotency_key", &key)]).await;
+    a.post(
+        &format!("{lot_path}/orders"),
+        &[
+            ("quantity", "70"),
+            ("site", &site),
+            ("reference", "Geheime-KST-A"),
+            ("idempotency_key", &key),
+        ],
+    )
+    .await;
     let line = stored_lines(&app, f.lot)[0].id;
 
     let mut b = Browser::new(&app);
     b.login("buyer-b@itk.example").await;
     let page = b.get(&lot_path).await;
     assert_eq!(shown_total(&page.body), "70", "the aggregate is visible");
-    assert!(!page.body.contains("Geheime-KST-A"), "another member's line leaked");
+    assert!(
+        !page.body.contains("Geheime-KST-A"),
+        "another member's line leaked"
+    );
     assert!(!page.body.contains("Gesamtschule Lemgo"));
-    assert_eq!(b.get(&format!("{lot_path}/orders/{line}/edit")).await.status, 404);
+    assert_eq!(
+        b.get(&format!("{lot_path}/orders/{line}/edit"))
+            .await
+            .status,
+        404
+    );
     let site_b = f.sites_b[0].to_string();
-    let change = b.post(&format!("{lot_path}/orders/{line}"), &[("quantity", "1"), ("site", &site_b)]).await;
+    let change = b
+        .post(
+            &format!("{lot_path}/orders/{line}"),
+            &[("quantity", "1"), ("site", &site_b)],
+        )
+        .await;
     assert_eq!(change.status, 404);
-    let cancel = b.post(&format!("{lot_path}/orders/{line}/cancel"), &[]).await;
+    let cancel = b
+        .post(&format!("{lot_path}/orders/{line}/cancel"), &[])
+        .await;
     assert_eq!(cancel.status, 404);
     assert_eq!(stored_total(&app, f.lot), (70, 1));
     let _ = f.member_b;
@@ -182,7 +301,9 @@ async fn english_is_selectable_and_remembered_for_the_user() {
     let f = fixture(&app);
     let mut buyer = Browser::new(&app);
     buyer.login("buyer-a@krz.example").await;
-    let page = buyer.post("/language", &[("lang", "en"), ("back", "/lots")]).await;
+    let page = buyer
+        .post("/language", &[("lang", "en"), ("back", "/lots")])
+        .await;
     assert_eq!(page.status, 303);
     let page = buyer.get(&format!("/lots/{}", f.lot)).await;
     assert!(page.body.contains("<html lang=\"en\">"));

@@ -13,7 +13,14 @@ enum Who {
     Staff,
 }
 
-const EVERYONE: [Who; 6] = [Who::Anonymous, Who::BuyerA, Who::BuyerB, Who::Supplier, Who::OtherSupplier, Who::Staff];
+const EVERYONE: [Who; 6] = [
+    Who::Anonymous,
+    Who::BuyerA,
+    Who::BuyerB,
+    Who::Supplier,
+    Who::OtherSupplier,
+    Who::Staff,
+];
 
 async fn browser_for(app: &TestApp, who: Who) -> Browser {
     let mut b = Browser::new(app);
@@ -49,7 +56,17 @@ async fn every_route_answers_each_role_as_it_should() {
     let page = a.get(&format!("/lots/{}", f.lot)).await;
     let key = extract_field(&page.body, "idempotency_key");
     let site = f.sites_a[0].to_string();
-    let placed = a.post(&format!("/lots/{}/orders", f.lot), &[("quantity", "25"), ("site", &site), ("reference", "Geheime-Referenz"), ("idempotency_key", &key)]).await;
+    let placed = a
+        .post(
+            &format!("/lots/{}/orders", f.lot),
+            &[
+                ("quantity", "25"),
+                ("site", &site),
+                ("reference", "Geheime-Referenz"),
+                ("idempotency_key", &key),
+            ],
+        )
+        .await;
     assert_eq!(placed.status, 303);
     let line = stored_lines(&app, f.lot)[0].id;
 
@@ -76,7 +93,11 @@ async fn every_route_answers_each_role_as_it_should() {
             let wanted = if who == Who::Anonymous { 303 } else { ok };
             assert_eq!(page.status, wanted, "{who:?} GET {path}");
             if who == Who::Anonymous {
-                assert_eq!(page.location.as_deref(), Some("/login"), "{who:?} GET {path}");
+                assert_eq!(
+                    page.location.as_deref(),
+                    Some("/login"),
+                    "{who:?} GET {path}"
+                );
             }
         };
         let p = b.get("/lots").await;
@@ -86,7 +107,10 @@ async fn every_route_answers_each_role_as_it_should() {
         let open_visible = !matches!(who, Who::OtherSupplier);
         expect(&p, if open_visible { 200 } else { 404 }, &path);
         if who != Who::BuyerA {
-            assert!(!p.body.contains("Geheime-Referenz"), "{who:?} saw buyer A's line");
+            assert!(
+                !p.body.contains("Geheime-Referenz"),
+                "{who:?} saw buyer A's line"
+            );
         }
         let path = format!("/lots/{draft}");
         let p = b.get(&path).await;
@@ -98,7 +122,15 @@ async fn every_route_answers_each_role_as_it_should() {
             Who::BuyerB => 404,
             _ => 403,
         };
-        expect(&p, if who == Who::OtherSupplier { 403 } else { line_status }, &path);
+        expect(
+            &p,
+            if who == Who::OtherSupplier {
+                403
+            } else {
+                line_status
+            },
+            &path,
+        );
         for path in &staff_pages {
             let p = b.get(path).await;
             expect(&p, if who == Who::Staff { 200 } else { 403 }, path);
@@ -113,20 +145,44 @@ async fn every_route_answers_each_role_as_it_should() {
         // Writes: staff routes, and order routes on another's line.
         let site_field = site_id.to_string();
         let writes: Vec<(String, Vec<(&str, &str)>, u16)> = vec![
-            ("/admin/members".into(), vec![("name", "Eindringling")], if who == Who::Staff { 303 } else { 403 }),
-            (format!("/admin/members/{member}/sites"), vec![("name", "Fremder Ort")], if who == Who::Staff { 303 } else { 403 }),
-            ("/admin/suppliers".into(), vec![("name", format!("Neu {who:?}").leak())], if who == Who::Staff { 303 } else { 403 }),
-            (format!("/admin/lots/{draft}/open"), vec![], if who == Who::Staff { 303 } else { 403 }),
-            (format!("/lots/{lot}/orders/{line}"), vec![("quantity", "1"), ("site", site_field.as_str())], match who {
-                Who::BuyerA => 303,
-                Who::BuyerB => 404,
-                _ => 403,
-            }),
+            (
+                "/admin/members".into(),
+                vec![("name", "Eindringling")],
+                if who == Who::Staff { 303 } else { 403 },
+            ),
+            (
+                format!("/admin/members/{member}/sites"),
+                vec![("name", "Fremder Ort")],
+                if who == Who::Staff { 303 } else { 403 },
+            ),
+            (
+                "/admin/suppliers".into(),
+                vec![("name", format!("Neu {who:?}").leak())],
+                if who == Who::Staff { 303 } else { 403 },
+            ),
+            (
+                format!("/admin/lots/{draft}/open"),
+                vec![],
+                if who == Who::Staff { 303 } else { 403 },
+            ),
+            (
+                format!("/lots/{lot}/orders/{line}"),
+                vec![("quantity", "1"), ("site", site_field.as_str())],
+                match who {
+                    Who::BuyerA => 303,
+                    Who::BuyerB => 404,
+                    _ => 403,
+                },
+            ),
         ];
         for (path, fields, wanted) in writes {
             // Without the form token: refused, whoever asks.
             let without = b.post_raw(&path, &fields).await;
-            assert!(matches!(without.status, 303 | 403), "{who:?} POST {path} without token: {}", without.status);
+            assert!(
+                matches!(without.status, 303 | 403),
+                "{who:?} POST {path} without token: {}",
+                without.status
+            );
             if who != Who::Anonymous {
                 assert_eq!(without.status, 403, "{who:?} POST {path} without token");
             }
@@ -145,24 +201,52 @@ async fn every_route_answers_each_role_as_it_should() {
 async fn session_cookies_are_http_only_and_renewed_at_login() {
     let app = spawn_app().await;
     fixture(&app);
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    let login = client.get(format!("{}/login", app.address)).send().await.expect("get");
-    let before = login.headers().get("set-cookie").and_then(|v| v.to_str().ok()).expect("cookie").to_string();
-    assert!(before.contains("HttpOnly") && before.contains("SameSite=Lax"), "{before}");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let login = client
+        .get(format!("{}/login", app.address))
+        .send()
+        .await
+        .expect("get");
+    let before = login
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("cookie")
+        .to_string();
+    assert!(
+        before.contains("HttpOnly") && before.contains("SameSite=Lax"),
+        "{before}"
+    );
     let cookie = before.split(';').next().expect("pair").to_string();
     let body = login.text().await.expect("body");
     let token = extract_csrf(&body).expect("token");
     let answer = client
         .post(format!("{}/login", app.address))
         .header("cookie", &cookie)
-        .form(&[("email", "buyer-a@krz.example"), ("password", PASSWORD), ("csrf", token.as_str())])
+        .form(&[
+            ("email", "buyer-a@krz.example"),
+            ("password", PASSWORD),
+            ("csrf", token.as_str()),
+        ])
         .send()
         .await
         .expect("post");
     assert_eq!(answer.status().as_u16(), 303);
-    let after = answer.headers().get("set-cookie").and_then(|v| v.to_str().ok()).expect("new cookie");
+    let after = answer
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("new cookie");
     assert_ne!(after.split(';').next(), Some(cookie.as_str()));
     // The old anonymous cookie does not carry the signed-in session.
-    let old = client.get(format!("{}/lots", app.address)).header("cookie", &cookie).send().await.expect("get");
+    let old = client
+        .get(format!("{}/lots", app.address))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("get");
     assert_eq!(old.status().as_u16(), 303);
 }

@@ -1,10 +1,10 @@
 //! The audit log for staff: every recorded state change, newest first.
 
 use crate::db::{audit, users};
+use crate::domain::account::Role;
 use crate::web::error::AppError;
 use crate::web::session::CurrentUser;
 use crate::web::{ok, AppState, Page};
-use crate::domain::account::Role;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;

@@ -87,10 +87,19 @@ impl LotFormView {
         }
     }
 
-    fn from_lot(lot: &lots::Lot, tiers: &[crate::domain::lot::IndicativeTier], invited: Vec<i64>) -> Self {
+    fn from_lot(
+        lot: &lots::Lot,
+        tiers: &[crate::domain::lot::IndicativeTier],
+        invited: Vec<i64>,
+    ) -> Self {
         let mut rows: Vec<(String, String)> = tiers
             .iter()
-            .map(|t| (t.min_quantity.to_string(), t.unit_price.to_decimal().normalize().to_string()))
+            .map(|t| {
+                (
+                    t.min_quantity.to_string(),
+                    t.unit_price.to_decimal().normalize().to_string(),
+                )
+            })
             .collect();
         rows.resize(rows.len().max(TIER_ROWS), (String::new(), String::new()));
         LotFormView {
@@ -161,21 +170,36 @@ async fn form_page(
     Ok(LotFormPage {
         page: Page::for_user(
             user,
-            tr.t(if lot_id.is_some() { "lot_form.edit_title" } else { "lot_form.new_title" }),
+            tr.t(if lot_id.is_some() {
+                "lot_form.edit_title"
+            } else {
+                "lot_form.new_title"
+            }),
             None,
         ),
-        action: lot_id.map_or_else(|| "/admin/lots".to_string(), |id| format!("/admin/lots/{id}")),
+        action: lot_id.map_or_else(
+            || "/admin/lots".to_string(),
+            |id| format!("/admin/lots/{id}"),
+        ),
         lot_id,
         form,
         categories: Category::ALL
             .iter()
-            .map(|c| (c.as_str(), tr.t(&format!("category.{}", c.as_str())).to_string()))
+            .map(|c| {
+                (
+                    c.as_str(),
+                    tr.t(&format!("category.{}", c.as_str())).to_string(),
+                )
+            })
             .collect(),
         suppliers: suppliers.into_iter().map(|s| (s.id, s.name)).collect(),
     })
 }
 
-pub async fn new_form(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
+pub async fn new_form(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
     user.require(Role::Staff)?;
     ok(&form_page(&state, &user, None, LotFormView::empty()).await?)
 }
@@ -212,7 +236,15 @@ pub async fn create(
             db::transaction(conn, |conn| {
                 let invited = known_suppliers(conn, &invited)?;
                 let id = lots::insert(conn, &terms, &invited, actor, now)?;
-                record(conn, actor, "lot.created", Some(id), ("lot", id), &terms.title, now)?;
+                record(
+                    conn,
+                    actor,
+                    "lot.created",
+                    Some(id),
+                    ("lot", id),
+                    &terms.title,
+                    now,
+                )?;
                 Ok::<_, AppError>(id)
             })
         })
@@ -231,14 +263,23 @@ pub async fn edit_form(
         .db(move |conn| {
             let lot = lots::find(conn, id)?.ok_or(AppError::NotFound)?;
             let tiers = lots::indicative_tiers(conn, id)?;
-            let invited = lots::invited_suppliers(conn, id)?.into_iter().map(|(id, _)| id).collect();
+            let invited = lots::invited_suppliers(conn, id)?
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
             Ok((lot, tiers, invited))
         })
         .await?;
     if lot.stored_status() != LotStatus::Draft {
         return Ok(redirect(&format!("/lots/{id}")));
     }
-    ok(&form_page(&state, &user, Some(id), LotFormView::from_lot(&lot, &tiers, invited)).await?)
+    ok(&form_page(
+        &state,
+        &user,
+        Some(id),
+        LotFormView::from_lot(&lot, &tiers, invited),
+    )
+    .await?)
 }
 
 pub async fn update(
@@ -268,7 +309,15 @@ pub async fn update(
                 if lots::update_draft(conn, id, &terms, &invited, now)? == 0 {
                     return Ok(false);
                 }
-                record(conn, actor, "lot.edited", Some(id), ("lot", id), &terms.title, now)?;
+                record(
+                    conn,
+                    actor,
+                    "lot.edited",
+                    Some(id),
+                    ("lot", id),
+                    &terms.title,
+                    now,
+                )?;
                 Ok::<_, AppError>(true)
             })
         })
@@ -277,7 +326,10 @@ pub async fn update(
         Ok(redirect(&format!("/lots/{id}?notice=lot_saved")))
     } else {
         form.errors = vec![user.tr().t("error.not_draft").to_string()];
-        render(StatusCode::CONFLICT, &form_page(&state, &user, Some(id), form).await?)
+        render(
+            StatusCode::CONFLICT,
+            &form_page(&state, &user, Some(id), form).await?,
+        )
     }
 }
 
@@ -301,10 +353,19 @@ pub async fn open(
                 return Ok(Err("error.deadline_past"));
             }
             db::transaction(conn, |conn| {
-                if !lots::transition(conn, id, LotStatus::Draft, LotStatus::Open, now.naive_utc())? {
+                if !lots::transition(conn, id, LotStatus::Draft, LotStatus::Open, now.naive_utc())?
+                {
                     return Ok(Err("error.not_draft"));
                 }
-                record(conn, actor, "lot.opened", Some(id), ("lot", id), "", now.naive_utc())?;
+                record(
+                    conn,
+                    actor,
+                    "lot.opened",
+                    Some(id),
+                    ("lot", id),
+                    "",
+                    now.naive_utc(),
+                )?;
                 Ok::<_, AppError>(Ok(()))
             })
         })

@@ -51,10 +51,14 @@ fn check_org(fields: &OrgFields) -> Result<(String, String, String), Vec<&'stati
 }
 
 /// Saves an organisation; a name already taken comes back as a message key.
-fn saved_or_duplicate<T>(result: Result<T, AppError>) -> Result<Result<T, Vec<&'static str>>, AppError> {
+fn saved_or_duplicate<T>(
+    result: Result<T, AppError>,
+) -> Result<Result<T, Vec<&'static str>>, AppError> {
     match result {
         Ok(v) => Ok(Ok(v)),
-        Err(AppError::Database(e)) if db::is_unique_violation(&e) => Ok(Err(vec!["error.name_taken"])),
+        Err(AppError::Database(e)) if db::is_unique_violation(&e) => {
+            Ok(Err(vec!["error.name_taken"]))
+        }
         Err(e) => Err(e),
     }
 }
@@ -106,7 +110,14 @@ pub async fn members(
     query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::Staff)?;
-    ok(&members_page(&state, &user, OrgFields::default(), Vec::new(), query.notice.as_deref()).await?)
+    ok(&members_page(
+        &state,
+        &user,
+        OrgFields::default(),
+        Vec::new(),
+        query.notice.as_deref(),
+    )
+    .await?)
 }
 
 pub async fn create_member(
@@ -117,7 +128,9 @@ pub async fn create_member(
     user.require(Role::Staff)?;
     let (name, city, email) = match check_org(&fields) {
         Ok(v) => v,
-        Err(errors) => return unprocessable(&members_page(&state, &user, fields, errors, None).await?),
+        Err(errors) => {
+            return unprocessable(&members_page(&state, &user, fields, errors, None).await?)
+        }
     };
     let actor = user.user.id;
     let now = state.now().naive_utc();
@@ -125,7 +138,15 @@ pub async fn create_member(
         .db(move |conn| {
             db::transaction(conn, |conn| {
                 let id = orgs::insert_member(conn, &name, &city, &email, now)?;
-                record(conn, actor, "member.created", None, ("member", id), &name, now)?;
+                record(
+                    conn,
+                    actor,
+                    "member.created",
+                    None,
+                    ("member", id),
+                    &name,
+                    now,
+                )?;
                 Ok::<_, AppError>(id)
             })
         })
@@ -204,7 +225,15 @@ pub async fn member(
     query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::Staff)?;
-    ok(&member_page(&state, &user, path.into_inner(), None, Vec::new(), query.notice.as_deref()).await?)
+    ok(&member_page(
+        &state,
+        &user,
+        path.into_inner(),
+        None,
+        Vec::new(),
+        query.notice.as_deref(),
+    )
+    .await?)
 }
 
 pub async fn update_member(
@@ -218,7 +247,9 @@ pub async fn update_member(
     let (name, city, email) = match check_org(&fields) {
         Ok(v) => v,
         Err(errors) => {
-            return unprocessable(&member_page(&state, &user, id, Some(fields), errors, None).await?)
+            return unprocessable(
+                &member_page(&state, &user, id, Some(fields), errors, None).await?,
+            )
         }
     };
     let actor = user.user.id;
@@ -229,14 +260,24 @@ pub async fn update_member(
                 if orgs::update_member(conn, id, &name, &city, &email, now)? == 0 {
                     return Err(AppError::NotFound);
                 }
-                record(conn, actor, "member.changed", None, ("member", id), &name, now)?;
+                record(
+                    conn,
+                    actor,
+                    "member.changed",
+                    None,
+                    ("member", id),
+                    &name,
+                    now,
+                )?;
                 Ok(())
             })
         })
         .await;
     match saved_or_duplicate(result)? {
         Ok(()) => Ok(redirect(&format!("/admin/members/{id}?notice=saved"))),
-        Err(errors) => unprocessable(&member_page(&state, &user, id, Some(fields), errors, None).await?),
+        Err(errors) => {
+            unprocessable(&member_page(&state, &user, id, Some(fields), errors, None).await?)
+        }
     }
 }
 
@@ -272,7 +313,9 @@ pub async fn create_site(
     let member = path.into_inner();
     let (name, address) = match check_site(&fields) {
         Ok(v) => v,
-        Err(errors) => return unprocessable(&member_page(&state, &user, member, None, errors, None).await?),
+        Err(errors) => {
+            return unprocessable(&member_page(&state, &user, member, None, errors, None).await?)
+        }
     };
     let actor = user.user.id;
     let now = state.now().naive_utc();
@@ -281,14 +324,24 @@ pub async fn create_site(
             orgs::find_member(conn, member)?.ok_or(AppError::NotFound)?;
             db::transaction(conn, |conn| {
                 let id = orgs::insert_site(conn, member, &name, &address, now)?;
-                record(conn, actor, "site.created", None, ("delivery_site", id), &name, now)?;
+                record(
+                    conn,
+                    actor,
+                    "site.created",
+                    None,
+                    ("delivery_site", id),
+                    &name,
+                    now,
+                )?;
                 Ok::<_, AppError>(())
             })
         })
         .await;
     match saved_or_duplicate(result)? {
         Ok(()) => Ok(redirect(&format!("/admin/members/{member}?notice=saved"))),
-        Err(errors) => unprocessable(&member_page(&state, &user, member, None, errors, None).await?),
+        Err(errors) => {
+            unprocessable(&member_page(&state, &user, member, None, errors, None).await?)
+        }
     }
 }
 
@@ -306,7 +359,9 @@ pub async fn update_site(
     let (name, address) = match check_site(&fields) {
         Ok(v) => v,
         Err(errors) => {
-            return unprocessable(&member_page(&state, &user, site.member_id, None, errors, None).await?)
+            return unprocessable(
+                &member_page(&state, &user, site.member_id, None, errors, None).await?,
+            )
         }
     };
     let active = fields.active.is_some();
@@ -316,13 +371,24 @@ pub async fn update_site(
         .db(move |conn| {
             db::transaction(conn, |conn| {
                 orgs::update_site(conn, id, &name, &address, active)?;
-                record(conn, actor, "site.changed", None, ("delivery_site", id), &name, now)?;
+                record(
+                    conn,
+                    actor,
+                    "site.changed",
+                    None,
+                    ("delivery_site", id),
+                    &name,
+                    now,
+                )?;
                 Ok::<_, AppError>(())
             })
         })
         .await;
     match saved_or_duplicate(result)? {
-        Ok(()) => Ok(redirect(&format!("/admin/members/{}?notice=saved", site.member_id))),
+        Ok(()) => Ok(redirect(&format!(
+            "/admin/members/{}?notice=saved",
+            site.member_id
+        ))),
         Err(errors) => {
             unprocessable(&member_page(&state, &user, site.member_id, None, errors, None).await?)
         }
@@ -377,7 +443,15 @@ pub async fn suppliers(
     query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::Staff)?;
-    ok(&suppliers_page(&state, &user, OrgFields::default(), None, Vec::new(), query.notice.as_deref()).await?)
+    ok(&suppliers_page(
+        &state,
+        &user,
+        OrgFields::default(),
+        None,
+        Vec::new(),
+        query.notice.as_deref(),
+    )
+    .await?)
 }
 
 pub async fn supplier(
@@ -424,7 +498,9 @@ async fn save_supplier(
     user.require(Role::Staff)?;
     let (name, _, email) = match check_org(&fields) {
         Ok(v) => v,
-        Err(errors) => return unprocessable(&suppliers_page(&state, &user, fields, id, errors, None).await?),
+        Err(errors) => {
+            return unprocessable(&suppliers_page(&state, &user, fields, id, errors, None).await?)
+        }
     };
     let actor = user.user.id;
     let now = state.now().naive_utc();
@@ -440,7 +516,11 @@ async fn save_supplier(
                         id
                     }
                 };
-                let action = if id.is_some() { "supplier.changed" } else { "supplier.created" };
+                let action = if id.is_some() {
+                    "supplier.changed"
+                } else {
+                    "supplier.created"
+                };
                 record(conn, actor, action, None, ("supplier", saved), &name, now)?;
                 Ok(())
             })
@@ -448,6 +528,8 @@ async fn save_supplier(
         .await;
     match saved_or_duplicate(result)? {
         Ok(()) => Ok(redirect("/admin/suppliers?notice=saved")),
-        Err(errors) => unprocessable(&suppliers_page(&state, &user, fields, id, errors, None).await?),
+        Err(errors) => {
+            unprocessable(&suppliers_page(&state, &user, fields, id, errors, None).await?)
+        }
     }
 }

@@ -64,8 +64,12 @@ fn check_user(
     let org: Option<i64> = org.parse().ok();
     let (member_id, supplier_id) = match (role, kind, org) {
         (Some(Role::Staff), _, _) => (None, None),
-        (Some(Role::Buyer), "member", Some(id)) if orgs::find_member(conn, id)?.is_some() => (Some(id), None),
-        (Some(Role::Supplier), "supplier", Some(id)) if orgs::find_supplier(conn, id)?.is_some() => {
+        (Some(Role::Buyer), "member", Some(id)) if orgs::find_member(conn, id)?.is_some() => {
+            (Some(id), None)
+        }
+        (Some(Role::Supplier), "supplier", Some(id))
+            if orgs::find_supplier(conn, id)?.is_some() =>
+        {
             (None, Some(id))
         }
         (Some(_), _, _) => {
@@ -138,8 +142,12 @@ async fn users_page(
         u.member_id
             .and_then(|id| members.iter().find(|m| m.id == id).map(|m| m.name.clone()))
             .or_else(|| {
-                u.supplier_id
-                    .and_then(|id| suppliers.iter().find(|s| s.id == id).map(|s| s.name.clone()))
+                u.supplier_id.and_then(|id| {
+                    suppliers
+                        .iter()
+                        .find(|s| s.id == id)
+                        .map(|s| s.name.clone())
+                })
             })
             .unwrap_or_default()
     };
@@ -156,12 +164,18 @@ async fn users_page(
         .collect();
     let organisations = members
         .iter()
-        .map(|m| (format!("member:{}", m.id), format!("{} ({})", m.name, tr.t("role.buyer"))))
-        .chain(
-            suppliers
-                .iter()
-                .map(|s| (format!("supplier:{}", s.id), format!("{} ({})", s.name, tr.t("role.supplier")))),
-        )
+        .map(|m| {
+            (
+                format!("member:{}", m.id),
+                format!("{} ({})", m.name, tr.t("role.buyer")),
+            )
+        })
+        .chain(suppliers.iter().map(|s| {
+            (
+                format!("supplier:{}", s.id),
+                format!("{} ({})", s.name, tr.t("role.supplier")),
+            )
+        }))
         .collect();
     Ok(UsersPage {
         page: Page::for_user(user, tr.t("users.title"), notice),
@@ -185,7 +199,15 @@ pub async fn list(
         active: Some("on".into()),
         ..UserFields::default()
     };
-    ok(&users_page(&state, &user, form, None, Vec::new(), query.notice.as_deref()).await?)
+    ok(&users_page(
+        &state,
+        &user,
+        form,
+        None,
+        Vec::new(),
+        query.notice.as_deref(),
+    )
+    .await?)
 }
 
 pub async fn show(
@@ -300,13 +322,19 @@ async fn save(
                     checked.supplier_id,
                     active
                 );
-                let action = if id.is_some() { "user.changed" } else { "user.created" };
+                let action = if id.is_some() {
+                    "user.changed"
+                } else {
+                    "user.created"
+                };
                 record(conn, actor, action, None, ("user", saved), &details, now)?;
                 Ok::<_, AppError>(saved)
             });
             match saved {
                 Ok(saved) => Ok(Ok(saved)),
-                Err(AppError::Database(e)) if db::is_unique_violation(&e) => Ok(Err(vec!["error.email_taken"])),
+                Err(AppError::Database(e)) if db::is_unique_violation(&e) => {
+                    Ok(Err(vec!["error.email_taken"]))
+                }
                 Err(e) => Err(e),
             }
         })
