@@ -112,7 +112,10 @@ fn cascade_lot() -> (Scenario, usize) {
                 let units = if k == 0 {
                     1
                 } else {
-                    cost(survived).div_ceil(i128::from(survived))
+                    {
+                        let q = i128::from(survived);
+                        (cost(survived) + q - 1) / q
+                    }
                 };
                 Some(price(units as i64))
             } else {

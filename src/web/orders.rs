@@ -100,18 +100,15 @@ fn describe(input: &OrderInput, site: i64) -> String {
     )
 }
 
-/// The answer after an attempt: back to the lot, or the page again with messages.
-async fn respond(
-    state: &AppState,
-    user: &CurrentUser,
-    lot: i64,
+/// The form again after a failed attempt: its status and the values with their messages.
+/// `None` when the attempt succeeded.
+fn refused_form(
     outcome: Outcome,
     fields: OrderFields,
-    notice: &str,
-) -> Result<HttpResponse, AppError> {
-    let tr = user.tr();
+    tr: crate::i18n::Tr,
+) -> Option<(StatusCode, OrderForm)> {
     let (status, errors) = match outcome {
-        Outcome::Done => return Ok(redirect(&format!("/lots/{lot}?notice={notice}"))),
+        Outcome::Done => return None,
         Outcome::Invalid(errors) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             errors.iter().map(|e| tr.field_error(e)).collect(),
@@ -121,16 +118,35 @@ async fn respond(
             vec![tr.t("error.lot_closed").to_string()],
         ),
     };
-    let form = OrderForm {
-        quantity: fields.quantity,
-        site: fields.site.trim().parse().unwrap_or(0),
-        max_unit_price: fields.max_unit_price,
-        reference: fields.reference,
-        idempotency_key: fields.idempotency_key,
-        errors,
-    };
-    let page = lot_page(state, user, lot, Some(form), None).await?;
-    render(status, &page)
+    Some((
+        status,
+        OrderForm {
+            quantity: fields.quantity,
+            site: fields.site.trim().parse().unwrap_or(0),
+            max_unit_price: fields.max_unit_price,
+            reference: fields.reference,
+            idempotency_key: fields.idempotency_key,
+            errors,
+        },
+    ))
+}
+
+/// The answer after an attempt on the lot page: back to the lot, or the page again with
+/// messages.
+async fn respond(
+    state: &AppState,
+    user: &CurrentUser,
+    lot: i64,
+    outcome: Outcome,
+    fields: OrderFields,
+    notice: &str,
+) -> Result<HttpResponse, AppError> {
+    match refused_form(outcome, fields, user.tr()) {
+        None => Ok(redirect(&format!("/lots/{lot}?notice={notice}"))),
+        Some((status, form)) => {
+            render(status, &lot_page(state, user, lot, Some(form), None).await?)
+        }
+    }
 }
 
 pub async fn place(
@@ -340,30 +356,13 @@ pub async fn change(
             Ok((outcome, fields))
         })
         .await?;
-    let tr = user.tr();
-    let (status, errors) = match outcome {
-        Outcome::Done => return Ok(redirect(&format!("/lots/{lot_id}?notice=order_changed"))),
-        Outcome::Invalid(errors) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            errors.iter().map(|e| tr.field_error(e)).collect(),
+    match refused_form(outcome, fields, user.tr()) {
+        None => Ok(redirect(&format!("/lots/{lot_id}?notice=order_changed"))),
+        Some((status, form)) => render(
+            status,
+            &edit_page(&state, &user, lot_id, line_id, Some(form)).await?,
         ),
-        Outcome::Closed => (
-            StatusCode::CONFLICT,
-            vec![tr.t("error.lot_closed").to_string()],
-        ),
-    };
-    let form = OrderForm {
-        quantity: fields.quantity,
-        site: fields.site.trim().parse().unwrap_or(0),
-        max_unit_price: fields.max_unit_price,
-        reference: fields.reference,
-        idempotency_key: String::new(),
-        errors,
-    };
-    render(
-        status,
-        &edit_page(&state, &user, lot_id, line_id, Some(form)).await?,
-    )
+    }
 }
 
 #[derive(Deserialize)]
