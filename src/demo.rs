@@ -231,13 +231,7 @@ fn seed_in_transaction(
         let member = orgs::insert_member(conn, name, city, &format!("beschaffung@{domain}"), ts)?;
         let mut site_ids = Vec::new();
         for site in *sites {
-            site_ids.push(orgs::insert_site(
-                conn,
-                member,
-                site,
-                &format!("{city}"),
-                ts,
-            )?);
+            site_ids.push(orgs::insert_site(conn, member, site, city, ts)?);
         }
         let buyer = add_user(
             conn,

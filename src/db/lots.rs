@@ -55,9 +55,8 @@ impl Lot {
     }
 }
 
-fn terms_columns(
-    terms: &LotTermsInput,
-) -> (
+/// The columns a lot's terms set, for insert and update alike.
+type TermsColumns = (
     diesel::dsl::Eq<lots::title, String>,
     diesel::dsl::Eq<lots::specification, String>,
     diesel::dsl::Eq<lots::category, &'static str>,
@@ -69,7 +68,9 @@ fn terms_columns(
     diesel::dsl::Eq<lots::demand_deadline, NaiveDateTime>,
     diesel::dsl::Eq<lots::quote_deadline, NaiveDateTime>,
     diesel::dsl::Eq<lots::standstill_days, i64>,
-) {
+);
+
+fn terms_columns(terms: &LotTermsInput) -> TermsColumns {
     (
         lots::title.eq(terms.title.clone()),
         lots::specification.eq(terms.specification.clone()),

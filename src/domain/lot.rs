@@ -385,7 +385,7 @@ impl OrderInput {
                 );
                 0
             }
-            Some(n) if n as u64 % order_increment != 0 => {
+            Some(n) if !(n as u64).is_multiple_of(order_increment) => {
                 errors.push(
                     FieldError::new("quantity", "error.quantity_increment")
                         .with("n", order_increment.to_string()),
@@ -431,11 +431,10 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(total: u64, min_total: u64, tiers: &[IndicativeTier]) -> Self {
-        let min_percent = if min_total == 0 {
-            100
-        } else {
-            (total.saturating_mul(100) / min_total).min(100)
-        };
+        let min_percent = total
+            .saturating_mul(100)
+            .checked_div(min_total)
+            .map_or(100, |p| p.min(100));
         let reached_tier = tiers
             .iter()
             .rev()

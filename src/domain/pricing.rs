@@ -235,7 +235,7 @@ impl OrderLine {
                 format!("must be between 1 and {MAX_LINE_QUANTITY}"),
             ));
         }
-        if quantity % terms.order_increment != 0 {
+        if !quantity.is_multiple_of(terms.order_increment) {
             return Err(InvalidInput::new(
                 "quantity",
                 format!(

@@ -13,6 +13,9 @@ enum Who {
     Staff,
 }
 
+/// A write to try: path, form fields, the status wanted.
+type Write<'a> = (String, Vec<(&'a str, &'a str)>, u16);
+
 const EVERYONE: [Who; 6] = [
     Who::Anonymous,
     Who::BuyerA,
@@ -144,7 +147,7 @@ async fn every_route_answers_each_role_as_it_should() {
 
         // Writes: staff routes, and order routes on another's line.
         let site_field = site_id.to_string();
-        let writes: Vec<(String, Vec<(&str, &str)>, u16)> = vec![
+        let writes: Vec<Write> = vec![
             (
                 "/admin/members".into(),
                 vec![("name", "Eindringling")],
