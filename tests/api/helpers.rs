@@ -56,6 +56,13 @@ pub async fn spawn_app() -> TestApp {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let (database_url, test_db) = match std::env::var("TEST_DATABASE_URL") {
         Ok(admin_url) => {
+            // Loopback needs no TLS; without it no OpenSSL state is shared with the server's
+            // worker threads, which outlive each test's runtime until the process exits.
+            let admin_url = if admin_url.contains('?') {
+                admin_url
+            } else {
+                format!("{admin_url}?sslmode=disable")
+            };
             let name = format!("sammelkauf_test_{id:x}");
             let mut conn =
                 diesel::PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
