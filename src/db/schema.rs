@@ -131,6 +131,82 @@ diesel::joinable!(lot_indicative_tiers -> lots (lot_id));
 diesel::joinable!(lot_invitations -> lots (lot_id));
 diesel::joinable!(lot_invitations -> suppliers (supplier_id));
 
+
+diesel::table! {
+    quotes (id) {
+        id -> BigInt,
+        lot_id -> BigInt,
+        supplier_id -> BigInt,
+        revision -> BigInt,
+        pricing -> Text,
+        max_quantity -> Nullable<BigInt>,
+        lead_time_days -> BigInt,
+        valid_until -> Text,
+        comment -> Text,
+        receipt_number -> Text,
+        digest -> Text,
+        submitted_by -> BigInt,
+        submitted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    quote_tiers (quote_id, min_quantity) {
+        quote_id -> BigInt,
+        min_quantity -> BigInt,
+        unit_price -> BigInt,
+    }
+}
+
+diesel::table! {
+    lot_procedure (lot_id) {
+        lot_id -> BigInt,
+        opening_requested_by -> Nullable<BigInt>,
+        opening_requested_at -> Nullable<Timestamp>,
+        opened_by -> Nullable<BigInt>,
+        opened_at -> Nullable<Timestamp>,
+        awarded_quote_id -> Nullable<BigInt>,
+        awarded_by -> Nullable<BigInt>,
+        awarded_at -> Nullable<Timestamp>,
+        justification -> Text,
+        standstill_ends_at -> Nullable<Timestamp>,
+        outcome_reason -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    award_lines (lot_id, order_line_id) {
+        lot_id -> BigInt,
+        order_line_id -> BigInt,
+        status -> Text,
+        quantity -> BigInt,
+        unit_price -> Nullable<BigInt>,
+        net -> Nullable<BigInt>,
+        vat -> Nullable<BigInt>,
+        gross -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    award_members (lot_id, member_id) {
+        lot_id -> BigInt,
+        member_id -> BigInt,
+        quantity -> BigInt,
+        net -> BigInt,
+        vat -> BigInt,
+        gross -> BigInt,
+        saving_vs_list -> Nullable<BigInt>,
+        saving_vs_alone -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(quotes -> suppliers (supplier_id));
+diesel::joinable!(lot_procedure -> lots (lot_id));
+diesel::joinable!(quote_tiers -> quotes (quote_id));
+diesel::joinable!(award_lines -> order_lines (order_line_id));
+diesel::joinable!(award_members -> members (member_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     members,
     delivery_sites,
@@ -142,4 +218,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     order_lines,
     audit_log,
     login_throttle,
+    quotes,
+    quote_tiers,
+    lot_procedure,
+    award_lines,
+    award_members,
 );
