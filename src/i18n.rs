@@ -85,6 +85,15 @@ impl Tr {
     }
 }
 
+/// A stored UTC time's date in Europe/Berlin, as people read it.
+pub fn date(tr: Tr, utc: NaiveDateTime) -> String {
+    let local = Berlin.from_utc_datetime(&utc);
+    match tr.0 {
+        Language::De => local.format("%d.%m.%Y").to_string(),
+        Language::En => local.format("%d %B %Y").to_string(),
+    }
+}
+
 /// The value of a `datetime-local` field for a stored UTC time (shown in Europe/Berlin).
 pub fn datetime_input_value(utc: NaiveDateTime) -> String {
     Berlin

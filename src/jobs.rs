@@ -1,4 +1,5 @@
-//! Work the server does by itself: closing lots at their demand deadline. Safe when several
+//! Work the server does by itself: closing lots at their demand deadline, confirming them
+//! when the standstill ends. Safe when several
 //! server processes share one database: each lot moves, and is logged, exactly once.
 
 use crate::clock::Clock;
@@ -44,6 +45,19 @@ pub fn close_due_lots(
     Ok(closed)
 }
 
+/// Everything due now: lots past their demand deadline close, lots past their standstill
+/// are confirmed.
+pub fn run_due_work(pool: &Pool, clock: &dyn Clock) -> Result<(usize, usize), crate::web::error::AppError> {
+    let closed = close_due_lots(pool, clock)?;
+    let mut conn = pool.get()?;
+    let confirmed = crate::procurement::confirm_due_lots(&mut conn, clock.now())
+        .map_err(|e| crate::web::error::AppError::Internal(e.to_string()))?;
+    if confirmed > 0 {
+        tracing::info!(confirmed, "lots confirmed after their standstill period");
+    }
+    Ok((closed, confirmed))
+}
+
 /// Runs the background tasks every `every` until the process ends.
 pub async fn run(pool: Pool, clock: Arc<dyn Clock>, every: Duration) {
     let mut ticker = tokio::time::interval(every);
@@ -52,7 +66,7 @@ pub async fn run(pool: Pool, clock: Arc<dyn Clock>, every: Duration) {
         ticker.tick().await;
         let (pool, clock) = (pool.clone(), clock.clone());
         let result =
-            tokio::task::spawn_blocking(move || close_due_lots(&pool, clock.as_ref())).await;
+            tokio::task::spawn_blocking(move || run_due_work(&pool, clock.as_ref())).await;
         match result {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::warn!(error = %e, "closing due lots failed; will retry"),

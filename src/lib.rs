@@ -10,6 +10,7 @@ pub mod domain;
 pub mod i18n;
 pub mod jobs;
 pub mod password;
+pub mod procurement;
 pub mod scenario;
 pub mod startup;
 pub mod web;

@@ -145,6 +145,7 @@ pub struct LotPage {
     pub form: OrderForm,
     pub invited: Vec<String>,
     pub can_edit: bool,
+    pub procedure: super::procurement::ProcedureView,
 }
 
 impl LotPage {
@@ -193,9 +194,10 @@ pub async fn lot_page(
 ) -> Result<LotPage, AppError> {
     let now = state.now();
     let viewer = user.clone();
-    let (lot, tiers, (total, members), lines, sites, invited) = state
+    let (lot, tiers, (total, members), lines, sites, invited, procedure) = state
         .db(move |conn| {
             let lot = visible_lot(conn, &viewer, id)?;
+            let procedure = super::procurement::procedure_view(conn, &viewer, &lot, now)?;
             let tiers = lots::indicative_tiers(conn, id)?;
             let totals = lots::totals(conn, id)?;
             let (lines, sites) = match viewer.role {
@@ -213,7 +215,7 @@ pub async fn lot_page(
             } else {
                 Vec::new()
             };
-            Ok((lot, tiers, totals, lines, sites, invited))
+            Ok((lot, tiers, totals, lines, sites, invited, procedure))
         })
         .await?;
     let tr = user.tr();
@@ -257,6 +259,7 @@ pub async fn lot_page(
         form,
         invited: invited.into_iter().map(|(_, name)| name).collect(),
         can_edit: user.role == Role::Staff && lot.stored_status() == LotStatus::Draft,
+        procedure,
         lot: view,
     })
 }
