@@ -47,7 +47,10 @@ pub fn close_due_lots(
 
 /// Everything due now: lots past their demand deadline close, lots past their standstill
 /// are confirmed.
-pub fn run_due_work(pool: &Pool, clock: &dyn Clock) -> Result<(usize, usize), crate::web::error::AppError> {
+pub fn run_due_work(
+    pool: &Pool,
+    clock: &dyn Clock,
+) -> Result<(usize, usize), crate::web::error::AppError> {
     let closed = close_due_lots(pool, clock)?;
     let mut conn = pool.get()?;
     let confirmed = crate::procurement::confirm_due_lots(&mut conn, clock.now())
@@ -65,8 +68,7 @@ pub async fn run(pool: Pool, clock: Arc<dyn Clock>, every: Duration) {
     loop {
         ticker.tick().await;
         let (pool, clock) = (pool.clone(), clock.clone());
-        let result =
-            tokio::task::spawn_blocking(move || run_due_work(&pool, clock.as_ref())).await;
+        let result = tokio::task::spawn_blocking(move || run_due_work(&pool, clock.as_ref())).await;
         match result {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::warn!(error = %e, "closing due lots failed; will retry"),

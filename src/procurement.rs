@@ -60,7 +60,10 @@ pub fn lot_scenario(
         line_ids.push((row.id, row.member_id));
         order_lines.push(OrderLine {
             id: row.id.to_string(),
-            member: member_names.get(&row.member_id).cloned().unwrap_or_default(),
+            member: member_names
+                .get(&row.member_id)
+                .cloned()
+                .unwrap_or_default(),
             quantity: u64::try_from(row.quantity).unwrap_or(0),
             max_unit_price: row.limit(),
             placed_at: row.placed_at.and_utc(),
@@ -103,13 +106,17 @@ pub fn standstill_end(awarded_at: DateTime<Utc>, days: i64) -> DateTime<Utc> {
     Berlin
         .from_local_datetime(&midnight)
         .earliest()
-        .map_or(awarded_at + Duration::days(days + 1), |t| t.with_timezone(&Utc))
+        .map_or(awarded_at + Duration::days(days + 1), |t| {
+            t.with_timezone(&Utc)
+        })
 }
 
 /// What an award attempt came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AwardOutcome {
-    Awarded { standstill_ends_at: NaiveDateTime },
+    Awarded {
+        standstill_ends_at: NaiveDateTime,
+    },
     /// The lot failed (the engine's reason).
     Failed(&'static str),
     /// The chosen quote is not the top-ranked one and no justification was given.
@@ -139,7 +146,13 @@ pub fn award(
     let full = lot_scenario(conn, &lot, None)?;
     let evaluation = evaluate(&full.scenario);
     if let Some(reason) = evaluation.failure {
-        if lots::transition(conn, lot_id, LotStatus::Evaluated, LotStatus::Failed, now.naive_utc())? {
+        if lots::transition(
+            conn,
+            lot_id,
+            LotStatus::Evaluated,
+            LotStatus::Failed,
+            now.naive_utc(),
+        )? {
             store::set_outcome_reason(conn, lot_id, reason.as_str())?;
         }
         return Ok((AwardOutcome::Failed(reason.as_str()), Some(evaluation)));
@@ -156,7 +169,11 @@ pub fn award(
             return Ok((AwardOutcome::NeedsJustification, None));
         }
         let eligible = evaluation.ranking.iter().any(|r| {
-            r.eligible() && full.quotes.get(r.quote).is_some_and(|(id, _)| *id == quote_id)
+            r.eligible()
+                && full
+                    .quotes
+                    .get(r.quote)
+                    .is_some_and(|(id, _)| *id == quote_id)
         });
         if !eligible {
             return Ok((AwardOutcome::NotEligible, None));
@@ -168,12 +185,26 @@ pub fn award(
         }
         (alone, result)
     };
-    if !lots::transition(conn, lot_id, LotStatus::Evaluated, LotStatus::Awarded, now.naive_utc())? {
+    if !lots::transition(
+        conn,
+        lot_id,
+        LotStatus::Evaluated,
+        LotStatus::Awarded,
+        now.naive_utc(),
+    )? {
         return Ok((AwardOutcome::WrongState, None));
     }
     let ends = standstill_end(now, lot.standstill_days).naive_utc();
     store::procedure(conn, lot_id)?;
-    store::record_award(conn, lot_id, quote_id, actor, justification.trim(), now.naive_utc(), ends)?;
+    store::record_award(
+        conn,
+        lot_id,
+        quote_id,
+        actor,
+        justification.trim(),
+        now.naive_utc(),
+        ends,
+    )?;
     let lines: Vec<AwardLine> = evaluation
         .lines
         .iter()
@@ -224,7 +255,10 @@ pub fn award(
             details: &format!(
                 "quantity={} total_net={} justification={:?}",
                 evaluation.award.as_ref().map_or(0, |a| a.quantity),
-                evaluation.award.as_ref().map_or_else(String::new, |a| a.total_net.to_string()),
+                evaluation
+                    .award
+                    .as_ref()
+                    .map_or_else(String::new, |a| a.total_net.to_string()),
                 justification.trim()
             ),
         },
@@ -239,12 +273,21 @@ pub fn award(
 
 /// Confirms every awarded lot whose standstill has ended; exactly once per lot, even with
 /// several processes.
-pub fn confirm_due_lots(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize, ProcurementError> {
+pub fn confirm_due_lots(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+) -> Result<usize, ProcurementError> {
     let due = store::due_for_confirmation(conn, now.naive_utc())?;
     let mut confirmed = 0;
     for lot in due {
         let moved = crate::db::transaction(conn, |conn| {
-            if !lots::transition(conn, lot, LotStatus::Awarded, LotStatus::Confirmed, now.naive_utc())? {
+            if !lots::transition(
+                conn,
+                lot,
+                LotStatus::Awarded,
+                LotStatus::Confirmed,
+                now.naive_utc(),
+            )? {
                 return Ok(false);
             }
             store::set_confirmed(conn, lot, now.naive_utc())?;
@@ -276,7 +319,10 @@ mod tests {
     #[test]
     fn the_standstill_starts_the_day_after_the_award() {
         // Awarded on Monday 1 June 2026, 15:00 Berlin; 10 days run 2–11 June.
-        let at = Utc.with_ymd_and_hms(2026, 6, 1, 13, 0, 0).single().unwrap_or_default();
+        let at = Utc
+            .with_ymd_and_hms(2026, 6, 1, 13, 0, 0)
+            .single()
+            .unwrap_or_default();
         let end = standstill_end(at, 10).with_timezone(&Berlin);
         assert_eq!(end.format("%Y-%m-%d %H:%M").to_string(), "2026-06-12 00:00");
         assert_eq!(standstill_end(at, 0), at);

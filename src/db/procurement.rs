@@ -87,7 +87,10 @@ pub fn find_quote(conn: &mut DbConnection, id: i64) -> QueryResult<Option<QuoteR
         .optional()
 }
 
-pub fn tiers_of(conn: &mut DbConnection, quote: i64) -> QueryResult<Vec<crate::domain::pricing::Tier>> {
+pub fn tiers_of(
+    conn: &mut DbConnection,
+    quote: i64,
+) -> QueryResult<Vec<crate::domain::pricing::Tier>> {
     let rows: Vec<(i64, i64)> = quote_tiers::table
         .filter(quote_tiers::quote_id.eq(quote))
         .order(quote_tiers::min_quantity.asc())
@@ -100,7 +103,11 @@ pub fn tiers_of(conn: &mut DbConnection, quote: i64) -> QueryResult<Vec<crate::d
 }
 
 /// Every revision a supplier submitted for a lot, newest first.
-pub fn revisions_of(conn: &mut DbConnection, lot: i64, supplier: i64) -> QueryResult<Vec<QuoteRow>> {
+pub fn revisions_of(
+    conn: &mut DbConnection,
+    lot: i64,
+    supplier: i64,
+) -> QueryResult<Vec<QuoteRow>> {
     quotes::table
         .filter(quotes::lot_id.eq(lot))
         .filter(quotes::supplier_id.eq(supplier))
@@ -119,7 +126,10 @@ pub fn latest_quotes(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<(Quot
         .load(conn)?;
     let mut latest: Vec<(QuoteRow, String)> = Vec::new();
     for (quote, name) in all {
-        if latest.last().is_none_or(|(q, _)| q.supplier_id != quote.supplier_id) {
+        if latest
+            .last()
+            .is_none_or(|(q, _)| q.supplier_id != quote.supplier_id)
+        {
             latest.push((quote, name));
         }
     }
@@ -164,7 +174,10 @@ pub fn procedure(conn: &mut DbConnection, lot: i64) -> QueryResult<Procedure> {
         Some(p) => Ok(p),
         None => {
             diesel::insert_into(lot_procedure::table)
-                .values((lot_procedure::lot_id.eq(lot), lot_procedure::justification.eq("")))
+                .values((
+                    lot_procedure::lot_id.eq(lot),
+                    lot_procedure::justification.eq(""),
+                ))
                 .execute(conn)?;
             Ok(Procedure {
                 lot_id: lot,
@@ -183,17 +196,31 @@ pub fn find_procedure(conn: &mut DbConnection, lot: i64) -> QueryResult<Option<P
         .optional()
 }
 
-pub fn request_opening(conn: &mut DbConnection, lot: i64, by: i64, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn request_opening(
+    conn: &mut DbConnection,
+    lot: i64,
+    by: i64,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     procedure(conn, lot)?;
-    diesel::update(lot_procedure::table.find(lot).filter(lot_procedure::opened_by.is_null()))
-        .set((
-            lot_procedure::opening_requested_by.eq(Some(by)),
-            lot_procedure::opening_requested_at.eq(Some(now)),
-        ))
-        .execute(conn)
+    diesel::update(
+        lot_procedure::table
+            .find(lot)
+            .filter(lot_procedure::opened_by.is_null()),
+    )
+    .set((
+        lot_procedure::opening_requested_by.eq(Some(by)),
+        lot_procedure::opening_requested_at.eq(Some(now)),
+    ))
+    .execute(conn)
 }
 
-pub fn confirm_opening(conn: &mut DbConnection, lot: i64, by: i64, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn confirm_opening(
+    conn: &mut DbConnection,
+    lot: i64,
+    by: i64,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(
         lot_procedure::table
             .find(lot)
@@ -201,7 +228,10 @@ pub fn confirm_opening(conn: &mut DbConnection, lot: i64, by: i64, now: NaiveDat
             .filter(lot_procedure::opening_requested_by.is_not_null())
             .filter(lot_procedure::opening_requested_by.ne(by)),
     )
-    .set((lot_procedure::opened_by.eq(Some(by)), lot_procedure::opened_at.eq(Some(now))))
+    .set((
+        lot_procedure::opened_by.eq(Some(by)),
+        lot_procedure::opened_at.eq(Some(now)),
+    ))
     .execute(conn)
 }
 
@@ -293,14 +323,20 @@ pub struct AwardMember {
     pub saving_vs_alone: Option<i64>,
 }
 
-pub fn store_results(conn: &mut DbConnection, lines: &[AwardLine], members_: &[AwardMember]) -> QueryResult<()> {
+pub fn store_results(
+    conn: &mut DbConnection,
+    lines: &[AwardLine],
+    members_: &[AwardMember],
+) -> QueryResult<()> {
     // Multi-row inserts exist only on the concrete connections.
     macro_rules! batch {
         ($table:expr, $rows:expr) => {
             for chunk in $rows.chunks(500) {
                 match conn {
                     DbConnection::Pg(c) => diesel::insert_into($table).values(chunk).execute(c)?,
-                    DbConnection::Sqlite(c) => diesel::insert_into($table).values(chunk).execute(c)?,
+                    DbConnection::Sqlite(c) => {
+                        diesel::insert_into($table).values(chunk).execute(c)?
+                    }
                 };
             }
         };
@@ -321,7 +357,11 @@ pub struct ResultLine {
     pub reference: String,
 }
 
-pub fn result_lines(conn: &mut DbConnection, lot: i64, member: Option<i64>) -> QueryResult<Vec<ResultLine>> {
+pub fn result_lines(
+    conn: &mut DbConnection,
+    lot: i64,
+    member: Option<i64>,
+) -> QueryResult<Vec<ResultLine>> {
     let mut query = award_lines::table
         .inner_join(
             order_lines::table
@@ -329,7 +369,11 @@ pub fn result_lines(conn: &mut DbConnection, lot: i64, member: Option<i64>) -> Q
                 .inner_join(delivery_sites::table),
         )
         .filter(award_lines::lot_id.eq(lot))
-        .order((members::name.asc(), delivery_sites::name.asc(), award_lines::order_line_id.asc()))
+        .order((
+            members::name.asc(),
+            delivery_sites::name.asc(),
+            award_lines::order_line_id.asc(),
+        ))
         .select((
             AwardLine::as_select(),
             order_lines::member_id,
@@ -345,18 +389,23 @@ pub fn result_lines(conn: &mut DbConnection, lot: i64, member: Option<i64>) -> Q
     let rows: Vec<(AwardLine, i64, String, String, String, String)> = query.load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(result, member_id, member, site, address, reference)| ResultLine {
-            result,
-            member_id,
-            member,
-            site,
-            address,
-            reference,
-        })
+        .map(
+            |(result, member_id, member, site, address, reference)| ResultLine {
+                result,
+                member_id,
+                member,
+                site,
+                address,
+                reference,
+            },
+        )
         .collect())
 }
 
-pub fn result_members(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<(AwardMember, String)>> {
+pub fn result_members(
+    conn: &mut DbConnection,
+    lot: i64,
+) -> QueryResult<Vec<(AwardMember, String)>> {
     award_members::table
         .inner_join(members::table)
         .filter(award_members::lot_id.eq(lot))

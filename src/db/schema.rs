@@ -131,7 +131,6 @@ diesel::joinable!(lot_indicative_tiers -> lots (lot_id));
 diesel::joinable!(lot_invitations -> lots (lot_id));
 diesel::joinable!(lot_invitations -> suppliers (supplier_id));
 
-
 diesel::table! {
     quotes (id) {
         id -> BigInt,

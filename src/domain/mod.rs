@@ -3,5 +3,5 @@
 pub mod account;
 pub mod lot;
 pub mod money;
-pub mod quote;
 pub mod pricing;
+pub mod quote;

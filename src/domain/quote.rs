@@ -59,7 +59,9 @@ pub fn parse_tier_csv(text: &str) -> Result<Vec<Tier>, FieldError> {
         }
         let fields: Vec<&str> = line.split(';').map(str::trim).collect();
         if fields.len() != 2 {
-            return Err(FieldError::new("csv", "error.csv_columns").with("line", number.to_string()));
+            return Err(
+                FieldError::new("csv", "error.csv_columns").with("line", number.to_string())
+            );
         }
         if index == 0 && parse_quantity(fields[0]).is_none() {
             continue; // a header such as "min_quantity;unit_price"
@@ -99,7 +101,10 @@ impl QuoteInput {
                 Vec::new()
             })
         };
-        let table = if errors.iter().any(|e| e.field == "tiers" || e.field == "csv") {
+        let table = if errors
+            .iter()
+            .any(|e| e.field == "tiers" || e.field == "csv")
+        {
             None
         } else if tiers.is_empty() {
             errors.push(FieldError::new("tiers", "error.tiers_missing"));
@@ -237,7 +242,10 @@ mod tests {
             vec!["error.tiers_order[]"]
         );
         assert_eq!(
-            keys(QuoteInput::parse(&form(vec![], "min_quantity;unit_price\n1;10\n5;abc\n"))),
+            keys(QuoteInput::parse(&form(
+                vec![],
+                "min_quantity;unit_price\n1;10\n5;abc\n"
+            ))),
             vec!["error.csv_line[(\"line\", \"3\"), (\"problem\", \"error.price_not_number\")]"]
         );
         assert_eq!(

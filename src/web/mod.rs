@@ -165,17 +165,47 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/lots/{id}", web::post().to(admin::lots::update))
         .route("/admin/lots/{id}/open", web::post().to(admin::lots::open))
-        .route("/lots/{id}/quotes", web::post().to(procurement::submit_quote))
-        .route("/lots/{id}/quotes/{quote}", web::get().to(procurement::receipt))
-        .route("/lots/{id}/lines.csv", web::get().to(procurement::member_csv))
-        .route("/lots/{id}/purchase-order.csv", web::get().to(procurement::purchase_order_csv))
-        .route("/admin/lots/{id}/opening", web::post().to(procurement::opening))
-        .route("/admin/lots/{id}/evaluation", web::get().to(procurement::evaluation))
+        .route(
+            "/lots/{id}/quotes",
+            web::post().to(procurement::submit_quote),
+        )
+        .route(
+            "/lots/{id}/quotes/{quote}",
+            web::get().to(procurement::receipt),
+        )
+        .route(
+            "/lots/{id}/lines.csv",
+            web::get().to(procurement::member_csv),
+        )
+        .route(
+            "/lots/{id}/purchase-order.csv",
+            web::get().to(procurement::purchase_order_csv),
+        )
+        .route(
+            "/admin/lots/{id}/opening",
+            web::post().to(procurement::opening),
+        )
+        .route(
+            "/admin/lots/{id}/evaluation",
+            web::get().to(procurement::evaluation),
+        )
         .route("/admin/lots/{id}/award", web::post().to(procurement::award))
-        .route("/admin/lots/{id}/revoke", web::post().to(procurement::revoke))
-        .route("/admin/lots/{id}/cancel", web::post().to(procurement::cancel))
-        .route("/admin/lots/{id}/allocation.csv", web::get().to(procurement::allocation_csv))
-        .route("/admin/lots/{id}/audit.csv", web::get().to(procurement::audit_csv))
+        .route(
+            "/admin/lots/{id}/revoke",
+            web::post().to(procurement::revoke),
+        )
+        .route(
+            "/admin/lots/{id}/cancel",
+            web::post().to(procurement::cancel),
+        )
+        .route(
+            "/admin/lots/{id}/allocation.csv",
+            web::get().to(procurement::allocation_csv),
+        )
+        .route(
+            "/admin/lots/{id}/audit.csv",
+            web::get().to(procurement::audit_csv),
+        )
         .route("/admin/members", web::get().to(admin::orgs::members))
         .route("/admin/members", web::post().to(admin::orgs::create_member))
         .route("/admin/members/{id}", web::get().to(admin::orgs::member))

@@ -70,7 +70,10 @@ impl QuoteFormView {
                 )
             })
             .collect();
-        rows.resize(rows.len().max(QUOTE_TIER_ROWS), (String::new(), String::new()));
+        rows.resize(
+            rows.len().max(QUOTE_TIER_ROWS),
+            (String::new(), String::new()),
+        );
         QuoteFormView {
             pricing: fields.get("pricing").into(),
             rows,
@@ -86,7 +89,11 @@ impl QuoteFormView {
     fn parse(&self) -> Result<QuoteInput, Vec<FieldError>> {
         QuoteInput::parse(&QuoteForm {
             pricing: &self.pricing,
-            rows: self.rows.iter().map(|(m, p)| (m.as_str(), p.as_str())).collect(),
+            rows: self
+                .rows
+                .iter()
+                .map(|(m, p)| (m.as_str(), p.as_str()))
+                .collect(),
             csv: &self.csv,
             max_quantity: &self.max_quantity,
             lead_time_days: &self.lead_time_days,
@@ -98,7 +105,8 @@ impl QuoteFormView {
 
 /// May a supplier quote on this lot now?
 pub fn quoting_open(lot: &lots::Lot, now: chrono::DateTime<chrono::Utc>) -> bool {
-    matches!(lot.stored_status(), LotStatus::Open | LotStatus::Closed) && now < lot.quote_deadline.and_utc()
+    matches!(lot.stored_status(), LotStatus::Open | LotStatus::Closed)
+        && now < lot.quote_deadline.and_utc()
 }
 
 pub async fn submit_quote(
@@ -112,7 +120,9 @@ pub async fn submit_quote(
     let mut form = QuoteFormView::from_fields(&super::admin::Fields(pairs));
     let now = state.now();
     let viewer = user.clone();
-    let lot = state.db(move |conn| visible_lot(conn, &viewer, lot_id)).await?;
+    let lot = state
+        .db(move |conn| visible_lot(conn, &viewer, lot_id))
+        .await?;
     let tr = user.tr();
     if !quoting_open(&lot, now) {
         form.errors = vec![tr.t("error.quote_deadline").to_string()];
@@ -158,7 +168,15 @@ pub async fn submit_quote(
                     },
                 )?;
                 // The log names the receipt, never a price.
-                record(conn, actor, "quote.submitted", lot_id, ("quote", id), &format!("receipt={receipt} revision={revision}"), now.naive_utc())?;
+                record(
+                    conn,
+                    actor,
+                    "quote.submitted",
+                    lot_id,
+                    ("quote", id),
+                    &format!("receipt={receipt} revision={revision}"),
+                    now.naive_utc(),
+                )?;
                 Ok::<_, AppError>(Some(id))
             })
         })
@@ -216,7 +234,14 @@ pub async fn receipt(
         lot_id,
         lot_title: lot.title,
         canonical: input
-            .map(|i| i.canonical(lot_id, supplier, quote.revision, quote.submitted_at.and_utc()))
+            .map(|i| {
+                i.canonical(
+                    lot_id,
+                    supplier,
+                    quote.revision,
+                    quote.submitted_at.and_utc(),
+                )
+            })
             .unwrap_or_default(),
         receipt: quote.receipt_number,
         digest: quote.digest,
@@ -231,7 +256,10 @@ pub async fn receipt(
 }
 
 /// A stored quote back in its checked form (to recompute the canonical text).
-fn stored_input(quote: &store::QuoteRow, tiers: Vec<crate::domain::pricing::Tier>) -> Option<QuoteInput> {
+fn stored_input(
+    quote: &store::QuoteRow,
+    tiers: Vec<crate::domain::pricing::Tier>,
+) -> Option<QuoteInput> {
     Some(QuoteInput {
         pricing: crate::domain::pricing::PricingMode::parse(&quote.pricing)?,
         tiers: crate::domain::pricing::TierTable::new(tiers).ok()?,
@@ -264,24 +292,52 @@ pub async fn opening(
                     return Ok(Err("error.opening_too_early"));
                 }
                 if lot.stored_status() == LotStatus::Open {
-                    lots::transition(conn, lot_id, LotStatus::Open, LotStatus::Closed, now.naive_utc())?;
+                    lots::transition(
+                        conn,
+                        lot_id,
+                        LotStatus::Open,
+                        LotStatus::Closed,
+                        now.naive_utc(),
+                    )?;
                 }
                 let procedure = store::procedure(conn, lot_id)?;
                 match procedure.opening_requested_by {
                     None => {
                         store::request_opening(conn, lot_id, actor, now.naive_utc())?;
-                        record(conn, actor, "quotes.opening_requested", lot_id, ("lot", lot_id), "", now.naive_utc())?;
+                        record(
+                            conn,
+                            actor,
+                            "quotes.opening_requested",
+                            lot_id,
+                            ("lot", lot_id),
+                            "",
+                            now.naive_utc(),
+                        )?;
                         Ok(Ok("opening_requested"))
                     }
                     Some(first) if first == actor => Ok(Err("error.second_person")),
                     Some(first) => {
                         if store::confirm_opening(conn, lot_id, actor, now.naive_utc())? == 0
-                            || !lots::transition(conn, lot_id, LotStatus::Closed, LotStatus::Evaluated, now.naive_utc())?
+                            || !lots::transition(
+                                conn,
+                                lot_id,
+                                LotStatus::Closed,
+                                LotStatus::Evaluated,
+                                now.naive_utc(),
+                            )?
                         {
                             return Ok(Err("error.not_closed"));
                         }
                         let details = format!("requested_by={first} confirmed_by={actor}");
-                        record(conn, actor, "quotes.opened", lot_id, ("lot", lot_id), &details, now.naive_utc())?;
+                        record(
+                            conn,
+                            actor,
+                            "quotes.opened",
+                            lot_id,
+                            ("lot", lot_id),
+                            &details,
+                            now.naive_utc(),
+                        )?;
                         Ok(Ok("quotes_opened"))
                     }
                 }
@@ -352,7 +408,10 @@ async fn evaluation_page(
             let lot = lots::find(conn, lot_id)?.ok_or(AppError::NotFound)?;
             if !matches!(
                 lot.stored_status(),
-                LotStatus::Evaluated | LotStatus::Awarded | LotStatus::Confirmed | LotStatus::Failed
+                LotStatus::Evaluated
+                    | LotStatus::Awarded
+                    | LotStatus::Confirmed
+                    | LotStatus::Failed
             ) {
                 // Sealed: nothing about the quotes before the opening.
                 return Err(AppError::Forbidden);
@@ -367,7 +426,9 @@ async fn evaluation_page(
             let lead: Vec<i64> = built
                 .quotes
                 .iter()
-                .map(|(id, _)| store::find_quote(conn, *id).map(|q| q.map_or(0, |q| q.lead_time_days)))
+                .map(|(id, _)| {
+                    store::find_quote(conn, *id).map(|q| q.map_or(0, |q| q.lead_time_days))
+                })
                 .collect::<Result<_, _>>()?;
             Ok((lot, (built, tiers, lead)))
         })
@@ -392,10 +453,18 @@ async fn evaluation_page(
                     .map(|x| tr.t(&format!("ineligible.{}", x.as_str())).to_string())
                     .unwrap_or_default(),
                 total: money_or_dash(tr, r.evaluation_total_net),
-                pricing: tr.t(&format!("pricing.{}", quote.pricing.as_str())).to_string(),
+                pricing: tr
+                    .t(&format!("pricing.{}", quote.pricing.as_str()))
+                    .to_string(),
                 tiers: tiers[r.quote]
                     .iter()
-                    .map(|t| format!("{}: {}", tr.quantity(t.min_quantity), tr.price(t.unit_price)))
+                    .map(|t| {
+                        format!(
+                            "{}: {}",
+                            tr.quantity(t.min_quantity),
+                            tr.price(t.unit_price)
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join(" · "),
                 lead_time: lead[r.quote],
@@ -408,7 +477,9 @@ async fn evaluation_page(
         lot_id,
         lot_title: lot.title.clone(),
         evaluation_quantity: tr.quantity(evaluation.evaluation_quantity),
-        failure: evaluation.failure.map(|f| tr.t(&format!("failure.{}", f.as_str())).to_string()),
+        failure: evaluation
+            .failure
+            .map(|f| tr.t(&format!("failure.{}", f.as_str())).to_string()),
         cleared: evaluation.award.as_ref().map(|a| {
             tr.f(
                 "evaluation.cleared",
@@ -468,12 +539,24 @@ pub async fn award(
     let now = state.now();
     let tr = user.tr();
     let Ok(quote_id) = fields.quote.trim().parse::<i64>() else {
-        let page = evaluation_page(&state, &user, lot_id, vec![tr.t("error.choose_quote").to_string()]).await?;
+        let page = evaluation_page(
+            &state,
+            &user,
+            lot_id,
+            vec![tr.t("error.choose_quote").to_string()],
+        )
+        .await?;
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let justification = fields.justification.clone();
     if justification.chars().count() > 5000 {
-        let page = evaluation_page(&state, &user, lot_id, vec![tr.t("error.too_long").to_string()]).await?;
+        let page = evaluation_page(
+            &state,
+            &user,
+            lot_id,
+            vec![tr.t("error.too_long").to_string()],
+        )
+        .await?;
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let outcome = state
@@ -489,14 +572,26 @@ pub async fn award(
         })
         .await?;
     let key = match outcome {
-        AwardOutcome::Awarded { .. } => return Ok(redirect(&format!("/lots/{lot_id}?notice=awarded"))),
-        AwardOutcome::Failed(_) => return Ok(redirect(&format!("/lots/{lot_id}?notice=lot_failed"))),
+        AwardOutcome::Awarded { .. } => {
+            return Ok(redirect(&format!("/lots/{lot_id}?notice=awarded")))
+        }
+        AwardOutcome::Failed(_) => {
+            return Ok(redirect(&format!("/lots/{lot_id}?notice=lot_failed")))
+        }
         AwardOutcome::NeedsJustification => "error.justification",
         AwardOutcome::NotEligible => "error.not_eligible",
         AwardOutcome::WrongState => "error.not_evaluated",
     };
-    let status = if key == "error.not_evaluated" { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
-    render(status, &evaluation_page(&state, &user, lot_id, vec![tr.t(key).to_string()]).await?)
+    if key == "error.not_evaluated" {
+        // The evaluation may be sealed still: answer on the lot's page.
+        let mut page = super::lots::lot_page(&state, &user, lot_id, None, None).await?;
+        page.page.notice = Some(tr.t(key).to_string());
+        return render(StatusCode::CONFLICT, &page);
+    }
+    render(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &evaluation_page(&state, &user, lot_id, vec![tr.t(key).to_string()]).await?,
+    )
 }
 
 #[derive(Deserialize)]
@@ -512,7 +607,14 @@ pub async fn revoke(
     path: web::Path<i64>,
     Form(fields): Form<ReasonFields>,
 ) -> Result<HttpResponse, AppError> {
-    staff_with_reason(state, user, path.into_inner(), fields.reason, Change::Revoke).await
+    staff_with_reason(
+        state,
+        user,
+        path.into_inner(),
+        fields.reason,
+        Change::Revoke,
+    )
+    .await
 }
 
 /// Cancels a lot before it is confirmed.
@@ -522,7 +624,14 @@ pub async fn cancel(
     path: web::Path<i64>,
     Form(fields): Form<ReasonFields>,
 ) -> Result<HttpResponse, AppError> {
-    staff_with_reason(state, user, path.into_inner(), fields.reason, Change::Cancel).await
+    staff_with_reason(
+        state,
+        user,
+        path.into_inner(),
+        fields.reason,
+        Change::Cancel,
+    )
+    .await
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -542,7 +651,9 @@ async fn staff_with_reason(
     let actor = user.user.id;
     let now = state.now();
     let reason = reason.trim().to_string();
-    let result: Result<&'static str, &'static str> = if reason.is_empty() || reason.chars().count() > 2000 {
+    let result: Result<&'static str, &'static str> = if reason.is_empty()
+        || reason.chars().count() > 2000
+    {
         Err("error.reason")
     } else {
         state
@@ -556,24 +667,55 @@ async fn staff_with_reason(
                             let in_standstill = procedure
                                 .standstill_ends_at
                                 .is_some_and(|end| now.naive_utc() < end);
-                            if from != LotStatus::Awarded || !in_standstill
-                                || !lots::transition(conn, lot_id, LotStatus::Awarded, LotStatus::Evaluated, now.naive_utc())?
+                            if from != LotStatus::Awarded
+                                || !in_standstill
+                                || !lots::transition(
+                                    conn,
+                                    lot_id,
+                                    LotStatus::Awarded,
+                                    LotStatus::Evaluated,
+                                    now.naive_utc(),
+                                )?
                             {
                                 return Ok(Err("error.not_revocable"));
                             }
-                            let details = format!("quote={:?} reason={reason:?}", procedure.awarded_quote_id);
+                            let details =
+                                format!("quote={:?} reason={reason:?}", procedure.awarded_quote_id);
                             store::clear_award(conn, lot_id)?;
-                            record(conn, actor, "award.revoked", lot_id, ("lot", lot_id), &details, now.naive_utc())?;
+                            record(
+                                conn,
+                                actor,
+                                "award.revoked",
+                                lot_id,
+                                ("lot", lot_id),
+                                &details,
+                                now.naive_utc(),
+                            )?;
                             Ok(Ok("award_revoked"))
                         }
                         Change::Cancel => {
-                            if matches!(from, LotStatus::Confirmed | LotStatus::Cancelled | LotStatus::Failed)
-                                || !lots::transition(conn, lot_id, from, LotStatus::Cancelled, now.naive_utc())?
-                            {
+                            if matches!(
+                                from,
+                                LotStatus::Confirmed | LotStatus::Cancelled | LotStatus::Failed
+                            ) || !lots::transition(
+                                conn,
+                                lot_id,
+                                from,
+                                LotStatus::Cancelled,
+                                now.naive_utc(),
+                            )? {
                                 return Ok(Err("error.not_cancellable"));
                             }
                             store::set_outcome_reason(conn, lot_id, &reason)?;
-                            record(conn, actor, "lot.cancelled", lot_id, ("lot", lot_id), &reason, now.naive_utc())?;
+                            record(
+                                conn,
+                                actor,
+                                "lot.cancelled",
+                                lot_id,
+                                ("lot", lot_id),
+                                &reason,
+                                now.naive_utc(),
+                            )?;
                             Ok(Ok("lot_cancelled"))
                         }
                     }
@@ -607,7 +749,9 @@ impl Csv {
             .into_iter()
             .map(|f| {
                 // A leading = + - @ would be read as a formula by spreadsheets.
-                let f = if f.starts_with(['=', '+', '@']) || (f.starts_with('-') && f.parse::<f64>().is_err() && !f.contains(',')) {
+                let f = if f.starts_with(['=', '+', '@'])
+                    || (f.starts_with('-') && f.parse::<f64>().is_err() && !f.contains(','))
+                {
                     format!("'{f}")
                 } else {
                     f
@@ -626,14 +770,19 @@ impl Csv {
     pub fn respond(self, filename: &str) -> HttpResponse {
         HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
-            .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ))
             .body(self.0)
     }
 }
 
 /// Cents as `1234,56` (no grouping, so spreadsheets read a number).
 pub fn csv_money(cents: Option<i64>) -> String {
-    cents.map_or_else(String::new, |c| Money::from_cents(c).to_string().replace('.', ","))
+    cents.map_or_else(String::new, |c| {
+        Money::from_cents(c).to_string().replace('.', ",")
+    })
 }
 
 pub fn csv_price(units: Option<i64>) -> String {
@@ -644,7 +793,19 @@ pub fn csv_price(units: Option<i64>) -> String {
 
 fn result_header(tr: Tr) -> Vec<&'static str> {
     let _ = tr;
-    vec!["Mitglied", "Lieferort", "Anschrift", "Referenz", "Bestellposition", "Status", "Menge", "Stückpreis netto", "Netto", "USt", "Brutto"]
+    vec![
+        "Mitglied",
+        "Lieferort",
+        "Anschrift",
+        "Referenz",
+        "Bestellposition",
+        "Status",
+        "Menge",
+        "Stückpreis netto",
+        "Netto",
+        "USt",
+        "Brutto",
+    ]
 }
 
 fn result_rows(csv: &mut Csv, rows: &[store::ResultLine]) {
@@ -666,7 +827,10 @@ fn result_rows(csv: &mut Csv, rows: &[store::ResultLine]) {
 }
 
 fn awarded_or_later(lot: &lots::Lot) -> bool {
-    matches!(lot.stored_status(), LotStatus::Awarded | LotStatus::Confirmed)
+    matches!(
+        lot.stored_status(),
+        LotStatus::Awarded | LotStatus::Confirmed
+    )
 }
 
 /// Staff: the allocation of a lot (every line's result).
@@ -715,7 +879,11 @@ pub async fn member_csv(
 }
 
 /// Is this supplier the winner of a confirmed lot?
-pub fn is_confirmed_winner(conn: &mut DbConnection, lot: &lots::Lot, supplier: i64) -> Result<bool, AppError> {
+pub fn is_confirmed_winner(
+    conn: &mut DbConnection,
+    lot: &lots::Lot,
+    supplier: i64,
+) -> Result<bool, AppError> {
     if lot.stored_status() != LotStatus::Confirmed {
         return Ok(false);
     }
@@ -764,16 +932,27 @@ pub async fn audit_csv(
         .db(move |conn| {
             lots::find(conn, lot_id)?.ok_or(AppError::NotFound)?;
             let entries = audit::list(conn, Some(lot_id), 100_000)?;
-            let names: std::collections::HashMap<i64, String> =
-                users::list(conn)?.into_iter().map(|u| (u.id, u.email)).collect();
+            let names: std::collections::HashMap<i64, String> = users::list(conn)?
+                .into_iter()
+                .map(|u| (u.id, u.email))
+                .collect();
             Ok((entries, names))
         })
         .await?;
-    let mut csv = Csv::new(&["Zeitpunkt (UTC)", "Wer", "Aktion", "Objekt", "Objekt-ID", "Details"]);
+    let mut csv = Csv::new(&[
+        "Zeitpunkt (UTC)",
+        "Wer",
+        "Aktion",
+        "Objekt",
+        "Objekt-ID",
+        "Details",
+    ]);
     for e in entries.into_iter().rev() {
         csv.row([
             e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
-            e.actor_id.and_then(|id| names.get(&id).cloned()).unwrap_or_else(|| "System".into()),
+            e.actor_id
+                .and_then(|id| names.get(&id).cloned())
+                .unwrap_or_else(|| "System".into()),
             e.action,
             e.entity,
             e.entity_id.map(|i| i.to_string()).unwrap_or_default(),
@@ -842,7 +1021,9 @@ fn result_view(tr: Tr, r: &store::ResultLine) -> ResultView {
         site: r.site.clone(),
         address: r.address.clone(),
         reference: r.reference.clone(),
-        status: tr.t(&format!("line_status.{}", r.result.status)).to_string(),
+        status: tr
+            .t(&format!("line_status.{}", r.result.status))
+            .to_string(),
         quantity: tr.quantity(u64::try_from(r.result.quantity).unwrap_or(0)),
         unit_price: r
             .result
@@ -878,20 +1059,32 @@ pub fn procedure_view(
         let key = format!("failure.{reason}");
         let text = tr.t(&key);
         // Staff's own cancellation reasons are shown as written.
-        view.outcome = Some(if text == key { reason.clone() } else { text.to_string() });
+        view.outcome = Some(if text == key {
+            reason.clone()
+        } else {
+            text.to_string()
+        });
     }
     let awarded_quote = match procedure.awarded_quote_id {
-        Some(q) if matches!(status, LotStatus::Awarded | LotStatus::Confirmed) => store::find_quote(conn, q)?,
+        Some(q) if matches!(status, LotStatus::Awarded | LotStatus::Confirmed) => {
+            store::find_quote(conn, q)?
+        }
         _ => None,
     };
     let award_text = |conn: &mut DbConnection| -> Result<Option<String>, AppError> {
-        let Some(quote) = &awarded_quote else { return Ok(None) };
-        let supplier = crate::db::orgs::find_supplier(conn, quote.supplier_id)?.map_or_else(String::new, |s| s.name);
+        let Some(quote) = &awarded_quote else {
+            return Ok(None);
+        };
+        let supplier = crate::db::orgs::find_supplier(conn, quote.supplier_id)?
+            .map_or_else(String::new, |s| s.name);
         let conclusion = procedure
             .standstill_ends_at
             .map(|t| crate::i18n::date(tr, t))
             .unwrap_or_default();
-        Ok(Some(tr.f("award.text", &[("supplier", supplier), ("date", conclusion)])))
+        Ok(Some(tr.f(
+            "award.text",
+            &[("supplier", supplier), ("date", conclusion)],
+        )))
     };
     match user.role {
         Role::Staff => {
@@ -901,7 +1094,8 @@ pub fn procedure_view(
                 .filter(|_| procedure.opened_by.is_none())
                 .map(|id| user_name(conn, Some(id)))
                 .transpose()?;
-            view.can_open_quotes = status == LotStatus::Closed && now >= lot.quote_deadline.and_utc();
+            view.can_open_quotes =
+                status == LotStatus::Closed && now >= lot.quote_deadline.and_utc();
             if let (Some(at), Some(_)) = (procedure.opened_at, procedure.opened_by) {
                 view.opened = Some(tr.f(
                     "opening.done",
@@ -914,12 +1108,20 @@ pub fn procedure_view(
             }
             view.show_evaluation_link = matches!(
                 status,
-                LotStatus::Evaluated | LotStatus::Awarded | LotStatus::Confirmed | LotStatus::Failed
+                LotStatus::Evaluated
+                    | LotStatus::Awarded
+                    | LotStatus::Confirmed
+                    | LotStatus::Failed
             );
             view.award = award_text(conn)?;
             view.can_revoke = status == LotStatus::Awarded
-                && procedure.standstill_ends_at.is_some_and(|e| now.naive_utc() < e);
-            view.can_cancel = !matches!(status, LotStatus::Confirmed | LotStatus::Cancelled | LotStatus::Failed);
+                && procedure
+                    .standstill_ends_at
+                    .is_some_and(|e| now.naive_utc() < e);
+            view.can_cancel = !matches!(
+                status,
+                LotStatus::Confirmed | LotStatus::Cancelled | LotStatus::Failed
+            );
             if matches!(status, LotStatus::Awarded | LotStatus::Confirmed) {
                 view.totals = member_totals(conn, tr, lot.id, None)?;
                 view.csv_link = Some(format!("/admin/lots/{}/allocation.csv", lot.id));

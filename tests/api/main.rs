@@ -9,4 +9,5 @@ mod admin;
 mod concurrency;
 mod deadline;
 mod orders;
+mod procurement;
 mod security;

@@ -72,6 +72,24 @@ async fn every_route_answers_each_role_as_it_should() {
         .await;
     assert_eq!(placed.status, 303);
     let line = stored_lines(&app, f.lot)[0].id;
+    // The invited supplier submits a sealed quote with a price nobody else may see.
+    let mut s = browser_for(&app, Who::Supplier).await;
+    s.get(&format!("/lots/{}", f.lot)).await;
+    let quote = s
+        .post(
+            &format!("/lots/{}/quotes", f.lot),
+            &[
+                ("pricing", "all_units"),
+                ("tier_min", "1"),
+                ("tier_price", "777,77"),
+                ("lead_time_days", "10"),
+                ("valid_until", "2026-12-31"),
+                ("csv", ""),
+            ],
+        )
+        .await;
+    assert_eq!(quote.status, 303, "{}", quote.body);
+    let receipt_path = quote.location.expect("receipt");
 
     let lot = f.lot;
     let draft = f.draft_lot;
@@ -141,6 +159,41 @@ async fn every_route_answers_each_role_as_it_should() {
                 assert!(!p.body.contains("Geheime-Referenz"));
             }
         }
+        // The sealed quote: only its supplier reads it; nobody reads it before the opening.
+        let p = b.get(&receipt_path).await;
+        let receipt_status = match who {
+            Who::Supplier => 200,
+            Who::OtherSupplier => 404,
+            _ => 403,
+        };
+        expect(&p, receipt_status, &receipt_path);
+        let p = b.get(&format!("/admin/lots/{lot}/evaluation")).await;
+        expect(&p, 403, "evaluation before the opening");
+        for path in [
+            format!("/lots/{lot}"),
+            "/lots".to_string(),
+            "/admin/audit".to_string(),
+            format!("/admin/audit?lot={lot}"),
+            format!("/admin/lots/{lot}/audit.csv"),
+        ] {
+            let p = b.get(&path).await;
+            assert!(
+                !p.body.contains("777,77") && !p.body.contains("777.77"),
+                "{who:?} read a sealed price on {path}"
+            );
+        }
+        for path in [
+            format!("/admin/lots/{lot}/allocation.csv"),
+            format!("/lots/{lot}/lines.csv"),
+            format!("/lots/{lot}/purchase-order.csv"),
+        ] {
+            let p = b.get(&path).await;
+            assert!(
+                matches!(p.status, 303 | 403 | 404),
+                "{who:?} GET {path}: {}",
+                p.status
+            );
+        }
         assert_eq!(b.get("/no/such/page").await.status, 404);
         let p = b.get("/lots/not-a-number").await;
         expect(&p, 404, "/lots/not-a-number");
@@ -167,6 +220,36 @@ async fn every_route_answers_each_role_as_it_should() {
                 format!("/admin/lots/{draft}/open"),
                 vec![],
                 if who == Who::Staff { 303 } else { 403 },
+            ),
+            (
+                format!("/admin/lots/{lot}/opening"),
+                vec![],
+                if who == Who::Staff { 409 } else { 403 },
+            ),
+            (
+                format!("/admin/lots/{lot}/award"),
+                vec![("quote", "1")],
+                if who == Who::Staff { 409 } else { 403 },
+            ),
+            (
+                format!("/admin/lots/{lot}/revoke"),
+                vec![("reason", "x")],
+                if who == Who::Staff { 422 } else { 403 },
+            ),
+            (
+                format!("/lots/{lot}/quotes"),
+                vec![
+                    ("pricing", "all_units"),
+                    ("tier_min", "1"),
+                    ("tier_price", "1"),
+                    ("lead_time_days", "1"),
+                    ("valid_until", "2026-12-31"),
+                ],
+                match who {
+                    Who::Supplier => 303,
+                    Who::OtherSupplier => 404,
+                    _ => 403,
+                },
             ),
             (
                 format!("/lots/{lot}/orders/{line}"),
