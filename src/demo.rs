@@ -1,10 +1,13 @@
 //! A realistic demo cooperative for an empty database: staff, members with delivery sites
 //! and buyers, suppliers, and lots in every state that exists so far.
 
+use crate::db::procurement as procurement_store;
 use crate::db::{self, lots, orders, orgs, users, DbConnection};
 use crate::domain::account::{Language, Role};
 use crate::domain::lot::{Category, IndicativeTier, LotStatus, LotTermsInput, OrderInput};
 use crate::domain::money::{UnitPrice, VatRate};
+use crate::domain::pricing::{PricingMode, Tier, TierTable};
+use crate::domain::quote::{sha256_hex, QuoteInput};
 use crate::password;
 use chrono::{DateTime, Duration, Utc};
 
@@ -27,6 +30,17 @@ pub enum DemoError {
     Database(#[from] diesel::result::Error),
     #[error("password hashing: {0}")]
     Hash(String),
+    #[error("procurement: {0}")]
+    Procurement(String),
+}
+
+impl From<crate::procurement::ProcurementError> for DemoError {
+    fn from(e: crate::procurement::ProcurementError) -> Self {
+        match e {
+            crate::procurement::ProcurementError::Database(d) => DemoError::Database(d),
+            other => DemoError::Procurement(other.to_string()),
+        }
+    }
 }
 
 impl db::AsDbError for DemoError {
@@ -215,7 +229,7 @@ fn seed_in_transaction(
         None,
         "Genossenschaft",
     )?;
-    add_user(
+    let second_staff = add_user(
         conn,
         "vergabe@sammelkauf.example".into(),
         "Jonas Brandt",
@@ -423,5 +437,168 @@ fn seed_in_transaction(
     place(conn, firewalls_id, 9, 1, 2, None, "")?;
     // The firewall lot's demand deadline has passed: it is closed.
     lots::transition(conn, firewalls_id, LotStatus::Open, LotStatus::Closed, ts)?;
+
+    // Lots further on: one confirmed, one in its standstill period, one cancelled.
+    let headsets = lot(
+        "Headsets für Homeoffice-Arbeitsplätze",
+        "Schnurloses Headset, USB-C-Dongle, zertifiziert für gängige Konferenzsysteme.",
+        Category::Devices,
+        "Stück",
+        10,
+        200,
+        Some("129.00"),
+        Duration::days(-30),
+        Duration::days(-25),
+        &[(500, "99.00"), (1000, "89.00")],
+    )?;
+    let docks = lot(
+        "USB-C-Dockingstationen",
+        "Dockingstation USB-C, 2 × DisplayPort, Gigabit-LAN, 100 W Power Delivery.",
+        Category::Devices,
+        "Stück",
+        1,
+        100,
+        Some("219.00"),
+        Duration::days(-10),
+        Duration::days(-5),
+        &[],
+    )?;
+    let beamer = lot(
+        "Beamer für Klassenräume",
+        "Kurzdistanz-Beamer, 4.000 ANSI-Lumen, WXGA.",
+        Category::Devices,
+        "Stück",
+        1,
+        300,
+        Some("899.00"),
+        Duration::days(20),
+        Duration::days(30),
+        &[],
+    )?;
+    let headsets_id = lots::insert(conn, &headsets, &all_suppliers[..3], staff, ts)?;
+    let docks_id = lots::insert(conn, &docks, &all_suppliers, staff, ts)?;
+    let beamer_id = lots::insert(conn, &beamer, &all_suppliers, staff, ts)?;
+    for id in [headsets_id, docks_id, beamer_id] {
+        lots::transition(conn, id, LotStatus::Draft, LotStatus::Open, ts)?;
+    }
+    place(conn, headsets_id, 1, 0, 400, None, "Homeoffice 2026")?;
+    place(conn, headsets_id, 3, 1, 250, Some("95.00"), "")?;
+    place(conn, headsets_id, 5, 2, 180, None, "")?;
+    place(conn, headsets_id, 8, 0, 60, Some("80.00"), "")?;
+    place(conn, docks_id, 2, 0, 90, None, "")?;
+    place(conn, docks_id, 10, 1, 45, Some("199.00"), "")?;
+    place(conn, beamer_id, 6, 0, 20, None, "")?;
+
+    let quote = |conn: &mut DbConnection,
+                 lot: i64,
+                 supplier_index: usize,
+                 pricing: PricingMode,
+                 rows: &[(u64, &str)],
+                 at: DateTime<Utc>|
+     -> Result<(), DemoError> {
+        let supplier = suppliers[supplier_index];
+        let tiers = rows
+            .iter()
+            .map(|&(min_quantity, p)| {
+                Ok(Tier {
+                    min_quantity,
+                    unit_price: price(p)?,
+                })
+            })
+            .collect::<Result<Vec<_>, DemoError>>()?;
+        let input = QuoteInput {
+            pricing,
+            tiers: TierTable::new(tiers).map_err(|e| DemoError::Procurement(e.to_string()))?,
+            max_quantity: None,
+            lead_time_days: 21,
+            valid_until: (now + Duration::days(90)).date_naive(),
+            comment: String::new(),
+        };
+        let revision = procurement_store::next_revision(conn, lot, supplier)?;
+        let digest = sha256_hex(&input.canonical(lot, supplier, revision, at));
+        procurement_store::insert_quote(
+            conn,
+            &procurement_store::NewQuote {
+                lot,
+                supplier,
+                revision,
+                input: &input,
+                receipt_number: &format!("SK-{lot}-{supplier}-R{revision}-DEMO"),
+                digest: &digest,
+                submitted_by: staff,
+                now: at.naive_utc(),
+            },
+        )?;
+        Ok(())
+    };
+    quote(
+        conn,
+        headsets_id,
+        0,
+        PricingMode::AllUnits,
+        &[(10, "109.00"), (500, "94.00"), (800, "86.50")],
+        now - Duration::days(27),
+    )?;
+    quote(
+        conn,
+        headsets_id,
+        1,
+        PricingMode::Graduated,
+        &[(10, "105.00"), (300, "92.00"), (600, "84.00")],
+        now - Duration::days(26),
+    )?;
+    quote(
+        conn,
+        headsets_id,
+        2,
+        PricingMode::AllUnits,
+        &[(100, "99.00")],
+        now - Duration::days(26),
+    )?;
+    quote(
+        conn,
+        docks_id,
+        0,
+        PricingMode::AllUnits,
+        &[(1, "205.00"), (100, "189.00")],
+        now - Duration::days(7),
+    )?;
+    quote(
+        conn,
+        docks_id,
+        3,
+        PricingMode::AllUnits,
+        &[(1, "199.00"), (120, "179.00")],
+        now - Duration::days(6),
+    )?;
+
+    for (lot_id, awarded_at) in [
+        (headsets_id, now - Duration::days(20)),
+        (docks_id, now - Duration::days(3)),
+    ] {
+        let at = awarded_at.naive_utc();
+        lots::transition(conn, lot_id, LotStatus::Open, LotStatus::Closed, at)?;
+        procurement_store::request_opening(conn, lot_id, staff, at)?;
+        procurement_store::confirm_opening(conn, lot_id, second_staff, at)?;
+        lots::transition(conn, lot_id, LotStatus::Closed, LotStatus::Evaluated, at)?;
+        let Some(row) = lots::find(conn, lot_id)? else {
+            continue;
+        };
+        let built = crate::procurement::lot_scenario(conn, &row, None)?;
+        let top = crate::domain::pricing::evaluate(&built.scenario)
+            .award
+            .and_then(|a| built.quotes.get(a.quote).map(|(id, _)| *id));
+        if let Some(top) = top {
+            crate::procurement::award(conn, lot_id, top, "", staff, awarded_at)?;
+        }
+    }
+    // The headsets' standstill has ended: confirmed as the server would.
+    crate::procurement::confirm_due_lots(conn, now)?;
+    lots::transition(conn, beamer_id, LotStatus::Open, LotStatus::Cancelled, ts)?;
+    procurement_store::set_outcome_reason(
+        conn,
+        beamer_id,
+        "Der Bedarf wird über den Landesrahmenvertrag gedeckt.",
+    )?;
     Ok(accounts)
 }

@@ -791,8 +791,8 @@ pub fn csv_price(units: Option<i64>) -> String {
         .map_or_else(String::new, |p| p.to_string().replace('.', ","))
 }
 
-fn result_header(tr: Tr) -> Vec<&'static str> {
-    let _ = tr;
+/// The columns of every result export (German, as the procurement record is kept).
+fn result_header() -> Vec<&'static str> {
     vec![
         "Mitglied",
         "Lieferort",
@@ -850,7 +850,7 @@ pub async fn allocation_csv(
             Ok(store::result_lines(conn, lot_id, None)?)
         })
         .await?;
-    let mut csv = Csv::new(&result_header(user.tr()));
+    let mut csv = Csv::new(&result_header());
     result_rows(&mut csv, &rows);
     Ok(csv.respond(&format!("zuteilung-los-{lot_id}.csv")))
 }
@@ -873,7 +873,7 @@ pub async fn member_csv(
             Ok(store::result_lines(conn, lot_id, Some(member))?)
         })
         .await?;
-    let mut csv = Csv::new(&result_header(user.tr()));
+    let mut csv = Csv::new(&result_header());
     result_rows(&mut csv, &rows);
     Ok(csv.respond(&format!("bestellung-los-{lot_id}.csv")))
 }
@@ -915,7 +915,7 @@ pub async fn purchase_order_csv(
                 .collect::<Vec<_>>())
         })
         .await?;
-    let mut csv = Csv::new(&result_header(user.tr()));
+    let mut csv = Csv::new(&result_header());
     result_rows(&mut csv, &rows);
     Ok(csv.respond(&format!("auftrag-los-{lot_id}.csv")))
 }

@@ -306,3 +306,99 @@ async fn five_failed_logins_lock_the_account_for_a_while() {
         .await;
     assert_eq!(ok.status, 303);
 }
+
+#[tokio::test]
+async fn the_demo_cooperative_loads_and_a_demo_buyer_orders_for_two_sites() {
+    let app = spawn_app().await;
+    let accounts = {
+        let mut conn = app.pool.get().expect("conn");
+        use sammelkauf::clock::Clock;
+        sammelkauf::demo::seed(&mut conn, app.clock.now()).expect("demo")
+    };
+    assert!(accounts.iter().filter(|a| a.role == "buyer").count() >= 12);
+    assert_eq!(accounts.iter().filter(|a| a.role == "supplier").count(), 4);
+    {
+        let mut conn = app.pool.get().expect("conn");
+        let mut statuses: Vec<String> = lots::list_all(&mut conn)
+            .expect("lots")
+            .into_iter()
+            .map(|l| l.status)
+            .collect();
+        statuses.sort();
+        statuses.dedup();
+        assert_eq!(
+            statuses,
+            [
+                "awarded",
+                "cancelled",
+                "closed",
+                "confirmed",
+                "draft",
+                "open"
+            ]
+        );
+        // A second seed refuses to touch a filled database.
+        use sammelkauf::clock::Clock;
+        assert!(sammelkauf::demo::seed(&mut conn, app.clock.now()).is_err());
+    }
+    let mut buyer = Browser::new(&app);
+    buyer.get("/login").await;
+    let login = buyer
+        .post(
+            "/login",
+            &[
+                ("email", "einkauf@regio-it-aachen.example"),
+                ("password", sammelkauf::demo::DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(login.status, 303);
+    let list = buyer.get("/lots").await;
+    assert!(list.body.contains("Notebooks 14 Zoll für Schulen"));
+    assert!(
+        !list.body.contains("Tablets 10,9 Zoll"),
+        "the draft is not shown"
+    );
+    let lot = {
+        let mut conn = app.pool.get().expect("conn");
+        lots::list_all(&mut conn)
+            .expect("lots")
+            .into_iter()
+            .find(|l| l.title.starts_with("Notebooks"))
+            .expect("lot")
+            .id
+    };
+    let page = buyer.get(&format!("/lots/{lot}")).await;
+    let before: u64 = shown_total(&page.body)
+        .replace('.', "")
+        .parse()
+        .expect("number");
+    let sites: Vec<String> = page
+        .body
+        .split("<option value=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next().map(String::from))
+        .collect();
+    assert!(sites.len() >= 2, "the demo member has several sites");
+    for site in &sites[..2] {
+        let page = buyer.get(&format!("/lots/{lot}")).await;
+        let key = crate::orders::extract_field(&page.body, "idempotency_key");
+        let placed = buyer
+            .post(
+                &format!("/lots/{lot}/orders"),
+                &[
+                    ("quantity", "25"),
+                    ("site", site),
+                    ("idempotency_key", &key),
+                ],
+            )
+            .await;
+        assert_eq!(placed.status, 303, "{}", placed.body);
+    }
+    let page = buyer.get(&format!("/lots/{lot}")).await;
+    let after: u64 = shown_total(&page.body)
+        .replace('.', "")
+        .parse()
+        .expect("number");
+    assert_eq!(after, before + 50);
+}
