@@ -12,6 +12,8 @@ pub struct Settings {
     pub bind: String,
     pub base_url: String,
     pub smtp_url: Option<String>,
+    pub smtp_user: Option<String>,
+    pub smtp_password: Option<String>,
     pub mail_from: String,
     pub data_dir: PathBuf,
     /// 64 bytes for signing and encrypting session cookies.
@@ -113,11 +115,27 @@ impl Settings {
             None => stored_secret(&data_dir)?,
         };
         let session_key = Sha512::digest(secret.as_bytes()).to_vec();
+        let smtp_user = var("SMTP_USER");
+        let smtp_password = get("SMTP_PASSWORD").filter(|p| !p.is_empty());
+        if smtp_user.is_some() != smtp_password.is_some() {
+            return Err(config_error(
+                "SMTP_USER",
+                "SMTP_USER and SMTP_PASSWORD are set together",
+            ));
+        }
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(config_error(
+                "MAIL_FROM",
+                "is not an e-mail address such as \"sammelkauf <einkauf@example.org>\"",
+            ));
+        }
         Ok(Settings {
             backend,
             bind,
             base_url,
             smtp_url,
+            smtp_user,
+            smtp_password,
             mail_from,
             data_dir,
             session_key,

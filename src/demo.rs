@@ -174,16 +174,21 @@ fn slug(name: &str) -> String {
 }
 
 /// Fills an empty database; returns the accounts created.
-pub fn seed(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Vec<DemoAccount>, DemoError> {
+pub fn seed(
+    conn: &mut DbConnection,
+    mail: &crate::mail::MailContext,
+    now: DateTime<Utc>,
+) -> Result<Vec<DemoAccount>, DemoError> {
     if users::count(conn)? > 0 {
         return Err(DemoError::NotEmpty);
     }
     // Hashing is slow on purpose: do it before the transaction, once per account.
-    db::transaction(conn, |conn| seed_in_transaction(conn, now))
+    db::transaction(conn, |conn| seed_in_transaction(conn, mail, now))
 }
 
 fn seed_in_transaction(
     conn: &mut DbConnection,
+    mail: &crate::mail::MailContext,
     now: DateTime<Utc>,
 ) -> Result<Vec<DemoAccount>, DemoError> {
     let ts = now.naive_utc();
@@ -589,11 +594,11 @@ fn seed_in_transaction(
             .award
             .and_then(|a| built.quotes.get(a.quote).map(|(id, _)| *id));
         if let Some(top) = top {
-            crate::procurement::award(conn, lot_id, top, "", staff, awarded_at)?;
+            crate::procurement::award(conn, mail, lot_id, top, "", staff, awarded_at)?;
         }
     }
     // The headsets' standstill has ended: confirmed as the server would.
-    crate::procurement::confirm_due_lots(conn, now)?;
+    crate::procurement::confirm_due_lots(conn, mail, now)?;
     lots::transition(conn, beamer_id, LotStatus::Open, LotStatus::Cancelled, ts)?;
     procurement_store::set_outcome_reason(
         conn,

@@ -50,10 +50,15 @@ pub fn close_due_lots(
 pub fn run_due_work(
     pool: &Pool,
     clock: &dyn Clock,
+    mail: &crate::mail::MailContext,
 ) -> Result<(usize, usize), crate::web::error::AppError> {
     let closed = close_due_lots(pool, clock)?;
     let mut conn = pool.get()?;
-    let confirmed = crate::procurement::confirm_due_lots(&mut conn, clock.now())
+    let now = clock.now();
+    crate::db::transaction(&mut conn, |conn| {
+        crate::mail::notify::reminders(conn, mail, now.naive_utc())
+    })?;
+    let confirmed = crate::procurement::confirm_due_lots(&mut conn, mail, now)
         .map_err(|e| crate::web::error::AppError::Internal(e.to_string()))?;
     if confirmed > 0 {
         tracing::info!(confirmed, "lots confirmed after their standstill period");
@@ -62,17 +67,41 @@ pub fn run_due_work(
 }
 
 /// Runs the background tasks every `every` until the process ends.
-pub async fn run(pool: Pool, clock: Arc<dyn Clock>, every: Duration) {
+pub async fn run(
+    pool: Pool,
+    clock: Arc<dyn Clock>,
+    mail: crate::mail::MailContext,
+    every: Duration,
+) {
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        let (pool, clock) = (pool.clone(), clock.clone());
-        let result = tokio::task::spawn_blocking(move || run_due_work(&pool, clock.as_ref())).await;
+        let (pool, clock, mail) = (pool.clone(), clock.clone(), mail.clone());
+        let result =
+            tokio::task::spawn_blocking(move || run_due_work(&pool, clock.as_ref(), &mail)).await;
         match result {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::warn!(error = %e, "closing due lots failed; will retry"),
             Err(e) => tracing::warn!(error = %e, "background task stopped unexpectedly"),
+        }
+    }
+}
+
+/// Delivers queued emails every `every` until the process ends.
+pub async fn deliver(
+    pool: Pool,
+    clock: Arc<dyn Clock>,
+    mailer: crate::mail::transport::Mailer,
+    from: lettre::message::Mailbox,
+    every: Duration,
+) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        if let Err(e) = crate::mail::worker::deliver_due(&pool, &mailer, &from, clock.now()).await {
+            tracing::warn!(error = %e, "email delivery run failed; will retry");
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod domain;
 pub mod i18n;
 pub mod jobs;
+pub mod mail;
 pub mod password;
 pub mod procurement;
 pub mod scenario;

@@ -108,11 +108,17 @@ fn price(path: &str) -> ExitCode {
     }
 }
 
+fn mail_context(settings: &Settings) -> sammelkauf::mail::MailContext {
+    sammelkauf::mail::MailContext {
+        base_url: settings.base_url.clone(),
+    }
+}
+
 fn seed_demo(settings: &Settings) -> Result<(), String> {
     let pool = db::connect(&settings.backend).map_err(|e| e.to_string())?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let accounts =
-        sammelkauf::demo::seed(&mut conn, SystemClock.now()).map_err(|e| e.to_string())?;
+    let accounts = sammelkauf::demo::seed(&mut conn, &mail_context(settings), SystemClock.now())
+        .map_err(|e| e.to_string())?;
     println!(
         "Demo cooperative created. Every account's password: {}",
         sammelkauf::demo::DEMO_PASSWORD
@@ -127,7 +133,7 @@ fn serve(settings: Settings, demo: bool) -> Result<(), String> {
     if demo {
         let pool = db::connect(&settings.backend).map_err(|e| e.to_string())?;
         let mut conn = pool.get().map_err(|e| e.to_string())?;
-        match sammelkauf::demo::seed(&mut conn, SystemClock.now()) {
+        match sammelkauf::demo::seed(&mut conn, &mail_context(&settings), SystemClock.now()) {
             Ok(accounts) => {
                 println!(
                     "Demo cooperative created. Every account's password: {}",

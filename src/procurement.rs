@@ -131,6 +131,7 @@ pub enum AwardOutcome {
 /// and member's result. Call inside a transaction.
 pub fn award(
     conn: &mut DbConnection,
+    mail: &crate::mail::MailContext,
     lot_id: i64,
     quote_id: i64,
     justification: &str,
@@ -154,9 +155,19 @@ pub fn award(
             now.naive_utc(),
         )? {
             store::set_outcome_reason(conn, lot_id, reason.as_str())?;
+            crate::mail::notify::lot_ended(
+                conn,
+                mail,
+                &lot,
+                false,
+                reason.as_str(),
+                now.naive_utc(),
+            )?;
         }
         return Ok((AwardOutcome::Failed(reason.as_str()), Some(evaluation)));
     }
+    let full_ranking = evaluation.ranking.clone();
+    let full_quotes = full.quotes.clone();
     let top = evaluation
         .award
         .as_ref()
@@ -243,6 +254,17 @@ pub fn award(
         })
         .collect();
     store::store_results(conn, &lines, &members)?;
+    crate::mail::notify::award_notices(
+        conn,
+        mail,
+        &lot,
+        &full_ranking,
+        &full_quotes,
+        quote_id,
+        justification.trim(),
+        ends,
+        now.naive_utc(),
+    )?;
     crate::db::audit::append(
         conn,
         &crate::db::audit::NewAuditEntry {
@@ -275,6 +297,7 @@ pub fn award(
 /// several processes.
 pub fn confirm_due_lots(
     conn: &mut DbConnection,
+    mail: &crate::mail::MailContext,
     now: DateTime<Utc>,
 ) -> Result<usize, ProcurementError> {
     let due = store::due_for_confirmation(conn, now.naive_utc())?;
@@ -291,6 +314,7 @@ pub fn confirm_due_lots(
                 return Ok(false);
             }
             store::set_confirmed(conn, lot, now.naive_utc())?;
+            crate::mail::notify::confirmation(conn, mail, lot, now.naive_utc())?;
             crate::db::audit::append(
                 conn,
                 &crate::db::audit::NewAuditEntry {

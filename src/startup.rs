@@ -22,6 +22,9 @@ pub struct Application {
     pool: Pool,
     clock: Arc<dyn Clock>,
     tick: Duration,
+    mail: crate::mail::MailContext,
+    mailer: crate::mail::transport::Mailer,
+    from: lettre::message::Mailbox,
 }
 
 impl Application {
@@ -46,10 +49,24 @@ impl Application {
         let tick = Duration::from_secs(settings.tick_seconds);
         let key = Key::from(&settings.session_key);
         let secure = settings.secure_cookies();
+        let mail = crate::mail::MailContext {
+            base_url: settings.base_url.clone(),
+        };
+        let mailer = crate::mail::transport::Mailer::new(
+            settings.smtp_url.as_deref(),
+            settings.smtp_user.clone(),
+            settings.smtp_password.clone(),
+            settings.data_dir.join("outbox"),
+        )?;
+        let from: lettre::message::Mailbox = settings
+            .mail_from
+            .parse()
+            .map_err(|e| format!("MAIL_FROM is not an address: {e}"))?;
         let state = AppState {
             pool: pool.clone(),
             clock: clock.clone(),
             settings: Arc::new(settings),
+            mail: mail.clone(),
         };
         let data = aweb::Data::new(state);
         let server = HttpServer::new(move || {
@@ -90,6 +107,9 @@ impl Application {
             pool,
             clock,
             tick,
+            mail,
+            mailer,
+            from,
         })
     }
 
@@ -101,12 +121,33 @@ impl Application {
         self.pool.clone()
     }
 
+    pub fn mailer(&self) -> crate::mail::transport::Mailer {
+        self.mailer.clone()
+    }
+
+    pub fn mail_from(&self) -> lettre::message::Mailbox {
+        self.from.clone()
+    }
+
     /// Serves until the server stops; the background tasks run beside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let jobs = crate::jobs::run(self.pool.clone(), self.clock.clone(), self.tick);
+        let jobs = crate::jobs::run(
+            self.pool.clone(),
+            self.clock.clone(),
+            self.mail.clone(),
+            self.tick,
+        );
+        let delivery = crate::jobs::deliver(
+            self.pool.clone(),
+            self.clock.clone(),
+            self.mailer.clone(),
+            self.from.clone(),
+            self.tick.min(Duration::from_secs(5)),
+        );
         tokio::select! {
             result = self.server => result,
             () = jobs => Ok(()),
+            () = delivery => Ok(()),
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod lots;
 pub mod orders;
 pub mod orgs;
+pub mod outbox;
 pub mod procurement;
 pub mod schema;
 pub mod throttle;

@@ -124,6 +124,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        message_id -> Text,
+        kind -> Text,
+        lot_id -> Nullable<BigInt>,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        attachment_name -> Nullable<Text>,
+        attachment -> Nullable<Text>,
+        status -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        last_error -> Text,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    password_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        purpose -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(delivery_sites -> members (member_id));
 diesel::joinable!(order_lines -> lots (lot_id));
 diesel::joinable!(order_lines -> delivery_sites (delivery_site_id));
@@ -222,4 +253,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     lot_procedure,
     award_lines,
     award_members,
+    outbox,
+    password_tokens,
 );

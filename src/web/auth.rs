@@ -43,8 +43,13 @@ pub async fn home(user: Result<CurrentUser, AppError>) -> HttpResponse {
     }
 }
 
-pub async fn login_form(session: Session) -> Result<HttpResponse, AppError> {
-    super::ok(&login_page(&session, String::new(), None))
+pub async fn login_form(
+    session: Session,
+    query: web::Query<super::NoticeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let mut page = login_page(&session, String::new(), None);
+    page.page.notice = super::notice_text(page.page.tr, query.notice.as_deref());
+    super::ok(&page)
 }
 
 #[derive(Deserialize)]

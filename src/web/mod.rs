@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod lots;
 pub mod orders;
+pub mod password;
 pub mod procurement;
 pub mod session;
 
@@ -24,6 +25,7 @@ pub struct AppState {
     pub pool: Pool,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
+    pub mail: crate::mail::MailContext,
 }
 
 impl AppState {
@@ -76,7 +78,7 @@ impl Page {
 
 /// A notice named in the query after a redirect (`?notice=order_placed`), if it is one of
 /// ours.
-fn notice_text(tr: Tr, notice: Option<&str>) -> Option<String> {
+pub fn notice_text(tr: Tr, notice: Option<&str>) -> Option<String> {
     let name = notice?;
     if !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
         return None;
@@ -145,6 +147,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::post().to(auth::login))
         .route("/logout", web::post().to(auth::logout))
         .route("/language", web::post().to(auth::change_language))
+        .route("/password-reset", web::get().to(password::reset_form))
+        .route("/password-reset", web::post().to(password::reset))
+        .route("/password/{token}", web::get().to(password::form))
+        .route("/password/{token}", web::post().to(password::set))
+        .route("/admin/outbox", web::get().to(admin::outbox::list))
+        .route(
+            "/admin/outbox/{id}/resend",
+            web::post().to(admin::outbox::resend),
+        )
         .route("/lots", web::get().to(lots::list))
         .route("/lots/{id}", web::get().to(lots::show))
         .route("/lots/{id}/orders", web::post().to(orders::place))

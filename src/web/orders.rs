@@ -131,6 +131,38 @@ fn refused_form(
     ))
 }
 
+/// Queues the email that confirms a placed, changed or cancelled line to the buyer.
+#[allow(clippy::too_many_arguments)]
+fn confirm_by_mail(
+    conn: &mut DbConnection,
+    mail: &crate::mail::MailContext,
+    buyer: &crate::db::users::User,
+    lot: &lots::Lot,
+    action: &str,
+    site: i64,
+    input: &OrderInput,
+    now: NaiveDateTime,
+) -> Result<(), diesel::result::Error> {
+    let site = orgs::find_site(conn, site)?
+        .map(|s| s.name)
+        .unwrap_or_default();
+    crate::mail::notify::order_line(
+        conn,
+        mail,
+        buyer,
+        lot,
+        action,
+        &crate::mail::notify::LineSummary {
+            quantity: input.quantity,
+            unit: lot.unit.clone(),
+            site,
+            limit: input.max_unit_price,
+            reference: input.reference.clone(),
+        },
+        now,
+    )
+}
+
 /// The answer after an attempt on the lot page: back to the lot, or the page again with
 /// messages.
 async fn respond(
@@ -160,6 +192,7 @@ pub async fn place(
     let actor = user.user.id;
     let now = state.now().naive_utc();
     let viewer = user.clone();
+    let mail = state.mail.clone();
     let key = fields.idempotency_key.trim().to_string();
     if key.is_empty() || key.len() > 100 {
         return Err(AppError::BadRequest("missing idempotency key".into()));
@@ -203,6 +236,7 @@ pub async fn place(
                     &describe(&input, site),
                     now,
                 )?;
+                confirm_by_mail(conn, &mail, &viewer.user, &lot, "placed", site, &input, now)?;
                 Ok::<_, diesel::result::Error>(Outcome::Done)
             });
             match outcome {
@@ -325,6 +359,7 @@ pub async fn change(
     let actor = user.user.id;
     let now = state.now().naive_utc();
     let viewer = user.clone();
+    let mail = state.mail.clone();
     let (outcome, fields) = state
         .db(move |conn| {
             let (lot, _) = own_line(conn, &viewer, lot_id, line_id)?;
@@ -349,6 +384,16 @@ pub async fn change(
                     lot_id,
                     line_id,
                     &describe(&input, site),
+                    now,
+                )?;
+                confirm_by_mail(
+                    conn,
+                    &mail,
+                    &viewer.user,
+                    &lot,
+                    "changed",
+                    site,
+                    &input,
                     now,
                 )?;
                 Ok(Outcome::Done)
@@ -378,18 +423,35 @@ pub async fn cancel(
     let actor = user.user.id;
     let now = state.now().naive_utc();
     let viewer = user.clone();
+    let mail = state.mail.clone();
     let outcome = state
         .db(move |conn| {
-            let (lot, _) = own_line(conn, &viewer, lot_id, line_id)?;
+            let (lot, row) = own_line(conn, &viewer, lot_id, line_id)?;
             if lot.status_at(now.and_utc()) != LotStatus::Open {
                 return Ok(Outcome::Closed);
             }
+            let input = OrderInput {
+                quantity: u64::try_from(row.quantity).unwrap_or(0),
+                max_unit_price: row.limit(),
+                reference: row.reference.clone(),
+            };
             db::transaction(conn, |conn| {
                 if !lots::lock_open_for_orders(conn, lot_id, now)? {
                     return Ok(Outcome::Closed);
                 }
                 if orders::cancel(conn, line_id, now)? == 1 {
                     audit_line(conn, actor, "order.cancelled", lot_id, line_id, "", now)?;
+                    let site = row.delivery_site_id;
+                    confirm_by_mail(
+                        conn,
+                        &mail,
+                        &viewer.user,
+                        &lot,
+                        "cancelled",
+                        site,
+                        &input,
+                        now,
+                    )?;
                 }
                 Ok(Outcome::Done)
             })

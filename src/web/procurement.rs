@@ -141,6 +141,8 @@ pub async fn submit_quote(
         }
     };
     let actor = user.user.id;
+    let mail = state.mail.clone();
+    let submitter = user.user.clone();
     let quote_id = state
         .db(move |conn| {
             db::transaction(conn, |conn| {
@@ -175,6 +177,16 @@ pub async fn submit_quote(
                     lot_id,
                     ("quote", id),
                     &format!("receipt={receipt} revision={revision}"),
+                    now.naive_utc(),
+                )?;
+                crate::mail::notify::quote_receipt(
+                    conn,
+                    &mail,
+                    &submitter,
+                    &lot,
+                    &receipt,
+                    &digest,
+                    id,
                     now.naive_utc(),
                 )?;
                 Ok::<_, AppError>(Some(id))
@@ -559,10 +571,11 @@ pub async fn award(
         .await?;
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
+    let mail = state.mail.clone();
     let outcome = state
         .db(move |conn| {
             db::transaction(conn, |conn| {
-                procurement::award(conn, lot_id, quote_id, &justification, actor, now)
+                procurement::award(conn, &mail, lot_id, quote_id, &justification, actor, now)
                     .map(|(o, _)| o)
                     .map_err(|e| match e {
                         procurement::ProcurementError::Database(d) => AppError::Database(d),
@@ -651,6 +664,7 @@ async fn staff_with_reason(
     let actor = user.user.id;
     let now = state.now();
     let reason = reason.trim().to_string();
+    let mail = state.mail.clone();
     let result: Result<&'static str, &'static str> = if reason.is_empty()
         || reason.chars().count() > 2000
     {
@@ -716,6 +730,14 @@ async fn staff_with_reason(
                                 &reason,
                                 now.naive_utc(),
                             )?;
+                            crate::mail::notify::lot_ended(
+                                conn,
+                                &mail,
+                                &lot,
+                                true,
+                                &reason,
+                                now.naive_utc(),
+                            )?;
                             Ok(Ok("lot_cancelled"))
                         }
                     }
@@ -765,6 +787,10 @@ impl Csv {
             .collect();
         self.0.push_str(&line.join(";"));
         self.0.push_str("\r\n");
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
     }
 
     pub fn respond(self, filename: &str) -> HttpResponse {
@@ -824,6 +850,13 @@ fn result_rows(csv: &mut Csv, rows: &[store::ResultLine]) {
             csv_money(r.result.gross),
         ]);
     }
+}
+
+/// The delivery breakdown as CSV text (for the purchase order's attachment).
+pub fn result_csv(rows: &[store::ResultLine]) -> String {
+    let mut csv = Csv::new(&result_header());
+    result_rows(&mut csv, rows);
+    csv.into_string()
 }
 
 fn awarded_or_later(lot: &lots::Lot) -> bool {

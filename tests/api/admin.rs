@@ -313,7 +313,7 @@ async fn the_demo_cooperative_loads_and_a_demo_buyer_orders_for_two_sites() {
     let accounts = {
         let mut conn = app.pool.get().expect("conn");
         use sammelkauf::clock::Clock;
-        sammelkauf::demo::seed(&mut conn, app.clock.now()).expect("demo")
+        sammelkauf::demo::seed(&mut conn, &app.mail, app.clock.now()).expect("demo")
     };
     assert!(accounts.iter().filter(|a| a.role == "buyer").count() >= 12);
     assert_eq!(accounts.iter().filter(|a| a.role == "supplier").count(), 4);
@@ -339,7 +339,7 @@ async fn the_demo_cooperative_loads_and_a_demo_buyer_orders_for_two_sites() {
         );
         // A second seed refuses to touch a filled database.
         use sammelkauf::clock::Clock;
-        assert!(sammelkauf::demo::seed(&mut conn, app.clock.now()).is_err());
+        assert!(sammelkauf::demo::seed(&mut conn, &app.mail, app.clock.now()).is_err());
     }
     let mut buyer = Browser::new(&app);
     buyer.get("/login").await;

@@ -45,6 +45,7 @@ impl Drop for TestDb {
 
 pub struct TestApp {
     pub address: String,
+    pub mail: sammelkauf::mail::MailContext,
     pub clock: ManualClock,
     pub pool: Pool,
     pub _db: TestDb,
@@ -112,6 +113,9 @@ pub async fn spawn_app() -> TestApp {
     let pool = app.pool();
     tokio::spawn(app.run_until_stopped());
     TestApp {
+        mail: sammelkauf::mail::MailContext {
+            base_url: address.clone(),
+        },
         address,
         clock,
         pool,

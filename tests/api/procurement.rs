@@ -323,9 +323,9 @@ async fn a_lot_goes_from_open_to_confirmed_with_the_engines_results() {
 
     // The standstill ends; the server confirms the lot by itself, exactly once.
     app.clock.advance(chrono::Duration::days(12));
-    let (pool, clock) = (app.pool.clone(), app.clock.clone());
+    let (pool, clock, mail) = (app.pool.clone(), app.clock.clone(), app.mail.clone());
     let (_, confirmed) =
-        tokio::task::spawn_blocking(move || sammelkauf::jobs::run_due_work(&pool, &clock))
+        tokio::task::spawn_blocking(move || sammelkauf::jobs::run_due_work(&pool, &clock, &mail))
             .await
             .expect("task")
             .expect("jobs");
@@ -499,10 +499,11 @@ async fn two_processes_confirm_a_lot_exactly_once() {
         .map(|_| {
             let pool = app.pool.clone();
             let barrier = barrier.clone();
+            let mail = app.mail.clone();
             std::thread::spawn(move || {
                 let mut conn = pool.get().expect("conn");
                 barrier.wait();
-                sammelkauf::procurement::confirm_due_lots(&mut conn, now).expect("confirm")
+                sammelkauf::procurement::confirm_due_lots(&mut conn, &mail, now).expect("confirm")
             })
         })
         .collect();

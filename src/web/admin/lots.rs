@@ -346,6 +346,7 @@ pub async fn open(
     let id = path.into_inner();
     let actor = user.user.id;
     let now = state.now();
+    let mail = state.mail.clone();
     let opened = state
         .db(move |conn| {
             let lot = lots::find(conn, id)?.ok_or(AppError::NotFound)?;
@@ -366,6 +367,9 @@ pub async fn open(
                     "",
                     now.naive_utc(),
                 )?;
+                if let Some(lot) = lots::find(conn, id)? {
+                    crate::mail::notify::invitations(conn, &mail, &lot, now.naive_utc())?;
+                }
                 Ok::<_, AppError>(Ok(()))
             })
         })

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod lots;
 pub mod orgs;
+pub mod outbox;
 pub mod users;
 
 use crate::db::{audit as log, DbConnection};

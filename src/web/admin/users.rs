@@ -40,11 +40,11 @@ struct CheckedUser {
     password_hash: Option<String>,
 }
 
-/// Checks the form; `new` accounts need a password, existing ones may keep theirs.
+/// Checks the form; an empty password keeps the current one (or, for a new account, sends
+/// an invitation).
 fn check_user(
     conn: &mut db::DbConnection,
     fields: &UserFields,
-    new: bool,
 ) -> Result<Result<CheckedUser, Vec<&'static str>>, AppError> {
     let mut errors = Vec::new();
     let email = EmailAddress::parse(&fields.email);
@@ -78,7 +78,8 @@ fn check_user(
         }
         (None, _, _) => (None, None),
     };
-    let password_hash = if fields.password.is_empty() && !new {
+    let password_hash = if fields.password.is_empty() {
+        // New accounts without a password get an invitation link instead.
         None
     } else if fields.password.chars().count() < password::MIN_LENGTH {
         errors.push("error.password_short");
@@ -264,12 +265,13 @@ async fn save(
     let actor = user.user.id;
     let now = state.now().naive_utc();
     let submitted = fields.clone();
+    let mail = state.mail.clone();
     let result = state
         .db(move |conn| {
             if let Some(id) = id {
                 users::find(conn, id)?.ok_or(AppError::NotFound)?;
             }
-            let checked = match check_user(conn, &submitted, id.is_none())? {
+            let checked = match check_user(conn, &submitted)? {
                 Ok(c) => c,
                 Err(errors) => return Ok(Err(errors)),
             };
@@ -284,7 +286,8 @@ async fn save(
                         &users::NewUser {
                             email: &checked.email,
                             name: &checked.name,
-                            password_hash: checked.password_hash.as_deref().unwrap_or_default(),
+                            // "!" is no password hash: nobody can sign in before setting one.
+                            password_hash: checked.password_hash.as_deref().unwrap_or("!invited"),
                             role: checked.role.as_str(),
                             member_id: checked.member_id,
                             supplier_id: checked.supplier_id,
@@ -328,6 +331,18 @@ async fn save(
                     "user.created"
                 };
                 record(conn, actor, action, None, ("user", saved), &details, now)?;
+                if id.is_none() && checked.password_hash.is_none() {
+                    if let Some(created) = users::find(conn, saved)? {
+                        crate::web::password::issue_link(
+                            conn,
+                            &mail,
+                            &created,
+                            "invitation_account",
+                            chrono::Duration::days(crate::web::password::INVITATION_DAYS),
+                            now,
+                        )?;
+                    }
+                }
                 Ok::<_, AppError>(saved)
             });
             match saved {

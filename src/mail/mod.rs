@@ -1,0 +1,178 @@
+//! Email: composing notifications into the outbox, the transports, and the delivery worker.
+
+pub mod notify;
+pub mod transport;
+pub mod worker;
+
+use crate::db::outbox::{self, NewEmail};
+use crate::db::DbConnection;
+use crate::domain::account::Language;
+use crate::i18n::Tr;
+use askama::Template;
+use chrono::NaiveDateTime;
+use rand::RngCore;
+
+/// What an email says, in the recipient's language, before rendering.
+pub struct Content {
+    pub subject: String,
+    pub greeting: String,
+    pub paragraphs: Vec<String>,
+    pub table_head: Vec<String>,
+    pub table_rows: Vec<Vec<String>>,
+    pub link: Option<(String, String)>,
+    pub attachment: Option<(String, String)>,
+}
+
+impl Content {
+    pub fn new(tr: Tr, subject: String) -> Self {
+        Content {
+            subject,
+            greeting: tr.t("mail.greeting").to_string(),
+            paragraphs: Vec::new(),
+            table_head: Vec::new(),
+            table_rows: Vec::new(),
+            link: None,
+            attachment: None,
+        }
+    }
+
+    pub fn paragraph(mut self, text: String) -> Self {
+        self.paragraphs.push(text);
+        self
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/message.txt")]
+struct TextPart<'a> {
+    greeting: &'a str,
+    paragraphs: &'a [String],
+    table_rows: &'a [Vec<String>],
+    link: &'a Option<(String, String)>,
+    signature: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/message.html")]
+struct HtmlPart<'a> {
+    lang: &'a str,
+    subject: &'a str,
+    greeting: &'a str,
+    paragraphs: &'a [String],
+    table_head: &'a [String],
+    table_rows: &'a [Vec<String>],
+    link: &'a Option<(String, String)>,
+    signature: &'a str,
+}
+
+/// Where links point and what names the sender's domain.
+#[derive(Debug, Clone)]
+pub struct MailContext {
+    pub base_url: String,
+}
+
+impl MailContext {
+    /// The host part of `BASE_URL`, used on the right of every Message-ID.
+    pub fn host(&self) -> String {
+        let rest = self.base_url.split("://").nth(1).unwrap_or("localhost");
+        rest.split(['/', ':'])
+            .next()
+            .unwrap_or("localhost")
+            .to_string()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+}
+
+/// No line breaks or other control characters in anything that becomes a header.
+pub fn header_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .chars()
+        .take(250)
+        .collect()
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+/// Renders and stores one email, in the caller's transaction. `stable_key`, where given,
+/// makes the Message-ID deterministic, so the same notice is never queued twice.
+pub fn queue(
+    conn: &mut DbConnection,
+    ctx: &MailContext,
+    kind: &str,
+    lot: Option<i64>,
+    recipient: &str,
+    language: Language,
+    content: Content,
+    stable_key: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<bool, diesel::result::Error> {
+    let tr = Tr(language);
+    let signature = tr.t("mail.signature");
+    let subject = header_safe(&content.subject);
+    let text = TextPart {
+        greeting: &content.greeting,
+        paragraphs: &content.paragraphs,
+        table_rows: &content.table_rows,
+        link: &content.link,
+        signature,
+    }
+    .render()
+    .unwrap_or_default();
+    let html = HtmlPart {
+        lang: language.as_str(),
+        subject: &subject,
+        greeting: &content.greeting,
+        paragraphs: &content.paragraphs,
+        table_head: &content.table_head,
+        table_rows: &content.table_rows,
+        link: &content.link,
+        signature,
+    }
+    .render()
+    .unwrap_or_default();
+    let local = match stable_key {
+        Some(key) => format!("{kind}.{key}"),
+        None => format!("{kind}.{}", random_hex(12)),
+    };
+    let (attachment_name, attachment) = match content.attachment {
+        Some((name, body)) => (Some(name), Some(body)),
+        None => (None, None),
+    };
+    outbox::enqueue(
+        conn,
+        &NewEmail {
+            message_id: format!("<{local}@{}>", ctx.host()),
+            kind: kind.to_string(),
+            lot_id: lot,
+            recipient: recipient.to_string(),
+            subject,
+            body_text: text,
+            body_html: html,
+            attachment_name,
+            attachment,
+            status: outbox::PENDING.to_string(),
+            attempts: 0,
+            next_attempt_at: now,
+            last_error: String::new(),
+            created_at: now,
+        },
+    )
+}
+
+/// Masks an address for logs: `e***@krz.example`.
+pub fn mask(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => format!("{}***@{domain}", local.chars().next().unwrap_or('*')),
+        None => "***".into(),
+    }
+}
