@@ -20,6 +20,8 @@ pub struct Settings {
     pub session_key: Vec<u8>,
     /// Seconds between runs of the background tasks.
     pub tick_seconds: u64,
+    /// Seconds between runs of the email delivery worker.
+    pub mail_tick_seconds: u64,
 }
 
 impl std::fmt::Debug for Settings {
@@ -104,6 +106,19 @@ impl Settings {
                     config_error("TICK_SECONDS", "must be a number of seconds from 1 to 3600")
                 })?,
         };
+        let mail_tick_seconds = match var("MAIL_TICK_SECONDS") {
+            None => 5,
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|n| (1..=3600).contains(n))
+                .ok_or_else(|| {
+                    config_error(
+                        "MAIL_TICK_SECONDS",
+                        "must be a number of seconds from 1 to 3600",
+                    )
+                })?,
+        };
         let secret = match var("SECRET_KEY") {
             Some(s) if s.len() < 32 => {
                 return Err(config_error(
@@ -140,6 +155,7 @@ impl Settings {
             data_dir,
             session_key,
             tick_seconds,
+            mail_tick_seconds,
         })
     }
 

@@ -22,6 +22,7 @@ pub struct Application {
     pool: Pool,
     clock: Arc<dyn Clock>,
     tick: Duration,
+    mail_tick: Duration,
     mail: crate::mail::MailContext,
     mailer: crate::mail::transport::Mailer,
     from: lettre::message::Mailbox,
@@ -47,6 +48,7 @@ impl Application {
     ) -> Result<Self, Box<dyn std::error::Error>> {
         let port = listener.local_addr()?.port();
         let tick = Duration::from_secs(settings.tick_seconds);
+        let mail_tick = Duration::from_secs(settings.mail_tick_seconds);
         let key = Key::from(&settings.session_key);
         let secure = settings.secure_cookies();
         let mail = crate::mail::MailContext {
@@ -107,6 +109,7 @@ impl Application {
             pool,
             clock,
             tick,
+            mail_tick,
             mail,
             mailer,
             from,
@@ -142,7 +145,7 @@ impl Application {
             self.clock.clone(),
             self.mailer.clone(),
             self.from.clone(),
-            self.tick.min(Duration::from_secs(5)),
+            self.mail_tick,
         );
         tokio::select! {
             result = self.server => result,

@@ -24,7 +24,11 @@ static PASSWORD_HASH: LazyLock<String> =
 /// A throwaway database, removed when the test ends.
 pub enum TestDb {
     Sqlite(PathBuf),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+        dir: PathBuf,
+    },
 }
 
 impl Drop for TestDb {
@@ -33,7 +37,12 @@ impl Drop for TestDb {
             TestDb::Sqlite(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
-            TestDb::Postgres { admin_url, name } => {
+            TestDb::Postgres {
+                admin_url,
+                name,
+                dir,
+            } => {
+                let _ = std::fs::remove_dir_all(dir);
                 if let Ok(mut conn) = diesel::PgConnection::establish(admin_url) {
                     let _ =
                         conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
@@ -44,6 +53,8 @@ impl Drop for TestDb {
 }
 
 pub struct TestApp {
+    pub mailer: sammelkauf::mail::transport::Mailer,
+    pub from: lettre::message::Mailbox,
     pub address: String,
     pub mail: sammelkauf::mail::MailContext,
     pub clock: ManualClock,
@@ -52,6 +63,11 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts the application with extra settings (such as `SMTP_URL`).
+pub async fn spawn_app_with(extra: &[(&str, String)]) -> TestApp {
     let id: u64 = rand::thread_rng().gen();
     let dir = std::env::temp_dir().join(format!("sammelkauf-test-{id:x}"));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -69,14 +85,20 @@ pub async fn spawn_app() -> TestApp {
                 diesel::PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
             conn.batch_execute(&format!("CREATE DATABASE {name}"))
                 .expect("create test database");
-            let base = admin_url
+            let (without_query, query) = admin_url
+                .split_once('?')
+                .unwrap_or((admin_url.as_str(), ""));
+            let base = without_query
                 .rsplit_once('/')
-                .map_or(admin_url.as_str(), |(b, _)| b)
-                .to_string();
-            let _ = std::fs::remove_dir_all(&dir);
+                .map_or(without_query, |(b, _)| b);
+            let url = format!("{base}/{name}?{query}");
             (
-                format!("{base}/{name}"),
-                TestDb::Postgres { admin_url, name },
+                url,
+                TestDb::Postgres {
+                    admin_url,
+                    name,
+                    dir: dir.clone(),
+                },
             )
         }
         Err(_) => (
@@ -91,16 +113,13 @@ pub async fn spawn_app() -> TestApp {
             "SECRET_KEY",
             "test-secret-test-secret-test-secret-1234".to_string(),
         ),
-        (
-            "DATA_DIR",
-            std::env::temp_dir()
-                .join(format!("sammelkauf-data-{id:x}"))
-                .to_string_lossy()
-                .into_owned(),
-        ),
+        ("DATA_DIR", dir.join("data").to_string_lossy().into_owned()),
         ("TICK_SECONDS", "3600".to_string()),
+        // Tests run the delivery worker themselves.
+        ("MAIL_TICK_SECONDS", "3600".to_string()),
     ]
     .into_iter()
+    .chain(extra.iter().map(|(k, v)| (*k, v.clone())))
     .collect();
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
     let clock = ManualClock::new(
@@ -111,8 +130,11 @@ pub async fn spawn_app() -> TestApp {
     let app = Application::build(settings, Arc::new(clock.clone())).expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool();
+    let (mailer, from) = (app.mailer(), app.mail_from());
     tokio::spawn(app.run_until_stopped());
     TestApp {
+        mailer,
+        from,
         mail: sammelkauf::mail::MailContext {
             base_url: address.clone(),
         },

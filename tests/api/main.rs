@@ -8,6 +8,8 @@ mod helpers;
 mod admin;
 mod concurrency;
 mod deadline;
+mod mail;
 mod orders;
 mod procurement;
 mod security;
+mod smtp;

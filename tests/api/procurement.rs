@@ -8,13 +8,13 @@ use sammelkauf::db::{audit, lots, orgs, procurement as store};
 use sammelkauf::domain::account::Role;
 use sammelkauf::domain::lot::LotStatus;
 
-struct Cycle {
-    lot: i64,
-    suppliers: Vec<i64>,
+pub struct Cycle {
+    pub lot: i64,
+    pub suppliers: Vec<i64>,
 }
 
 /// Four members order into a fresh lot that three suppliers are invited to.
-async fn ordered_lot(app: &TestApp) -> Cycle {
+pub async fn ordered_lot(app: &TestApp) -> Cycle {
     let f = fixture(app);
     let now = chrono::Utc::now().naive_utc();
     let mut conn = app.pool.get().expect("conn");
@@ -73,7 +73,7 @@ async fn ordered_lot(app: &TestApp) -> Cycle {
     Cycle { lot, suppliers }
 }
 
-fn quote_fields<'a>(
+pub fn quote_fields<'a>(
     pricing: &'a str,
     rows: &[(&'a str, &'a str)],
     csv: &'a str,
