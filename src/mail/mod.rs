@@ -103,19 +103,33 @@ fn random_hex(bytes: usize) -> String {
     hex::encode(buf)
 }
 
-/// Renders and stores one email, in the caller's transaction. `stable_key`, where given,
-/// makes the Message-ID deterministic, so the same notice is never queued twice.
+/// Who gets an email, in which language, and what kind of notice it is.
+pub struct Envelope<'a> {
+    pub kind: &'a str,
+    pub lot: Option<i64>,
+    pub recipient: &'a str,
+    pub language: Language,
+    /// Where given, makes the Message-ID deterministic, so the same notice is never queued
+    /// twice.
+    pub stable_key: Option<&'a str>,
+}
+
+/// Renders and stores one email, in the caller's transaction; false if an email with the
+/// same stable key was queued before.
 pub fn queue(
     conn: &mut DbConnection,
     ctx: &MailContext,
-    kind: &str,
-    lot: Option<i64>,
-    recipient: &str,
-    language: Language,
+    envelope: &Envelope<'_>,
     content: Content,
-    stable_key: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<bool, diesel::result::Error> {
+    let Envelope {
+        kind,
+        lot,
+        recipient,
+        language,
+        stable_key,
+    } = *envelope;
     let tr = Tr(language);
     let signature = tr.t("mail.signature");
     let subject = header_safe(&content.subject);

@@ -1,7 +1,7 @@
 //! Every notification, composed in the recipient's language and queued in the transaction
 //! of the change that causes it.
 
-use super::{queue, Content, MailContext};
+use super::{queue, Content, Envelope, MailContext};
 use crate::db::procurement as store;
 use crate::db::{lots, orgs, users, DbConnection};
 use crate::domain::money::{Money, UnitPrice};
@@ -88,12 +88,14 @@ pub fn order_line(
     queue(
         conn,
         ctx,
-        &format!("order-{action}"),
-        Some(lot.id),
-        &buyer.email,
-        buyer.language(),
+        &Envelope {
+            kind: &format!("order-{action}"),
+            lot: Some(lot.id),
+            recipient: &buyer.email,
+            language: buyer.language(),
+            stable_key: None,
+        },
         content,
-        None,
         now,
     )
     .map(|_| ())
@@ -123,12 +125,14 @@ pub fn invitations(
             queue(
                 conn,
                 ctx,
-                "invitation",
-                Some(lot.id),
-                &user.email,
-                user.language(),
+                &Envelope {
+                    kind: "invitation",
+                    lot: Some(lot.id),
+                    recipient: &user.email,
+                    language: user.language(),
+                    stable_key: Some(&key),
+                },
                 content,
-                Some(&key),
                 now,
             )?;
         }
@@ -137,16 +141,26 @@ pub fn invitations(
 }
 
 /// Quote receipt with receipt number and digest, to the supplier user who submitted.
+/// What the receipt email names.
+pub struct QuoteReceipt<'a> {
+    pub quote_id: i64,
+    pub receipt: &'a str,
+    pub digest: &'a str,
+}
+
 pub fn quote_receipt(
     conn: &mut DbConnection,
     ctx: &MailContext,
     user: &users::User,
     lot: &lots::Lot,
-    receipt: &str,
-    digest: &str,
-    quote_id: i64,
+    quote: &QuoteReceipt<'_>,
     now: NaiveDateTime,
 ) -> DbResult<()> {
+    let QuoteReceipt {
+        quote_id,
+        receipt,
+        digest,
+    } = *quote;
     let tr = Tr(user.language());
     let mut content = Content::new(
         tr,
@@ -168,12 +182,14 @@ pub fn quote_receipt(
     queue(
         conn,
         ctx,
-        "quote-receipt",
-        Some(lot.id),
-        &user.email,
-        user.language(),
+        &Envelope {
+            kind: "quote-receipt",
+            lot: Some(lot.id),
+            recipient: &user.email,
+            language: user.language(),
+            stable_key: None,
+        },
         content,
-        None,
         now,
     )
     .map(|_| ())
@@ -289,12 +305,14 @@ pub fn award_notices(
             queue(
                 conn,
                 ctx,
-                kind,
-                Some(lot.id),
-                &user.email,
-                user.language(),
+                &Envelope {
+                    kind,
+                    lot: Some(lot.id),
+                    recipient: &user.email,
+                    language: user.language(),
+                    stable_key: None,
+                },
                 content,
-                None,
                 now,
             )?;
         }
@@ -394,12 +412,14 @@ pub fn confirmation(
             queue(
                 conn,
                 ctx,
-                "confirmation",
-                Some(lot_id),
-                &user.email,
-                user.language(),
+                &Envelope {
+                    kind: "confirmation",
+                    lot: Some(lot_id),
+                    recipient: &user.email,
+                    language: user.language(),
+                    stable_key: Some(&key),
+                },
                 c,
-                Some(&key),
                 now,
             )?;
         }
@@ -460,12 +480,14 @@ pub fn confirmation(
         queue(
             conn,
             ctx,
-            "purchase-order",
-            Some(lot_id),
-            &user.email,
-            user.language(),
+            &Envelope {
+                kind: "purchase-order",
+                lot: Some(lot_id),
+                recipient: &user.email,
+                language: user.language(),
+                stable_key: Some(&key),
+            },
             c,
-            Some(&key),
             now,
         )?;
     }
@@ -518,12 +540,14 @@ pub fn lot_ended(
         queue(
             conn,
             ctx,
-            kind,
-            Some(lot.id),
-            &user.email,
-            user.language(),
+            &Envelope {
+                kind,
+                lot: Some(lot.id),
+                recipient: &user.email,
+                language: user.language(),
+                stable_key: Some(&stable),
+            },
             c,
-            Some(&stable),
             now,
         )?;
     }
@@ -570,12 +594,14 @@ pub fn reminders(
                 if queue(
                     conn,
                     ctx,
-                    "reminder",
-                    Some(lot.id),
-                    &user.email,
-                    user.language(),
+                    &Envelope {
+                        kind: "reminder",
+                        lot: Some(lot.id),
+                        recipient: &user.email,
+                        language: user.language(),
+                        stable_key: Some(&key),
+                    },
                     c,
-                    Some(&key),
                     now,
                 )? {
                     queued += 1;
@@ -610,12 +636,14 @@ pub fn account_link(
     queue(
         conn,
         ctx,
-        purpose,
-        None,
-        &user.email,
-        user.language(),
+        &Envelope {
+            kind: purpose,
+            lot: None,
+            recipient: &user.email,
+            language: user.language(),
+            stable_key: None,
+        },
         c,
-        None,
         now,
     )
     .map(|_| ())

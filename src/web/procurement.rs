@@ -184,9 +184,11 @@ pub async fn submit_quote(
                     &mail,
                     &submitter,
                     &lot,
-                    &receipt,
-                    &digest,
-                    id,
+                    &crate::mail::notify::QuoteReceipt {
+                        quote_id: id,
+                        receipt: &receipt,
+                        digest: &digest,
+                    },
                     now.naive_utc(),
                 )?;
                 Ok::<_, AppError>(Some(id))

@@ -232,12 +232,14 @@ async fn two_workers_deliver_each_email_exactly_once() {
             sammelkauf::mail::queue(
                 &mut conn,
                 &app.mail,
-                "test",
-                None,
-                &format!("empfaenger{i}@example.org"),
-                Language::De,
+                &sammelkauf::mail::Envelope {
+                    kind: "test",
+                    lot: None,
+                    recipient: &format!("empfaenger{i}@example.org"),
+                    language: Language::De,
+                    stable_key: None,
+                },
                 content,
-                None,
                 now,
             )
             .expect("queue");
