@@ -73,7 +73,8 @@ pub async fn run(
     mail: crate::mail::MailContext,
     every: Duration,
 ) {
-    let mut ticker = tokio::time::interval(every);
+    // The first run comes one interval after start, like every later one.
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
@@ -96,7 +97,8 @@ pub async fn deliver(
     from: lettre::message::Mailbox,
     every: Duration,
 ) {
-    let mut ticker = tokio::time::interval(every);
+    // The first run comes one interval after start, like every later one.
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;

@@ -76,34 +76,43 @@ pub fn claim_due(
     lease: Duration,
     limit: i64,
 ) -> QueryResult<Vec<OutboxRow>> {
-    let candidates: Vec<(i64, String, NaiveDateTime)> = outbox::table
-        .filter(outbox::status.eq_any([PENDING, SENDING]))
-        .filter(outbox::next_attempt_at.le(now))
-        .order(outbox::id.asc())
-        .limit(limit)
-        .select((outbox::id, outbox::status, outbox::next_attempt_at))
-        .load(conn)?;
-    let mut claimed = Vec::new();
-    for (id, status, due) in candidates {
-        let won = diesel::update(
-            outbox::table
-                .find(id)
-                .filter(outbox::status.eq(&status))
-                .filter(outbox::next_attempt_at.eq(due)),
-        )
-        .set((
-            outbox::status.eq(SENDING),
-            outbox::next_attempt_at.eq(now + lease),
-            outbox::attempts.eq(outbox::attempts + 1),
-        ))
-        .execute(conn)?;
-        if won == 1 {
-            if let Some(row) = find(conn, id)? {
-                claimed.push(row);
+    // Another worker may win every candidate of one look; then look again. Each lost claim
+    // means an email left the due set, so this ends.
+    loop {
+        let candidates: Vec<(i64, String, NaiveDateTime)> = outbox::table
+            .filter(outbox::status.eq_any([PENDING, SENDING]))
+            .filter(outbox::next_attempt_at.le(now))
+            .order(outbox::id.asc())
+            .limit(limit)
+            .select((outbox::id, outbox::status, outbox::next_attempt_at))
+            .load(conn)?;
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut claimed = Vec::new();
+        for (id, status, due) in candidates {
+            let won = diesel::update(
+                outbox::table
+                    .find(id)
+                    .filter(outbox::status.eq(&status))
+                    .filter(outbox::next_attempt_at.eq(due)),
+            )
+            .set((
+                outbox::status.eq(SENDING),
+                outbox::next_attempt_at.eq(now + lease),
+                outbox::attempts.eq(outbox::attempts + 1),
+            ))
+            .execute(conn)?;
+            if won == 1 {
+                if let Some(row) = find(conn, id)? {
+                    claimed.push(row);
+                }
             }
         }
+        if !claimed.is_empty() {
+            return Ok(claimed);
+        }
     }
-    Ok(claimed)
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<OutboxRow>> {
