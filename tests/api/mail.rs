@@ -263,10 +263,20 @@ async fn two_workers_deliver_each_email_exactly_once() {
     let b = b.await.expect("task b").expect("worker b");
     let states: Vec<(String, i64)> = {
         let mut conn = app.pool.get().expect("conn");
-        [outbox::PENDING, outbox::SENDING, outbox::SENT, outbox::FAILED]
-            .iter()
-            .map(|s| (s.to_string(), outbox::count_by_status(&mut conn, s).expect("count")))
-            .collect()
+        [
+            outbox::PENDING,
+            outbox::SENDING,
+            outbox::SENT,
+            outbox::FAILED,
+        ]
+        .iter()
+        .map(|s| {
+            (
+                s.to_string(),
+                outbox::count_by_status(&mut conn, s).expect("count"),
+            )
+        })
+        .collect()
     };
     assert_eq!(a.sent + b.sent, 250, "{a:?} {b:?} {states:?}");
     let mut ids: Vec<String> = sink
@@ -542,4 +552,108 @@ async fn award_notices_and_confirmations_carry_the_engines_amounts() {
     assert!(!to(&sink, "sales@zwei.example")
         .iter()
         .any(|m| text_of(m).0.starts_with("Auftrag:")));
+}
+
+fn queued(app: &TestApp, kind: &str) -> Vec<String> {
+    let mut conn = app.pool.get().expect("conn");
+    let mut to: Vec<String> = outbox::list(&mut conn, None, 1000)
+        .expect("outbox")
+        .into_iter()
+        .filter(|r| r.kind == kind)
+        .map(|r| r.recipient)
+        .collect();
+    to.sort();
+    to
+}
+
+#[tokio::test]
+async fn invitations_reminders_and_cancellations_reach_everyone_concerned() {
+    let app = spawn_app().await;
+    let f = fixture(&app);
+    // Opening the draft invites its supplier.
+    let mut staff = Browser::new(&app);
+    staff.login("staff@coop.example").await;
+    staff.get(&format!("/lots/{}", f.draft_lot)).await;
+    assert_eq!(
+        staff
+            .post(&format!("/admin/lots/{}/open", f.draft_lot), &[])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(queued(&app, "invitation"), ["sales@systemhaus.example"]);
+
+    // Two days before the deadline, members that have not ordered are reminded, once.
+    assert_eq!(
+        place(&app, "buyer-a@krz.example", f.lot, f.sites_a[0], "10", "")
+            .await
+            .status,
+        303
+    );
+    app.clock
+        .advance(chrono::Duration::days(5) + chrono::Duration::hours(12));
+    for _ in 0..2 {
+        let (pool, clock, mail) = (app.pool.clone(), app.clock.clone(), app.mail.clone());
+        tokio::task::spawn_blocking(move || sammelkauf::jobs::run_due_work(&pool, &clock, &mail))
+            .await
+            .expect("task")
+            .expect("jobs");
+    }
+    let reminders: Vec<(Option<i64>, String)> = {
+        let mut conn = app.pool.get().expect("conn");
+        outbox::list(&mut conn, None, 1000)
+            .expect("outbox")
+            .into_iter()
+            .filter(|r| r.kind == "reminder")
+            .map(|r| (r.lot_id, r.recipient))
+            .collect()
+    };
+    let for_lot = |lot: i64| -> Vec<&str> {
+        let mut v: Vec<&str> = reminders
+            .iter()
+            .filter(|(l, _)| *l == Some(lot))
+            .map(|(_, r)| r.as_str())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        for_lot(f.lot),
+        ["buyer-b@itk.example"],
+        "member A has ordered; B is reminded once"
+    );
+    assert_eq!(
+        for_lot(f.draft_lot),
+        ["buyer-a@krz.example", "buyer-b@itk.example"]
+    );
+
+    // Staff cancel a lot: its buyers and its invited suppliers are told why.
+    staff.get(&format!("/lots/{}", f.lot)).await;
+    let cancelled = staff
+        .post(
+            &format!("/admin/lots/{}/cancel", f.lot),
+            &[("reason", "Bedarf über Landesvertrag gedeckt")],
+        )
+        .await;
+    assert_eq!(cancelled.status, 303);
+    assert_eq!(
+        queued(&app, "cancelled"),
+        ["buyer-a@krz.example", "sales@systemhaus.example"]
+    );
+    let mut conn = app.pool.get().expect("conn");
+    let email = outbox::list(&mut conn, None, 1000)
+        .expect("outbox")
+        .into_iter()
+        .find(|r| r.kind == "cancelled")
+        .expect("email");
+    assert!(email
+        .body_text
+        .contains("Bedarf über Landesvertrag gedeckt"));
+    let mut buyer = Browser::new(&app);
+    buyer.login("buyer-a@krz.example").await;
+    let shown = buyer.get(&format!("/lots/{}", f.lot)).await;
+    assert!(
+        shown.body.contains("Bedarf über Landesvertrag gedeckt"),
+        "the reason is shown to members too"
+    );
 }
