@@ -3,6 +3,7 @@
 
 use super::transport::Mailer;
 use crate::db::{outbox, Pool};
+use crate::web::error::AppError;
 use chrono::{DateTime, Duration, Utc};
 use lettre::message::Mailbox;
 
@@ -25,35 +26,70 @@ pub struct Delivery {
     pub failed: usize,
 }
 
+/// One send's outcome: email id, result, attempts so far, recipient.
+type Outcome = (i64, Result<(), super::transport::SendError>, i64, String);
+
+fn retry_later(outcome: &Result<(), super::transport::SendError>, attempts: i64) -> bool {
+    matches!(outcome, Err(e) if !e.permanent && attempts < MAX_ATTEMPTS)
+}
+
+/// Writes down how each send went, in one transaction.
+fn record_outcomes(
+    conn: &mut crate::db::DbConnection,
+    records: &[Outcome],
+    now: chrono::NaiveDateTime,
+) -> Result<(), diesel::result::Error> {
+    for (id, outcome, attempts, _) in records {
+        match outcome {
+            Ok(()) => outbox::mark_sent(conn, *id, now)?,
+            Err(e) if retry_later(outcome, *attempts) => {
+                outbox::mark_attempt_failed(conn, *id, &e.message, Some(now + backoff(*attempts)))?
+            }
+            Err(e) => outbox::mark_attempt_failed(conn, *id, &e.message, None)?,
+        };
+    }
+    Ok(())
+}
+
+/// Runs blocking database work for the worker.
+async fn blocking<T: Send + 'static>(
+    pool: &Pool,
+    work: impl FnOnce(&mut crate::db::DbConnection) -> Result<T, diesel::result::Error> + Send + 'static,
+) -> Result<T, AppError> {
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        work(&mut conn).map_err(AppError::from)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
 /// Delivers every email due at `now`, in batches, until none is left.
 pub async fn deliver_due(
     pool: &Pool,
     mailer: &Mailer,
     from: &Mailbox,
     now: DateTime<Utc>,
-) -> Result<Delivery, crate::web::error::AppError> {
+) -> Result<Delivery, AppError> {
     let mut result = Delivery::default();
+    let at = now.naive_utc();
     loop {
-        let claim_pool = pool.clone();
-        let batch = tokio::task::spawn_blocking(move || {
-            let mut conn = claim_pool.get()?;
-            outbox::claim_due(
-                &mut conn,
-                now.naive_utc(),
-                Duration::seconds(LEASE_SECONDS),
-                100,
-            )
-            .map_err(crate::web::error::AppError::from)
+        // One transaction per batch: one commit for the claims instead of one per email.
+        let batch = blocking(pool, move |conn| {
+            crate::db::transaction(conn, |conn| {
+                outbox::claim_due(conn, at, Duration::seconds(LEASE_SECONDS), 100)
+            })
         })
-        .await
-        .map_err(|e| crate::web::error::AppError::Internal(e.to_string()))??;
+        .await?;
         if batch.is_empty() {
             return Ok(result);
         }
-        // Send concurrently over the pooled transport, then record every outcome.
-        let sends = batch.iter().map(|email| mailer.send(email, from));
-        let outcomes = futures_util::future::join_all(sends).await;
-        let records: Vec<(i64, Result<(), super::transport::SendError>, i64, String)> = batch
+        // Send concurrently over the pooled transport, outside any transaction.
+        let outcomes =
+            futures_util::future::join_all(batch.iter().map(|email| mailer.send(email, from)))
+                .await;
+        let records: Vec<Outcome> = batch
             .iter()
             .zip(outcomes)
             .map(|(email, outcome)| (email.id, outcome, email.attempts, email.recipient.clone()))
@@ -61,7 +97,7 @@ pub async fn deliver_due(
         for (_, outcome, attempts, recipient) in &records {
             match outcome {
                 Ok(()) => result.sent += 1,
-                Err(e) if !e.permanent && *attempts < MAX_ATTEMPTS => {
+                Err(e) if retry_later(outcome, *attempts) => {
                     result.retried += 1;
                     tracing::warn!(to = %super::mask(recipient), error = %e.message, "email will be retried");
                 }
@@ -71,28 +107,10 @@ pub async fn deliver_due(
                 }
             }
         }
-        let record_pool = pool.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = record_pool.get()?;
-            let done = now.naive_utc();
-            for (id, outcome, attempts, _) in records {
-                match outcome {
-                    Ok(()) => outbox::mark_sent(&mut conn, id, done)?,
-                    Err(e) if !e.permanent && attempts < MAX_ATTEMPTS => {
-                        outbox::mark_attempt_failed(
-                            &mut conn,
-                            id,
-                            &e.message,
-                            Some(now.naive_utc() + backoff(attempts)),
-                        )?
-                    }
-                    Err(e) => outbox::mark_attempt_failed(&mut conn, id, &e.message, None)?,
-                };
-            }
-            Ok::<_, crate::web::error::AppError>(())
+        blocking(pool, move |conn| {
+            crate::db::transaction(conn, |conn| record_outcomes(conn, &records, at))
         })
-        .await
-        .map_err(|e| crate::web::error::AppError::Internal(e.to_string()))??;
+        .await?;
     }
 }
 
