@@ -861,6 +861,11 @@ pub fn result_csv(rows: &[store::ResultLine]) -> String {
     csv.into_string()
 }
 
+/// A download of result lines as CSV.
+fn result_download(rows: &[store::ResultLine], filename: &str) -> HttpResponse {
+    Csv(result_csv(rows)).respond(filename)
+}
+
 fn awarded_or_later(lot: &lots::Lot) -> bool {
     matches!(
         lot.stored_status(),
@@ -885,9 +890,10 @@ pub async fn allocation_csv(
             Ok(store::result_lines(conn, lot_id, None)?)
         })
         .await?;
-    let mut csv = Csv::new(&result_header());
-    result_rows(&mut csv, &rows);
-    Ok(csv.respond(&format!("zuteilung-los-{lot_id}.csv")))
+    Ok(result_download(
+        &rows,
+        &format!("zuteilung-los-{lot_id}.csv"),
+    ))
 }
 
 /// A buyer: the own organisation's confirmed lines.
@@ -908,9 +914,10 @@ pub async fn member_csv(
             Ok(store::result_lines(conn, lot_id, Some(member))?)
         })
         .await?;
-    let mut csv = Csv::new(&result_header());
-    result_rows(&mut csv, &rows);
-    Ok(csv.respond(&format!("bestellung-los-{lot_id}.csv")))
+    Ok(result_download(
+        &rows,
+        &format!("bestellung-los-{lot_id}.csv"),
+    ))
 }
 
 /// Is this supplier the winner of a confirmed lot?
@@ -950,9 +957,7 @@ pub async fn purchase_order_csv(
                 .collect::<Vec<_>>())
         })
         .await?;
-    let mut csv = Csv::new(&result_header());
-    result_rows(&mut csv, &rows);
-    Ok(csv.respond(&format!("auftrag-los-{lot_id}.csv")))
+    Ok(result_download(&rows, &format!("auftrag-los-{lot_id}.csv")))
 }
 
 /// Staff: the audit log of a lot (the procurement record).
