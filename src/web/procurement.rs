@@ -3,7 +3,7 @@
 
 use super::error::AppError;
 use super::lots::visible_lot;
-use super::session::{CurrentUser, Form};
+use super::session::{CurrentUser, Form, FormFields};
 use super::{ok, redirect, render, AppState, Page};
 use crate::db::procurement as store;
 use crate::db::{self, audit, lots, users, DbConnection};
@@ -77,7 +77,11 @@ impl QuoteFormView {
         QuoteFormView {
             pricing: fields.get("pricing").into(),
             rows,
-            csv: fields.get("csv").into(),
+            // An uploaded file wins over text pasted into the field.
+            csv: match fields.get("csv_file") {
+                "" => fields.get("csv").into(),
+                file => file.into(),
+            },
             max_quantity: fields.get("max_quantity").into(),
             lead_time_days: fields.get("lead_time_days").into(),
             valid_until: fields.get("valid_until").into(),
@@ -113,7 +117,7 @@ pub async fn submit_quote(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    FormFields(pairs): FormFields,
 ) -> Result<HttpResponse, AppError> {
     let lot_id = path.into_inner();
     let supplier = user.supplier_id()?;

@@ -179,3 +179,78 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
         })
     }
 }
+
+/// Largest uploaded file accepted in a form (a tier table as CSV is far smaller).
+const MAX_UPLOAD: usize = 1024 * 1024;
+
+/// A form's fields in order (repeated names kept), sent URL-encoded or as
+/// `multipart/form-data` with file fields read as UTF-8 text; the form token is checked
+/// like [`Form`]'s.
+pub struct FormFields(pub Vec<(String, String)>);
+
+async fn multipart_fields(
+    req: &HttpRequest,
+    payload: Payload,
+) -> Result<Vec<(String, String)>, AppError> {
+    use futures_util::StreamExt;
+    let bad = |what: String| AppError::BadRequest(format!("multipart: {what}"));
+    let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
+    let mut fields = Vec::new();
+    let mut total = 0usize;
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(|e| bad(e.to_string()))?;
+        let name = field.name().unwrap_or_default().to_string();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| bad(e.to_string()))?;
+            total += chunk.len();
+            if total > MAX_UPLOAD {
+                return Err(bad("too large".into()));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let text =
+            String::from_utf8(bytes).map_err(|_| bad(format!("{name} is not UTF-8 text")))?;
+        fields.push((name, text));
+    }
+    Ok(fields)
+}
+
+impl FromRequest for FormFields {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        let multipart = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let req = req.clone();
+        let body = (!multipart).then(|| Bytes::from_request(&req, payload));
+        let payload = payload.take();
+        Box::pin(async move {
+            let fields: Vec<(String, String)> = match body {
+                Some(body) => {
+                    let body = body
+                        .await
+                        .map_err(|e| AppError::BadRequest(format!("body: {e}")))?;
+                    serde_urlencoded::from_bytes(&body)
+                        .map_err(|e| AppError::BadRequest(format!("form: {e}")))?
+                }
+                None => multipart_fields(&req, payload).await?,
+            };
+            let sent = fields
+                .iter()
+                .find(|(k, _)| k == "csrf")
+                .map_or("", |(_, v)| v.as_str());
+            match session.get::<String>(CSRF).ok().flatten() {
+                Some(expected) if !sent.is_empty() && tokens_match(&expected, sent) => {
+                    Ok(FormFields(fields))
+                }
+                _ => Err(AppError::Csrf),
+            }
+        })
+    }
+}

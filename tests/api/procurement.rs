@@ -522,3 +522,72 @@ async fn two_processes_confirm_a_lot_exactly_once() {
         LotStatus::Confirmed
     );
 }
+
+#[tokio::test]
+async fn a_supplier_uploads_its_tiers_as_a_csv_file() {
+    let app = spawn_app().await;
+    let f = fixture(&app);
+    let mut s = Browser::new(&app);
+    s.login("sales@systemhaus.example").await;
+    s.get(&format!("/lots/{}", f.lot)).await;
+    let url = format!("{}/lots/{}/quotes", app.address, f.lot);
+    let form = |csv: &str, token: &str| {
+        reqwest::multipart::Form::new()
+            .text("csrf", token.to_string())
+            .text("pricing", "graduated")
+            .text("csv", "")
+            .text("lead_time_days", "10")
+            .text("valid_until", "2026-12-31")
+            .part(
+                "csv_file",
+                reqwest::multipart::Part::bytes(csv.as_bytes().to_vec())
+                    .file_name("staffel.csv")
+                    .mime_str("text/csv")
+                    .expect("mime"),
+            )
+    };
+    let token = s.csrf.clone();
+    let bad = s
+        .client
+        .post(&url)
+        .multipart(form(
+            "min_quantity;unit_price\n1;100,00\n50;neunzig\n",
+            &token,
+        ))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(bad.status().as_u16(), 422);
+    assert!(bad.text().await.expect("body").contains("CSV-Zeile 3"));
+    let forged = s
+        .client
+        .post(&url)
+        .multipart(form("1;100\n", "falsch"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(forged.status().as_u16(), 403);
+    let ok = s
+        .client
+        .post(&url)
+        .multipart(form(
+            "min_quantity;unit_price\n1;100,00\n50;90,00\n",
+            &token,
+        ))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(ok.status().as_u16(), 303);
+    let receipt = ok
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("receipt")
+        .to_string();
+    let page = s.get(&receipt).await;
+    assert!(
+        page.body.contains("90,00 €") && page.body.contains("100,00 €"),
+        "{}",
+        page.body
+    );
+}
