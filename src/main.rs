@@ -36,6 +36,9 @@ enum Command {
     Price { scenario: String },
     /// Fill an empty database with the demo cooperative.
     Demo,
+    /// Run the background work once and exit: close lots past their deadline, send
+    /// reminders, confirm lots after the standstill, deliver due emails.
+    RunJobs,
     /// Create a staff account; the password is read from SAMMELKAUF_ADMIN_PASSWORD or stdin.
     CreateAdmin {
         #[arg(long)]
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
             .map(|n| println!("{n} migration(s) applied ({})", settings.backend_name()))
             .map_err(|e| e.to_string()),
         Command::Demo => seed_demo(&settings),
+        Command::RunJobs => run_jobs(settings),
         Command::CreateAdmin { email, name } => create_admin(&settings, &email, &name),
         Command::Price { .. } => Ok(()),
     };
@@ -161,6 +165,38 @@ fn serve(settings: Settings, demo: bool) -> Result<(), String> {
         println!("sammelkauf serves http://{bind} ({backend})");
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
+}
+
+fn run_jobs(settings: Settings) -> Result<(), String> {
+    let pool = db::connect(&settings.backend).map_err(|e| e.to_string())?;
+    let mail = mail_context(&settings);
+    let (closed, confirmed) =
+        sammelkauf::jobs::run_due_work(&pool, &SystemClock, &mail).map_err(|e| e.to_string())?;
+    let from = settings
+        .mail_from
+        .parse()
+        .map_err(|e| format!("MAIL_FROM: {e}"))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    // The SMTP transport's pool lives on the runtime: build it there.
+    let delivery = runtime.block_on(async {
+        let mailer = sammelkauf::mail::transport::Mailer::new(
+            settings.smtp_url.as_deref(),
+            settings.smtp_user.clone(),
+            settings.smtp_password.clone(),
+            settings.data_dir.join("outbox"),
+        )?;
+        sammelkauf::mail::worker::deliver_due(&pool, &mailer, &from, SystemClock.now())
+            .await
+            .map_err(|e| e.to_string())
+    })?;
+    println!(
+        "closed {closed}, confirmed {confirmed}, emails sent {}, retried {}, failed {}",
+        delivery.sent, delivery.retried, delivery.failed
+    );
+    Ok(())
 }
 
 fn create_admin(settings: &Settings, email: &str, name: &str) -> Result<(), String> {

@@ -53,6 +53,8 @@ impl Drop for TestDb {
 }
 
 pub struct TestApp {
+    pub database_url: String,
+    pub data_dir: String,
     pub mailer: sammelkauf::mail::transport::Mailer,
     pub from: lettre::message::Mailbox,
     pub address: String,
@@ -122,6 +124,8 @@ pub async fn spawn_app_with(extra: &[(&str, String)]) -> TestApp {
     .chain(extra.iter().map(|(k, v)| (*k, v.clone())))
     .collect();
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
+    let database_url = vars["DATABASE_URL"].clone();
+    let data_dir = vars["DATA_DIR"].clone();
     let clock = ManualClock::new(
         Utc.with_ymd_and_hms(2026, 6, 1, 8, 0, 0)
             .single()
@@ -133,6 +137,8 @@ pub async fn spawn_app_with(extra: &[(&str, String)]) -> TestApp {
     let (mailer, from) = (app.mailer(), app.mail_from());
     tokio::spawn(app.run_until_stopped());
     TestApp {
+        database_url,
+        data_dir,
         mailer,
         from,
         mail: sammelkauf::mail::MailContext {

@@ -10,6 +10,7 @@ mod concurrency;
 mod deadline;
 mod mail;
 mod orders;
+mod processes;
 mod procurement;
 mod security;
 mod smtp;

@@ -471,7 +471,7 @@ fn stored_members(app: &TestApp, lot: i64) -> Vec<serde_json::Value> {
 }
 
 #[tokio::test]
-async fn two_processes_confirm_a_lot_exactly_once() {
+async fn two_workers_confirm_a_lot_exactly_once() {
     let app = spawn_app().await;
     let f = fixture(&app);
     let now = app.clock.now();
