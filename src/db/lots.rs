@@ -173,6 +173,26 @@ fn replace_tiers_and_invitations(
     Ok(())
 }
 
+/// Invites one more supplier; false if it was invited already.
+pub fn invite(
+    conn: &mut DbConnection,
+    lot: i64,
+    supplier: i64,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    if is_invited(conn, lot, supplier)? {
+        return Ok(false);
+    }
+    diesel::insert_into(lot_invitations::table)
+        .values((
+            lot_invitations::lot_id.eq(lot),
+            lot_invitations::supplier_id.eq(supplier),
+            lot_invitations::invited_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Lot>> {
     lots::table
         .find(id)

@@ -144,6 +144,8 @@ pub struct LotPage {
     pub sites: Vec<(i64, String)>,
     pub form: OrderForm,
     pub invited: Vec<String>,
+    /// Suppliers staff may still invite (while suppliers can quote).
+    pub invitable: Vec<(i64, String)>,
     pub can_edit: bool,
     pub procedure: super::procurement::ProcedureView,
 }
@@ -194,7 +196,7 @@ pub async fn lot_page(
 ) -> Result<LotPage, AppError> {
     let now = state.now();
     let viewer = user.clone();
-    let (lot, tiers, (total, members), lines, sites, invited, procedure) = state
+    let (lot, tiers, (total, members), lines, sites, (invited, invitable), procedure) = state
         .db(move |conn| {
             let lot = visible_lot(conn, &viewer, id)?;
             let procedure = super::procurement::procedure_view(conn, &viewer, &lot, now)?;
@@ -210,12 +212,36 @@ pub async fn lot_page(
                 }
                 _ => (Vec::new(), Vec::new()),
             };
+            let invitable = if viewer.role == Role::Staff
+                && matches!(lot.stored_status(), LotStatus::Open | LotStatus::Closed)
+                && now < lot.quote_deadline.and_utc()
+            {
+                let invited: Vec<i64> = lots::invited_suppliers(conn, id)?
+                    .into_iter()
+                    .map(|(s, _)| s)
+                    .collect();
+                orgs::list_suppliers(conn)?
+                    .into_iter()
+                    .filter(|s| !invited.contains(&s.id))
+                    .map(|s| (s.id, s.name))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let invited = if viewer.role == Role::Staff {
                 lots::invited_suppliers(conn, id)?
             } else {
                 Vec::new()
             };
-            Ok((lot, tiers, totals, lines, sites, invited, procedure))
+            Ok((
+                lot,
+                tiers,
+                totals,
+                lines,
+                sites,
+                (invited, invitable),
+                procedure,
+            ))
         })
         .await?;
     let tr = user.tr();
@@ -258,6 +284,7 @@ pub async fn lot_page(
             .collect(),
         form,
         invited: invited.into_iter().map(|(_, name)| name).collect(),
+        invitable,
         can_edit: user.role == Role::Staff && lot.stored_status() == LotStatus::Draft,
         procedure,
         lot: view,

@@ -177,6 +177,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/lots/{id}", web::post().to(admin::lots::update))
         .route("/admin/lots/{id}/open", web::post().to(admin::lots::open))
         .route(
+            "/admin/lots/{id}/invite",
+            web::post().to(admin::lots::invite),
+        )
+        .route(
             "/lots/{id}/quotes",
             web::post().to(procurement::submit_quote),
         )

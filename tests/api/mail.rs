@@ -582,6 +582,42 @@ async fn invitations_reminders_and_cancellations_reach_everyone_concerned() {
         303
     );
     assert_eq!(queued(&app, "invitation"), ["sales@systemhaus.example"]);
+    // Invited later, while the lot is open: the other supplier is told and sees the lot.
+    let mut other = Browser::new(&app);
+    other.login("sales@andere.example").await;
+    assert_eq!(
+        other.get(&format!("/lots/{}", f.draft_lot)).await.status,
+        404
+    );
+    let page = staff.get(&format!("/lots/{}", f.draft_lot)).await;
+    let andere = {
+        let mut conn = app.pool.get().expect("conn");
+        sammelkauf::db::orgs::list_suppliers(&mut conn)
+            .expect("suppliers")
+            .into_iter()
+            .find(|s| s.name == "Andere AG")
+            .expect("supplier")
+            .id
+    };
+    assert!(
+        page.body.contains(&format!("value=\"{andere}\"")),
+        "offered for invitation"
+    );
+    let invited = staff
+        .post(
+            &format!("/admin/lots/{}/invite", f.draft_lot),
+            &[("invite", &andere.to_string())],
+        )
+        .await;
+    assert_eq!(invited.status, 303);
+    assert_eq!(
+        queued(&app, "invitation"),
+        ["sales@andere.example", "sales@systemhaus.example"]
+    );
+    assert_eq!(
+        other.get(&format!("/lots/{}", f.draft_lot)).await.status,
+        200
+    );
 
     // Two days before the deadline, members that have not ordered are reminded, once.
     assert_eq!(

@@ -383,3 +383,58 @@ pub async fn open(
         }
     }
 }
+
+/// Staff invite further suppliers while the lot takes quotes; each gets its invitation.
+pub async fn invite(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Role::Staff)?;
+    let id = path.into_inner();
+    let chosen: Vec<i64> = Fields(pairs)
+        .all("invite")
+        .iter()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let actor = user.user.id;
+    let now = state.now();
+    let mail = state.mail.clone();
+    let invited = state
+        .db(move |conn| {
+            db::transaction(conn, |conn| {
+                let lot = lots::find(conn, id)?.ok_or(AppError::NotFound)?;
+                if !crate::web::procurement::quoting_open(&lot, now) {
+                    return Ok(None);
+                }
+                let mut added = 0;
+                for supplier in known_suppliers(conn, &chosen)? {
+                    if lots::invite(conn, id, supplier, now.naive_utc())? {
+                        added += 1;
+                        record(
+                            conn,
+                            actor,
+                            "lot.supplier_invited",
+                            Some(id),
+                            ("supplier", supplier),
+                            "",
+                            now.naive_utc(),
+                        )?;
+                    }
+                }
+                // Invitations are keyed per lot and user: those already sent are not repeated.
+                crate::mail::notify::invitations(conn, &mail, &lot, now.naive_utc())?;
+                Ok::<_, AppError>(Some(added))
+            })
+        })
+        .await?;
+    match invited {
+        Some(_) => Ok(redirect(&format!("/lots/{id}?notice=invited"))),
+        None => {
+            let mut page = crate::web::lots::lot_page(&state, &user, id, None, None).await?;
+            page.page.notice = Some(user.tr().t("error.quote_deadline").to_string());
+            render(StatusCode::CONFLICT, &page)
+        }
+    }
+}
