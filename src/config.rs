@@ -3,6 +3,7 @@
 use crate::db::Backend;
 use rand::RngCore;
 use sha2::{Digest, Sha512};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Everything the application is configured with.
@@ -159,8 +160,17 @@ impl Settings {
         })
     }
 
+    /// The environment, over the optional file named by `SAMMELKAUF_CONFIG` (or
+    /// `./sammelkauf.conf` where it exists): variables set in the environment win.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        let file = match std::env::var("SAMMELKAUF_CONFIG") {
+            Ok(path) => read_config_file(Path::new(&path))?,
+            Err(_) if Path::new(DEFAULT_CONFIG_FILE).exists() => {
+                read_config_file(Path::new(DEFAULT_CONFIG_FILE))?
+            }
+            Err(_) => HashMap::new(),
+        };
+        Self::from_lookup(|name| std::env::var(name).ok().or_else(|| file.get(name).cloned()))
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -174,6 +184,65 @@ impl Settings {
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")
     }
+}
+
+/// The configuration file read when `SAMMELKAUF_CONFIG` names none.
+pub const DEFAULT_CONFIG_FILE: &str = "sammelkauf.conf";
+
+/// Every variable the application reads.
+pub const VARIABLES: [&str; 11] = [
+    "DATABASE_URL",
+    "BIND",
+    "BASE_URL",
+    "SMTP_URL",
+    "SMTP_USER",
+    "SMTP_PASSWORD",
+    "MAIL_FROM",
+    "SECRET_KEY",
+    "DATA_DIR",
+    "TICK_SECONDS",
+    "MAIL_TICK_SECONDS",
+];
+
+fn read_config_file(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        config_error(
+            "SAMMELKAUF_CONFIG",
+            format!("cannot read {}: {e}", path.display()),
+        )
+    })?;
+    parse_config_file(&text).map_err(|(line, message)| {
+        config_error(
+            "SAMMELKAUF_CONFIG",
+            format!("{} line {line}: {message}", path.display()),
+        )
+    })
+}
+
+/// Reads `NAME=value` lines; `#` starts a comment line; values may be quoted. Unknown
+/// names are refused, so a typo does not silently fall back to a default.
+pub fn parse_config_file(text: &str) -> Result<HashMap<String, String>, (usize, String)> {
+    let mut values = HashMap::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (name, value) = line
+            .split_once('=')
+            .ok_or((index + 1, "expected NAME=value".to_string()))?;
+        let name = name.trim();
+        if !VARIABLES.contains(&name) {
+            return Err((index + 1, format!("unknown setting {name:?}")));
+        }
+        let value = value.trim();
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        values.insert(name.to_string(), value.to_string());
+    }
+    Ok(values)
 }
 
 /// The secret kept in the data folder, created on first start.
@@ -222,6 +291,21 @@ mod tests {
     }
 
     const KEY: (&str, &str) = ("SECRET_KEY", "0123456789abcdef0123456789abcdef");
+
+    #[test]
+    fn the_config_file_is_read_and_typos_are_refused() {
+        let values = parse_config_file(
+            "# sammelkauf\nBIND = 0.0.0.0:9000\nMAIL_FROM=\"Einkauf <e@x.de>\"\n",
+        )
+        .expect("valid");
+        assert_eq!(values.get("BIND").map(String::as_str), Some("0.0.0.0:9000"));
+        assert_eq!(
+            values.get("MAIL_FROM").map(String::as_str),
+            Some("Einkauf <e@x.de>")
+        );
+        assert_eq!(parse_config_file("BINDE=1").map_err(|e| e.0), Err(1));
+        assert_eq!(parse_config_file("\nBIND").map_err(|e| e.0), Err(2));
+    }
 
     #[test]
     fn defaults_are_embedded_sqlite_on_localhost() {
