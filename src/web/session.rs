@@ -200,6 +200,9 @@ async fn multipart_fields(
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(|e| bad(e.to_string()))?;
         let name = field.name().unwrap_or_default().to_string();
+        let is_file = field
+            .content_disposition()
+            .is_some_and(|cd| cd.get_filename().is_some());
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|e| bad(e.to_string()))?;
@@ -209,8 +212,13 @@ async fn multipart_fields(
             }
             bytes.extend_from_slice(&chunk);
         }
-        let text =
-            String::from_utf8(bytes).map_err(|_| bad(format!("{name} is not UTF-8 text")))?;
+        // A file in another encoding is read anyway; its lines then fail the form's checks
+        // with a message naming the line, which helps more than a bare 400.
+        let text = if is_file {
+            String::from_utf8_lossy(&bytes).into_owned()
+        } else {
+            String::from_utf8(bytes).map_err(|_| bad(format!("{name} is not UTF-8 text")))?
+        };
         fields.push((name, text));
     }
     Ok(fields)

@@ -559,6 +559,25 @@ async fn a_supplier_uploads_its_tiers_as_a_csv_file() {
         .expect("post");
     assert_eq!(bad.status().as_u16(), 422);
     assert!(bad.text().await.expect("body").contains("CSV-Zeile 3"));
+    // A spreadsheet's Latin-1 export: the header's umlaut is no UTF-8, the numbers are fine.
+    let latin1 = reqwest::multipart::Form::new()
+        .text("csrf", token.clone())
+        .text("pricing", "all_units")
+        .text("lead_time_days", "10")
+        .text("valid_until", "2026-12-31")
+        .part(
+            "csv_file",
+            reqwest::multipart::Part::bytes(b"Mindestmenge;St\xfcckpreis\r\n1;99,00\r\n".to_vec())
+                .file_name("export.csv"),
+        );
+    let answer = s
+        .client
+        .post(&url)
+        .multipart(latin1)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(answer.status().as_u16(), 303);
     let forged = s
         .client
         .post(&url)
