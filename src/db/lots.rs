@@ -155,20 +155,7 @@ fn replace_tiers_and_invitations(
     )
     .execute(conn)?;
     for supplier in invited {
-        let exists: i64 = lot_invitations::table
-            .filter(lot_invitations::lot_id.eq(lot))
-            .filter(lot_invitations::supplier_id.eq(supplier))
-            .count()
-            .get_result(conn)?;
-        if exists == 0 {
-            diesel::insert_into(lot_invitations::table)
-                .values((
-                    lot_invitations::lot_id.eq(lot),
-                    lot_invitations::supplier_id.eq(supplier),
-                    lot_invitations::invited_at.eq(now),
-                ))
-                .execute(conn)?;
-        }
+        invite(conn, lot, *supplier, now)?;
     }
     Ok(())
 }
