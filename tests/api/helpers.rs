@@ -6,7 +6,7 @@ use diesel::Connection;
 use rand::Rng;
 use sammelkauf::clock::ManualClock;
 use sammelkauf::config::Settings;
-use sammelkauf::db::{self, lots, orgs, users, Pool};
+use sammelkauf::db::{lots, orgs, users, Pool};
 use sammelkauf::domain::account::Role;
 use sammelkauf::domain::lot::{Category, IndicativeTier, LotStatus, LotTermsInput};
 use sammelkauf::domain::money::{UnitPrice, VatRate};
@@ -284,7 +284,6 @@ pub fn fixture(app: &TestApp) -> Fixture {
         now,
     )
     .expect("lot");
-    let _ = db::ping(&mut conn);
     Fixture {
         lot,
         draft_lot,

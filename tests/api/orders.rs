@@ -292,7 +292,9 @@ async fn a_buyer_never_sees_or_touches_another_members_lines() {
         .await;
     assert_eq!(cancel.status, 404);
     assert_eq!(stored_total(&app, f.lot), (70, 1));
-    let _ = f.member_b;
+    assert!(stored_lines(&app, f.lot)
+        .iter()
+        .all(|l| l.member_id != f.member_b));
 }
 
 #[tokio::test]
