@@ -82,6 +82,34 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
         .load(conn)
 }
 
+/// The accounts of one member organisation (buyers), active or not, by name.
+pub fn of_member(conn: &mut DbConnection, member: i64) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::member_id.eq(member))
+        .order(users::name.asc())
+        .select(User::as_select())
+        .load(conn)
+}
+
+/// The active accounts of a member organisation or a supplier: who gets its emails.
+pub fn active_of(
+    conn: &mut DbConnection,
+    member: Option<i64>,
+    supplier: Option<i64>,
+) -> QueryResult<Vec<User>> {
+    let mut query = users::table
+        .filter(users::active.eq(true))
+        .order(users::id.asc())
+        .select(User::as_select())
+        .into_boxed();
+    match (member, supplier) {
+        (Some(m), _) => query = query.filter(users::member_id.eq(m)),
+        (None, Some(s)) => query = query.filter(users::supplier_id.eq(s)),
+        (None, None) => return Ok(Vec::new()),
+    }
+    query.load(conn)
+}
+
 pub fn insert(conn: &mut DbConnection, user: &NewUser<'_>) -> QueryResult<i64> {
     crate::insert_returning_id!(
         conn,

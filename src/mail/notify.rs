@@ -11,21 +11,6 @@ use chrono::NaiveDateTime;
 
 type DbResult<T> = Result<T, diesel::result::Error>;
 
-fn active_users(
-    conn: &mut DbConnection,
-    member: Option<i64>,
-    supplier: Option<i64>,
-) -> DbResult<Vec<users::User>> {
-    Ok(users::list(conn)?
-        .into_iter()
-        .filter(|u| u.active)
-        .filter(|u| {
-            member.is_some_and(|m| u.member_id == Some(m))
-                || supplier.is_some_and(|s| u.supplier_id == Some(s))
-        })
-        .collect())
-}
-
 fn lot_link(ctx: &MailContext, tr: Tr, lot: i64) -> Option<(String, String)> {
     Some((
         tr.t("mail.open_lot").to_string(),
@@ -109,7 +94,7 @@ pub fn invitations(
     now: NaiveDateTime,
 ) -> DbResult<()> {
     for (supplier, _) in lots::invited_suppliers(conn, lot.id)? {
-        for user in active_users(conn, None, Some(supplier))? {
+        for user in users::active_of(conn, None, Some(supplier))? {
             let tr = Tr(user.language());
             let mut content = Content::new(
                 tr,
@@ -228,7 +213,7 @@ pub fn award_notices(
         let Some(&(quote, supplier)) = quote_suppliers.get(ranked.quote) else {
             continue;
         };
-        for user in active_users(conn, None, Some(supplier))? {
+        for user in users::active_of(conn, None, Some(supplier))? {
             let tr = Tr(user.language());
             let date = crate::i18n::date(tr, standstill_ends_at);
             let content = if quote == winner_quote {
@@ -342,7 +327,7 @@ pub fn confirmation(
             .iter()
             .filter(|l| l.member_id == member_total.member_id)
             .collect();
-        for user in active_users(conn, Some(member_total.member_id), None)? {
+        for user in users::active_of(conn, Some(member_total.member_id), None)? {
             let tr = Tr(user.language());
             let unit_price = own
                 .iter()
@@ -436,7 +421,7 @@ pub fn confirmation(
         .filter(|l| l.result.status == "accepted")
         .collect();
     let csv = crate::web::procurement::result_csv(&accepted);
-    for user in active_users(conn, None, Some(quote.supplier_id))? {
+    for user in users::active_of(conn, None, Some(quote.supplier_id))? {
         let tr = Tr(user.language());
         let quantity: i64 = accepted.iter().map(|l| l.result.quantity).sum();
         let mut c = Content::new(
@@ -512,10 +497,10 @@ pub fn lot_ended(
     members.dedup();
     let mut recipients = Vec::new();
     for m in members {
-        recipients.extend(active_users(conn, Some(m), None)?);
+        recipients.extend(users::active_of(conn, Some(m), None)?);
     }
     for (s, _) in lots::invited_suppliers(conn, lot.id)? {
-        recipients.extend(active_users(conn, None, Some(s))?);
+        recipients.extend(users::active_of(conn, None, Some(s))?);
     }
     let kind = if cancelled { "cancelled" } else { "failed" };
     for user in recipients {
@@ -576,7 +561,7 @@ pub fn reminders(
             if ordered.contains(&member.id) {
                 continue;
             }
-            for user in active_users(conn, Some(member.id), None)? {
+            for user in users::active_of(conn, Some(member.id), None)? {
                 let tr = Tr(user.language());
                 let mut c = Content::new(
                     tr,

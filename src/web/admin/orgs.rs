@@ -187,9 +187,8 @@ async fn member_page(
         .db(move |conn| {
             let member = orgs::find_member(conn, id)?.ok_or(AppError::NotFound)?;
             let sites = orgs::sites_of(conn, id)?;
-            let buyers = users::list(conn)?
+            let buyers = users::of_member(conn, id)?
                 .into_iter()
-                .filter(|u| u.member_id == Some(id))
                 .map(|u| (u.id, u.name, u.email))
                 .collect::<Vec<_>>();
             Ok((member, sites, buyers))
