@@ -61,6 +61,11 @@ impl Tr {
         }
     }
 
+    /// An amount, or a dash where there is none.
+    pub fn money_or_dash(&self, amount: Option<Money>) -> String {
+        amount.map_or_else(|| "–".to_string(), |m| self.money(m))
+    }
+
     pub fn price(&self, price: UnitPrice) -> String {
         match self.0 {
             Language::De => format_unit_price_de(price),

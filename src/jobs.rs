@@ -58,8 +58,7 @@ pub fn run_due_work(
     crate::db::transaction(&mut conn, |conn| {
         crate::mail::notify::reminders(conn, mail, now.naive_utc())
     })?;
-    let confirmed = crate::procurement::confirm_due_lots(&mut conn, mail, now)
-        .map_err(|e| crate::web::error::AppError::Internal(e.to_string()))?;
+    let confirmed = crate::procurement::confirm_due_lots(&mut conn, mail, now)?;
     if confirmed > 0 {
         tracing::info!(confirmed, "lots confirmed after their standstill period");
     }

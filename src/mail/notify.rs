@@ -305,10 +305,6 @@ pub fn award_notices(
     Ok(())
 }
 
-fn money_cell(tr: Tr, cents: Option<i64>) -> String {
-    cents.map_or_else(|| "–".into(), |c| tr.money(Money::from_cents(c)))
-}
-
 /// Final order confirmations to every buyer of every member with results, and the purchase
 /// order with its CSV to the winner.
 pub fn confirmation(
@@ -367,9 +363,9 @@ pub fn confirmation(
                         tr.t(&format!("line_status.{}", l.result.status))
                             .to_string(),
                         tr.quantity(u64::try_from(l.result.quantity).unwrap_or(0)),
-                        money_cell(tr, l.result.net),
-                        money_cell(tr, l.result.vat),
-                        money_cell(tr, l.result.gross),
+                        tr.money_or_dash(l.result.net.map(Money::from_cents)),
+                        tr.money_or_dash(l.result.vat.map(Money::from_cents)),
+                        tr.money_or_dash(l.result.gross.map(Money::from_cents)),
                     ]
                 })
                 .collect();
@@ -384,7 +380,10 @@ pub fn confirmation(
                 ))
                 .paragraph(tr.f(
                     "mail.confirmation.saving",
-                    &[("saving", money_cell(tr, member_total.saving_vs_alone))],
+                    &[(
+                        "saving",
+                        tr.money_or_dash(member_total.saving_vs_alone.map(Money::from_cents)),
+                    )],
                 ));
             if let Some(list) = member_total.saving_vs_list {
                 c = c.paragraph(tr.f(

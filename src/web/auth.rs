@@ -21,16 +21,8 @@ struct LoginPage {
 }
 
 fn login_page(session: &Session, email: String, error: Option<String>) -> LoginPage {
-    let tr = Tr(session::session_language(session));
     LoginPage {
-        page: Page {
-            tr,
-            title: tr.t("login.title").to_string(),
-            user_name: None,
-            role: None,
-            csrf: session::csrf_token(session),
-            notice: None,
-        },
+        page: Page::anonymous(session, "login.title"),
         email,
         error,
     }

@@ -24,6 +24,15 @@ pub enum AppError {
     Database(#[from] diesel::result::Error),
 }
 
+impl From<crate::procurement::ProcurementError> for AppError {
+    fn from(e: crate::procurement::ProcurementError) -> Self {
+        match e {
+            crate::procurement::ProcurementError::Database(d) => AppError::Database(d),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
         AppError::Internal(format!("database pool: {e}"))

@@ -71,6 +71,19 @@ impl Page {
         }
     }
 
+    /// The frame for a visitor who is not signed in (language from the session).
+    pub fn anonymous(session: &actix_session::Session, title_key: &str) -> Self {
+        let tr = Tr(session::session_language(session));
+        Page {
+            tr,
+            title: tr.t(title_key).to_string(),
+            user_name: None,
+            role: None,
+            csrf: session::csrf_token(session),
+            notice: None,
+        }
+    }
+
     pub fn is_staff(&self) -> bool {
         self.role == Some("staff")
     }

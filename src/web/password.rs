@@ -54,18 +54,6 @@ struct PasswordPage {
     errors: Vec<String>,
 }
 
-fn anonymous_page(session: &Session, title_key: &str) -> Page {
-    let tr = Tr(session::session_language(session));
-    Page {
-        tr,
-        title: tr.t(title_key).to_string(),
-        user_name: None,
-        role: None,
-        csrf: session::csrf_token(session),
-        notice: None,
-    }
-}
-
 fn well_formed(token: &str) -> bool {
     token.len() == 64 && token.chars().all(|c| c.is_ascii_hexdigit())
 }
@@ -84,7 +72,7 @@ pub async fn form(
             .await?;
     let tr = Tr(session::session_language(&session));
     let page = PasswordPage {
-        page: anonymous_page(&session, "password.title"),
+        page: Page::anonymous(&session, "password.title"),
         token,
         valid,
         errors: if valid {
@@ -127,7 +115,7 @@ pub async fn set(
     }
     if !errors.is_empty() {
         let page = PasswordPage {
-            page: anonymous_page(&session, "password.title"),
+            page: Page::anonymous(&session, "password.title"),
             token,
             valid: true,
             errors,
@@ -169,7 +157,7 @@ pub async fn set(
         Ok(redirect("/login?notice=password_set"))
     } else {
         let page = PasswordPage {
-            page: anonymous_page(&session, "password.title"),
+            page: Page::anonymous(&session, "password.title"),
             token: String::new(),
             valid: false,
             errors: vec![tr.t("password.invalid_link").to_string()],
@@ -186,7 +174,7 @@ struct ResetPage {
 
 pub async fn reset_form(session: Session) -> Result<HttpResponse, AppError> {
     super::ok(&ResetPage {
-        page: anonymous_page(&session, "password.reset_title"),
+        page: Page::anonymous(&session, "password.reset_title"),
     })
 }
 

@@ -411,10 +411,6 @@ struct EvaluationPage {
     errors: Vec<String>,
 }
 
-fn money_or_dash(tr: Tr, m: Option<Money>) -> String {
-    m.map_or_else(|| "–".to_string(), |m| tr.money(m))
-}
-
 async fn evaluation_page(
     state: &AppState,
     user: &CurrentUser,
@@ -470,7 +466,7 @@ async fn evaluation_page(
                     .ineligible
                     .map(|x| tr.t(&format!("ineligible.{}", x.as_str())).to_string())
                     .unwrap_or_default(),
-                total: money_or_dash(tr, r.evaluation_total_net),
+                total: tr.money_or_dash(r.evaluation_total_net),
                 pricing: tr
                     .t(&format!("pricing.{}", quote.pricing.as_str()))
                     .to_string(),
@@ -518,8 +514,8 @@ async fn evaluation_page(
                 quantity: tr.quantity(m.quantity),
                 net: tr.money(m.net),
                 gross: tr.money(m.gross),
-                saving_vs_list: money_or_dash(tr, m.saving_vs_list),
-                saving_vs_alone: money_or_dash(tr, m.saving_vs_alone),
+                saving_vs_list: tr.money_or_dash(m.saving_vs_list),
+                saving_vs_alone: tr.money_or_dash(m.saving_vs_alone),
             })
             .collect(),
         can_award: lot.stored_status() == LotStatus::Evaluated,
@@ -583,10 +579,7 @@ pub async fn award(
             db::transaction(conn, |conn| {
                 procurement::award(conn, &mail, lot_id, quote_id, &justification, actor, now)
                     .map(|(o, _)| o)
-                    .map_err(|e| match e {
-                        procurement::ProcurementError::Database(d) => AppError::Database(d),
-                        other => AppError::Internal(other.to_string()),
-                    })
+                    .map_err(AppError::from)
             })
         })
         .await?;
@@ -1074,9 +1067,9 @@ fn result_view(tr: Tr, r: &store::ResultLine) -> ResultView {
             .unit_price
             .and_then(|u| UnitPrice::from_ten_thousandths(u).ok())
             .map_or_else(|| "–".into(), |p| tr.price(p)),
-        net: money_or_dash(tr, r.result.net.map(Money::from_cents)),
-        vat: money_or_dash(tr, r.result.vat.map(Money::from_cents)),
-        gross: money_or_dash(tr, r.result.gross.map(Money::from_cents)),
+        net: tr.money_or_dash(r.result.net.map(Money::from_cents)),
+        vat: tr.money_or_dash(r.result.vat.map(Money::from_cents)),
+        gross: tr.money_or_dash(r.result.gross.map(Money::from_cents)),
     }
 }
 
@@ -1229,8 +1222,8 @@ fn member_totals(
             net: tr.money(Money::from_cents(m.net)),
             vat: tr.money(Money::from_cents(m.vat)),
             gross: tr.money(Money::from_cents(m.gross)),
-            saving_vs_list: money_or_dash(tr, m.saving_vs_list.map(Money::from_cents)),
-            saving_vs_alone: money_or_dash(tr, m.saving_vs_alone.map(Money::from_cents)),
+            saving_vs_list: tr.money_or_dash(m.saving_vs_list.map(Money::from_cents)),
+            saving_vs_alone: tr.money_or_dash(m.saving_vs_alone.map(Money::from_cents)),
         })
         .collect())
 }
