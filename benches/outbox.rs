@@ -56,7 +56,7 @@ fn main() {
                     };
                     queue(conn, &ctx, &envelope, content, now.naive_utc())?;
                 }
-                Ok::<_, diesel::result::Error>(())
+                Ok::<_, sammelkauf::mail::QueueError>(())
             })
             .expect("queue");
         }

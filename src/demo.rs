@@ -34,12 +34,24 @@ pub enum DemoError {
     Procurement(String),
 }
 
-impl From<crate::procurement::ProcurementError> for DemoError {
-    fn from(e: crate::procurement::ProcurementError) -> Self {
+impl From<crate::db::Error> for DemoError {
+    fn from(e: crate::db::Error) -> Self {
         match e {
-            crate::procurement::ProcurementError::Database(d) => DemoError::Database(d),
+            crate::db::Error::Query(d) => DemoError::Database(d),
             other => DemoError::Procurement(other.to_string()),
         }
+    }
+}
+
+impl From<crate::app::StoreError> for DemoError {
+    fn from(e: crate::app::StoreError) -> Self {
+        DemoError::Procurement(e.to_string())
+    }
+}
+
+impl From<crate::app::award::AwardError> for DemoError {
+    fn from(e: crate::app::award::AwardError) -> Self {
+        DemoError::Procurement(e.to_string())
     }
 }
 
@@ -589,16 +601,38 @@ fn seed_in_transaction(
         let Some(row) = lots::find(conn, lot_id)? else {
             continue;
         };
-        let built = crate::procurement::lot_scenario(conn, &row, None)?;
+        let built = crate::app::scenario::lot_scenario(conn, &row, None)?;
         let top = crate::domain::pricing::evaluate(&built.scenario)
             .award
             .and_then(|a| built.quotes.get(a.quote).map(|(id, _)| *id));
         if let Some(top) = top {
-            crate::procurement::award(conn, mail, lot_id, top, "", staff, awarded_at)?;
+            let ctx = crate::app::Ctx {
+                now: awarded_at,
+                mail: mail.clone(),
+            };
+            let actor = users::find(conn, staff)?
+                .map(|u| crate::app::Actor::from_account(&u))
+                .ok_or_else(|| DemoError::Procurement("staff account missing".into()))?;
+            crate::app::award::award(
+                conn,
+                &ctx,
+                &actor,
+                lot_id,
+                &crate::app::award::AwardRequest {
+                    quote: top.to_string(),
+                    justification: String::new(),
+                },
+            )?;
         }
     }
     // The headsets' standstill has ended: confirmed as the server would.
-    crate::procurement::confirm_due_lots(conn, mail, now)?;
+    crate::app::closing::confirm_due_lots(
+        conn,
+        &crate::app::Ctx {
+            now,
+            mail: mail.clone(),
+        },
+    )?;
     lots::transition(conn, beamer_id, LotStatus::Open, LotStatus::Cancelled, ts)?;
     procurement_store::set_outcome_reason(
         conn,

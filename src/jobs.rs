@@ -2,63 +2,42 @@
 //! when the standstill ends. Safe when several
 //! server processes share one database: each lot moves, and is logged, exactly once.
 
+use crate::app::{closing, Ctx, StoreError};
 use crate::clock::Clock;
-use crate::db::{self, audit, lots, Pool};
-use crate::domain::lot::LotStatus;
+use crate::db::Pool;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Closes every open lot whose demand deadline has passed; returns how many this call closed.
-pub fn close_due_lots(
-    pool: &Pool,
-    clock: &dyn Clock,
-) -> Result<usize, crate::web::error::AppError> {
-    let now = clock.now().naive_utc();
-    let mut conn = pool.get()?;
-    let due = lots::due_for_closing(&mut conn, now)?;
-    let mut closed = 0;
-    for id in due {
-        let moved = db::transaction(&mut conn, |conn| {
-            // Only the process whose update moved the lot writes the log entry.
-            if !lots::transition(conn, id, LotStatus::Open, LotStatus::Closed, now)? {
-                return Ok(false);
-            }
-            audit::append(
-                conn,
-                &audit::NewAuditEntry {
-                    at: now,
-                    actor_id: None,
-                    action: "lot.closed",
-                    lot_id: Some(id),
-                    entity: "lot",
-                    entity_id: Some(id),
-                    details: "demand deadline reached",
-                },
-            )?;
-            Ok::<_, diesel::result::Error>(true)
-        })?;
-        if moved {
-            closed += 1;
-            tracing::info!(lot = id, "lot closed at its demand deadline");
-        }
-    }
-    Ok(closed)
+/// Why a run of the background work stopped early (it is tried again next time).
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("database pool: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-/// Everything due now: lots past their demand deadline close, lots past their standstill
-/// are confirmed.
+/// Closes every open lot whose demand deadline has passed; returns how many this call closed.
+pub fn close_due_lots(pool: &Pool, clock: &dyn Clock) -> Result<usize, JobError> {
+    let mut conn = pool.get()?;
+    Ok(closing::close_due_lots(&mut conn, clock.now())?)
+}
+
+/// Everything due now: lots past their demand deadline close, reminders go out, lots past
+/// their standstill are confirmed.
 pub fn run_due_work(
     pool: &Pool,
     clock: &dyn Clock,
     mail: &crate::mail::MailContext,
-) -> Result<(usize, usize), crate::web::error::AppError> {
-    let closed = close_due_lots(pool, clock)?;
+) -> Result<(usize, usize), JobError> {
     let mut conn = pool.get()?;
-    let now = clock.now();
-    crate::db::transaction(&mut conn, |conn| {
-        crate::mail::notify::reminders(conn, mail, now.naive_utc())
-    })?;
-    let confirmed = crate::procurement::confirm_due_lots(&mut conn, mail, now)?;
+    let ctx = Ctx {
+        now: clock.now(),
+        mail: mail.clone(),
+    };
+    let closed = closing::close_due_lots(&mut conn, ctx.now)?;
+    closing::send_reminders(&mut conn, &ctx)?;
+    let confirmed = closing::confirm_due_lots(&mut conn, &ctx)?;
     if confirmed > 0 {
         tracing::info!(confirmed, "lots confirmed after their standstill period");
     }
@@ -82,7 +61,7 @@ pub async fn run(
             tokio::task::spawn_blocking(move || run_due_work(&pool, clock.as_ref(), &mail)).await;
         match result {
             Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "closing due lots failed; will retry"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "background work failed; will retry"),
             Err(e) => tracing::warn!(error = %e, "background task stopped unexpectedly"),
         }
     }

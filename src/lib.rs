@@ -2,16 +2,17 @@
 //! their orders into lots, suppliers quote volume prices, and every member's share is
 //! computed exactly.
 
+pub mod app;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod export;
 pub mod i18n;
 pub mod jobs;
 pub mod mail;
 pub mod password;
-pub mod procurement;
 pub mod scenario;
 pub mod startup;
 pub mod web;

@@ -1,57 +1,118 @@
 //! Lots: their terms, indicative tiers, invited suppliers, state changes and live totals.
 
+use super::procurement::Procedure;
 use super::schema::{lot_indicative_tiers, lot_invitations, lots, order_lines, suppliers};
-use super::DbConnection;
-use crate::domain::lot::{IndicativeTier, LotStatus, LotTermsInput};
+use super::{Corrupt, DbConnection, Error, RowReader};
+use crate::domain::lot::{Category, IndicativeTier, LotStatus, LotTermsInput};
 use crate::domain::money::{UnitPrice, VatRate};
+use crate::domain::rules::LotState;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
+/// A lot's row as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = lots)]
+struct LotRow {
+    id: i64,
+    title: String,
+    specification: String,
+    category: String,
+    unit: String,
+    order_increment: i64,
+    min_total_quantity: i64,
+    list_unit_price: Option<i64>,
+    vat_rate: i64,
+    demand_deadline: NaiveDateTime,
+    quote_deadline: NaiveDateTime,
+    standstill_days: i64,
+    status: String,
+    created_by: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// A lot with its terms read into the domain's types.
+#[derive(Debug, Clone)]
 pub struct Lot {
     pub id: i64,
     pub title: String,
     pub specification: String,
-    pub category: String,
+    pub category: Category,
     pub unit: String,
-    pub order_increment: i64,
-    pub min_total_quantity: i64,
-    pub list_unit_price: Option<i64>,
-    pub vat_rate: i64,
+    pub order_increment: u64,
+    pub min_total_quantity: u64,
+    pub list_unit_price: Option<UnitPrice>,
+    pub vat_rate: VatRate,
     pub demand_deadline: NaiveDateTime,
     pub quote_deadline: NaiveDateTime,
-    pub standstill_days: i64,
-    pub status: String,
+    pub standstill_days: u64,
+    pub status: LotStatus,
     pub created_by: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
-impl Lot {
-    pub fn stored_status(&self) -> LotStatus {
-        LotStatus::parse(&self.status).unwrap_or(LotStatus::Draft)
-    }
+impl TryFrom<LotRow> for Lot {
+    type Error = Corrupt;
 
+    fn try_from(row: LotRow) -> Result<Self, Corrupt> {
+        let read = RowReader::new("lots", row.id);
+        let order_increment = read.quantity("order_increment", row.order_increment)?;
+        if order_increment == 0 {
+            return Err(Corrupt {
+                table: "lots",
+                id: row.id,
+                column: "order_increment",
+            });
+        }
+        Ok(Lot {
+            id: row.id,
+            category: read.named("category", &row.category, Category::parse)?,
+            order_increment,
+            min_total_quantity: read.quantity("min_total_quantity", row.min_total_quantity)?,
+            list_unit_price: read.optional_price("list_unit_price", row.list_unit_price)?,
+            vat_rate: read.vat("vat_rate", row.vat_rate)?,
+            standstill_days: read.quantity("standstill_days", row.standstill_days)?,
+            status: read.named("status", &row.status, LotStatus::parse)?,
+            title: row.title,
+            specification: row.specification,
+            unit: row.unit,
+            demand_deadline: row.demand_deadline,
+            quote_deadline: row.quote_deadline,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+fn typed(rows: Vec<LotRow>) -> Result<Vec<Lot>, Error> {
+    rows.into_iter()
+        .map(|r| Lot::try_from(r).map_err(Error::from))
+        .collect()
+}
+
+impl Lot {
     /// The status as of `now` (an open lot past its demand deadline is closed).
     pub fn status_at(&self, now: DateTime<Utc>) -> LotStatus {
-        self.stored_status()
-            .effective(self.demand_deadline.and_utc(), now)
+        self.status.effective(self.demand_deadline.and_utc(), now)
     }
 
-    pub fn list_price(&self) -> Option<UnitPrice> {
-        self.list_unit_price
-            .and_then(|p| UnitPrice::from_ten_thousandths(p).ok())
-    }
-
-    pub fn vat(&self) -> VatRate {
-        VatRate::from_ten_thousandths(self.vat_rate).unwrap_or(VatRate::STANDARD)
-    }
-
-    pub fn increment(&self) -> u64 {
-        u64::try_from(self.order_increment).unwrap_or(1).max(1)
+    /// What the lot's rules need, with the state of its procedure (if it has one yet).
+    pub fn state(&self, procedure: Option<&Procedure>) -> LotState {
+        LotState {
+            status: self.status,
+            demand_deadline: self.demand_deadline.and_utc(),
+            quote_deadline: self.quote_deadline.and_utc(),
+            opening_requested_by: procedure
+                .filter(|p| p.opened_by.is_none())
+                .and_then(|p| p.opening_requested_by),
+            standstill_ends_at: procedure
+                .and_then(|p| p.standstill_ends_at)
+                .map(|t| t.and_utc()),
+        }
     }
 }
 
@@ -180,40 +241,47 @@ pub fn invite(
     Ok(true)
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Lot>> {
-    lots::table
+pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Lot>, Error> {
+    let row = lots::table
         .find(id)
-        .select(Lot::as_select())
+        .select(LotRow::as_select())
         .first(conn)
-        .optional()
+        .optional()?;
+    Ok(row.map(Lot::try_from).transpose()?)
 }
 
 /// All lots, newest first (staff).
-pub fn list_all(conn: &mut DbConnection) -> QueryResult<Vec<Lot>> {
-    lots::table
-        .order(lots::id.desc())
-        .select(Lot::as_select())
-        .load(conn)
+pub fn list_all(conn: &mut DbConnection) -> Result<Vec<Lot>, Error> {
+    typed(
+        lots::table
+            .order(lots::id.desc())
+            .select(LotRow::as_select())
+            .load(conn)?,
+    )
 }
 
 /// Lots members may see: every one past draft.
-pub fn list_for_members(conn: &mut DbConnection) -> QueryResult<Vec<Lot>> {
-    lots::table
-        .filter(lots::status.ne(LotStatus::Draft.as_str()))
-        .order((lots::demand_deadline.asc(), lots::id.asc()))
-        .select(Lot::as_select())
-        .load(conn)
+pub fn list_for_members(conn: &mut DbConnection) -> Result<Vec<Lot>, Error> {
+    typed(
+        lots::table
+            .filter(lots::status.ne(LotStatus::Draft.as_str()))
+            .order((lots::demand_deadline.asc(), lots::id.asc()))
+            .select(LotRow::as_select())
+            .load(conn)?,
+    )
 }
 
 /// Lots a supplier is invited to and that are no longer drafts.
-pub fn list_for_supplier(conn: &mut DbConnection, supplier: i64) -> QueryResult<Vec<Lot>> {
-    lots::table
-        .inner_join(lot_invitations::table)
-        .filter(lot_invitations::supplier_id.eq(supplier))
-        .filter(lots::status.ne(LotStatus::Draft.as_str()))
-        .order((lots::demand_deadline.asc(), lots::id.asc()))
-        .select(Lot::as_select())
-        .load(conn)
+pub fn list_for_supplier(conn: &mut DbConnection, supplier: i64) -> Result<Vec<Lot>, Error> {
+    typed(
+        lots::table
+            .inner_join(lot_invitations::table)
+            .filter(lot_invitations::supplier_id.eq(supplier))
+            .filter(lots::status.ne(LotStatus::Draft.as_str()))
+            .order((lots::demand_deadline.asc(), lots::id.asc()))
+            .select(LotRow::as_select())
+            .load(conn)?,
+    )
 }
 
 pub fn is_invited(conn: &mut DbConnection, lot: i64, supplier: i64) -> QueryResult<bool> {
@@ -234,7 +302,7 @@ pub fn invited_suppliers(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<(
         .load(conn)
 }
 
-pub fn indicative_tiers(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<IndicativeTier>> {
+pub fn indicative_tiers(conn: &mut DbConnection, lot: i64) -> Result<Vec<IndicativeTier>, Error> {
     let rows: Vec<(i64, i64)> = lot_indicative_tiers::table
         .filter(lot_indicative_tiers::lot_id.eq(lot))
         .order(lot_indicative_tiers::min_quantity.asc())
@@ -243,15 +311,15 @@ pub fn indicative_tiers(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<In
             lot_indicative_tiers::unit_price,
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(min, price)| {
-            Some(IndicativeTier {
-                min_quantity: u64::try_from(min).ok()?,
-                unit_price: UnitPrice::from_ten_thousandths(price).ok()?,
+    let read = RowReader::new("lot_indicative_tiers", lot);
+    rows.into_iter()
+        .map(|(min, price)| {
+            Ok(IndicativeTier {
+                min_quantity: read.quantity("min_quantity", min)?,
+                unit_price: read.price("unit_price", price)?,
             })
         })
-        .collect())
+        .collect()
 }
 
 /// Moves a lot from one status to another if it is still in the first; true if it moved.
@@ -299,7 +367,7 @@ pub fn due_for_closing(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResu
 }
 
 /// The live bundle: total quantity and number of members taking part.
-pub fn totals(conn: &mut DbConnection, lot: i64) -> QueryResult<(u64, u64)> {
+pub fn totals(conn: &mut DbConnection, lot: i64) -> Result<(u64, u64), Error> {
     // SUM over BIGINT is NUMERIC on PostgreSQL; cast it back to an integer on both backends.
     let (quantity, members): (i64, i64) = order_lines::table
         .filter(order_lines::lot_id.eq(lot))
@@ -309,8 +377,26 @@ pub fn totals(conn: &mut DbConnection, lot: i64) -> QueryResult<(u64, u64)> {
             sql::<BigInt>("COUNT(DISTINCT member_id)"),
         ))
         .first(conn)?;
+    let read = RowReader::new("lots", lot);
     Ok((
-        u64::try_from(quantity).unwrap_or(0),
-        u64::try_from(members).unwrap_or(0),
+        read.quantity("total quantity of order_lines", quantity)?,
+        read.quantity("member count of order_lines", members)?,
     ))
+}
+
+/// Open lots whose demand deadline lies in `(after, until]` (for reminders).
+pub fn open_with_deadline_between(
+    conn: &mut DbConnection,
+    after: NaiveDateTime,
+    until: NaiveDateTime,
+) -> Result<Vec<Lot>, Error> {
+    typed(
+        lots::table
+            .filter(lots::status.eq(LotStatus::Open.as_str()))
+            .filter(lots::demand_deadline.gt(after))
+            .filter(lots::demand_deadline.le(until))
+            .order(lots::id.asc())
+            .select(LotRow::as_select())
+            .load(conn)?,
+    )
 }

@@ -235,6 +235,103 @@ pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     )
 }
 
+/// A stored value the product cannot read: which table, row and column. Bad data is an
+/// error that names its place, never a silent default.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unreadable stored value in {table} row {id}, column {column}")]
+pub struct Corrupt {
+    pub table: &'static str,
+    pub id: i64,
+    pub column: &'static str,
+}
+
+/// What a query that returns typed rows can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Corrupt(#[from] Corrupt),
+}
+
+impl AsDbError for Error {
+    fn as_db_error(&self) -> Option<&diesel::result::Error> {
+        match self {
+            Error::Query(e) => Some(e),
+            Error::Corrupt(_) => None,
+        }
+    }
+}
+
+/// Reads the raw columns of one stored row into typed values (the one conversion per row
+/// type), naming the row and column of anything unreadable.
+pub(crate) struct RowReader {
+    table: &'static str,
+    id: i64,
+}
+
+impl RowReader {
+    pub(crate) fn new(table: &'static str, id: i64) -> Self {
+        RowReader { table, id }
+    }
+
+    fn corrupt(&self, column: &'static str) -> Corrupt {
+        Corrupt {
+            table: self.table,
+            id: self.id,
+            column,
+        }
+    }
+
+    /// A count of units: never negative.
+    pub(crate) fn quantity(&self, column: &'static str, value: i64) -> Result<u64, Corrupt> {
+        u64::try_from(value).map_err(|_| self.corrupt(column))
+    }
+
+    pub(crate) fn optional_quantity(
+        &self,
+        column: &'static str,
+        value: Option<i64>,
+    ) -> Result<Option<u64>, Corrupt> {
+        value.map(|v| self.quantity(column, v)).transpose()
+    }
+
+    pub(crate) fn price(
+        &self,
+        column: &'static str,
+        value: i64,
+    ) -> Result<crate::domain::money::UnitPrice, Corrupt> {
+        crate::domain::money::UnitPrice::from_ten_thousandths(value)
+            .map_err(|_| self.corrupt(column))
+    }
+
+    pub(crate) fn optional_price(
+        &self,
+        column: &'static str,
+        value: Option<i64>,
+    ) -> Result<Option<crate::domain::money::UnitPrice>, Corrupt> {
+        value.map(|v| self.price(column, v)).transpose()
+    }
+
+    pub(crate) fn vat(
+        &self,
+        column: &'static str,
+        value: i64,
+    ) -> Result<crate::domain::money::VatRate, Corrupt> {
+        crate::domain::money::VatRate::from_ten_thousandths(value).map_err(|_| self.corrupt(column))
+    }
+
+    /// A value stored as its name (a status, role, language, mode).
+    pub(crate) fn named<T>(
+        &self,
+        column: &'static str,
+        text: &str,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> Result<T, Corrupt> {
+        parse(text).ok_or_else(|| self.corrupt(column))
+    }
+}
+
 /// Answers whether the database responds (for `/healthz`).
 pub fn ping(conn: &mut DbConnection) -> bool {
     conn.batch_execute("SELECT 1").is_ok()

@@ -1,21 +1,39 @@
 //! Order lines: a member's demand in a lot, placed, changed and cancelled by its buyers.
 
 use super::schema::{delivery_sites, order_lines};
-use super::DbConnection;
+use super::{Corrupt, DbConnection, Error, RowReader};
 use crate::domain::lot::OrderInput;
 use crate::domain::money::UnitPrice;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+/// An order line as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = order_lines)]
+struct RawLine {
+    id: i64,
+    lot_id: i64,
+    member_id: i64,
+    delivery_site_id: i64,
+    quantity: i64,
+    max_unit_price: Option<i64>,
+    reference: String,
+    idempotency_key: String,
+    placed_by: i64,
+    placed_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    cancelled_at: Option<NaiveDateTime>,
+}
+
+/// An order line with its quantity and limit price read into the domain's types.
+#[derive(Debug, Clone)]
 pub struct OrderLineRow {
     pub id: i64,
     pub lot_id: i64,
     pub member_id: i64,
     pub delivery_site_id: i64,
-    pub quantity: i64,
-    pub max_unit_price: Option<i64>,
+    pub quantity: u64,
+    pub max_unit_price: Option<UnitPrice>,
     pub reference: String,
     pub idempotency_key: String,
     pub placed_by: i64,
@@ -24,11 +42,43 @@ pub struct OrderLineRow {
     pub cancelled_at: Option<NaiveDateTime>,
 }
 
-impl OrderLineRow {
-    pub fn limit(&self) -> Option<UnitPrice> {
-        self.max_unit_price
-            .and_then(|p| UnitPrice::from_ten_thousandths(p).ok())
+impl TryFrom<RawLine> for OrderLineRow {
+    type Error = Corrupt;
+
+    fn try_from(row: RawLine) -> Result<Self, Corrupt> {
+        let read = RowReader::new("order_lines", row.id);
+        Ok(OrderLineRow {
+            quantity: read.quantity("quantity", row.quantity)?,
+            max_unit_price: read.optional_price("max_unit_price", row.max_unit_price)?,
+            id: row.id,
+            lot_id: row.lot_id,
+            member_id: row.member_id,
+            delivery_site_id: row.delivery_site_id,
+            reference: row.reference,
+            idempotency_key: row.idempotency_key,
+            placed_by: row.placed_by,
+            placed_at: row.placed_at,
+            updated_at: row.updated_at,
+            cancelled_at: row.cancelled_at,
+        })
     }
+}
+
+impl OrderLineRow {
+    /// The line as the order form and the pricing engine read it.
+    pub fn input(&self) -> OrderInput {
+        OrderInput {
+            quantity: self.quantity,
+            max_unit_price: self.max_unit_price,
+            reference: self.reference.clone(),
+        }
+    }
+}
+
+fn typed(rows: Vec<RawLine>) -> Result<Vec<OrderLineRow>, Error> {
+    rows.into_iter()
+        .map(|r| OrderLineRow::try_from(r).map_err(Error::from))
+        .collect()
 }
 
 /// A line with the name of its delivery site, for the member's own view.
@@ -43,50 +93,58 @@ pub fn lines_of_member(
     conn: &mut DbConnection,
     lot: i64,
     member: i64,
-) -> QueryResult<Vec<OrderLineView>> {
-    let rows: Vec<(OrderLineRow, String)> = order_lines::table
+) -> Result<Vec<OrderLineView>, Error> {
+    let rows: Vec<(RawLine, String)> = order_lines::table
         .inner_join(delivery_sites::table)
         .filter(order_lines::lot_id.eq(lot))
         .filter(order_lines::member_id.eq(member))
         .filter(order_lines::cancelled_at.is_null())
         .order(order_lines::id.asc())
-        .select((OrderLineRow::as_select(), delivery_sites::name))
+        .select((RawLine::as_select(), delivery_sites::name))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(line, site_name)| OrderLineView { line, site_name })
-        .collect())
+    rows.into_iter()
+        .map(|(line, site_name)| {
+            Ok(OrderLineView {
+                line: OrderLineRow::try_from(line)?,
+                site_name,
+            })
+        })
+        .collect()
 }
 
 /// Every active line of a lot (for evaluation and the concurrency check).
-pub fn active_lines(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<OrderLineRow>> {
-    order_lines::table
-        .filter(order_lines::lot_id.eq(lot))
-        .filter(order_lines::cancelled_at.is_null())
-        .order(order_lines::id.asc())
-        .select(OrderLineRow::as_select())
-        .load(conn)
+pub fn active_lines(conn: &mut DbConnection, lot: i64) -> Result<Vec<OrderLineRow>, Error> {
+    typed(
+        order_lines::table
+            .filter(order_lines::lot_id.eq(lot))
+            .filter(order_lines::cancelled_at.is_null())
+            .order(order_lines::id.asc())
+            .select(RawLine::as_select())
+            .load(conn)?,
+    )
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<OrderLineRow>> {
-    order_lines::table
+pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<OrderLineRow>, Error> {
+    let row = order_lines::table
         .find(id)
-        .select(OrderLineRow::as_select())
+        .select(RawLine::as_select())
         .first(conn)
-        .optional()
+        .optional()?;
+    Ok(row.map(OrderLineRow::try_from).transpose()?)
 }
 
+/// The id of the member's line placed with this form key, if any.
 pub fn find_by_idempotency_key(
     conn: &mut DbConnection,
     lot: i64,
     member: i64,
     key: &str,
-) -> QueryResult<Option<OrderLineRow>> {
+) -> QueryResult<Option<i64>> {
     order_lines::table
         .filter(order_lines::lot_id.eq(lot))
         .filter(order_lines::member_id.eq(member))
         .filter(order_lines::idempotency_key.eq(key))
-        .select(OrderLineRow::as_select())
+        .select(order_lines::id)
         .first(conn)
         .optional()
 }

@@ -4,27 +4,79 @@ use super::schema::{
     award_lines, award_members, delivery_sites, lot_procedure, members, order_lines, quote_tiers,
     quotes, suppliers,
 };
-use super::DbConnection;
-use crate::domain::quote::{stored_tier, QuoteInput};
-use chrono::NaiveDateTime;
+use super::{Corrupt, DbConnection, Error, RowReader};
+use crate::domain::money::{Money, UnitPrice};
+use crate::domain::pricing::{LineStatus, PricingMode, Tier};
+use crate::domain::quote::QuoteInput;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+/// A quote revision as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = quotes)]
+struct RawQuote {
+    id: i64,
+    lot_id: i64,
+    supplier_id: i64,
+    revision: i64,
+    pricing: String,
+    max_quantity: Option<i64>,
+    lead_time_days: i64,
+    valid_until: String,
+    comment: String,
+    receipt_number: String,
+    digest: String,
+    submitted_by: i64,
+    submitted_at: NaiveDateTime,
+}
+
+/// A quote revision with its terms read into the domain's types (tiers apart).
+#[derive(Debug, Clone)]
 pub struct QuoteRow {
     pub id: i64,
     pub lot_id: i64,
     pub supplier_id: i64,
     pub revision: i64,
-    pub pricing: String,
-    pub max_quantity: Option<i64>,
-    pub lead_time_days: i64,
-    pub valid_until: String,
+    pub pricing: PricingMode,
+    pub max_quantity: Option<u64>,
+    pub lead_time_days: u64,
+    pub valid_until: NaiveDate,
     pub comment: String,
     pub receipt_number: String,
     pub digest: String,
     pub submitted_by: i64,
     pub submitted_at: NaiveDateTime,
+}
+
+impl TryFrom<RawQuote> for QuoteRow {
+    type Error = Corrupt;
+
+    fn try_from(row: RawQuote) -> Result<Self, Corrupt> {
+        let read = RowReader::new("quotes", row.id);
+        Ok(QuoteRow {
+            pricing: read.named("pricing", &row.pricing, PricingMode::parse)?,
+            max_quantity: read.optional_quantity("max_quantity", row.max_quantity)?,
+            lead_time_days: read.quantity("lead_time_days", row.lead_time_days)?,
+            valid_until: read.named("valid_until", &row.valid_until, |t| {
+                NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()
+            })?,
+            id: row.id,
+            lot_id: row.lot_id,
+            supplier_id: row.supplier_id,
+            revision: row.revision,
+            comment: row.comment,
+            receipt_number: row.receipt_number,
+            digest: row.digest,
+            submitted_by: row.submitted_by,
+            submitted_at: row.submitted_at,
+        })
+    }
+}
+
+fn typed_quotes(rows: Vec<RawQuote>) -> Result<Vec<QuoteRow>, Error> {
+    rows.into_iter()
+        .map(|r| QuoteRow::try_from(r).map_err(Error::from))
+        .collect()
 }
 
 /// Stores a new revision of a supplier's quote with its tiers; returns its id.
@@ -79,27 +131,30 @@ pub fn insert_quote(conn: &mut DbConnection, quote: &NewQuote<'_>) -> QueryResul
     Ok(id)
 }
 
-pub fn find_quote(conn: &mut DbConnection, id: i64) -> QueryResult<Option<QuoteRow>> {
-    quotes::table
+pub fn find_quote(conn: &mut DbConnection, id: i64) -> Result<Option<QuoteRow>, Error> {
+    let row = quotes::table
         .find(id)
-        .select(QuoteRow::as_select())
+        .select(RawQuote::as_select())
         .first(conn)
-        .optional()
+        .optional()?;
+    Ok(row.map(QuoteRow::try_from).transpose()?)
 }
 
-pub fn tiers_of(
-    conn: &mut DbConnection,
-    quote: i64,
-) -> QueryResult<Vec<crate::domain::pricing::Tier>> {
+pub fn tiers_of(conn: &mut DbConnection, quote: i64) -> Result<Vec<Tier>, Error> {
     let rows: Vec<(i64, i64)> = quote_tiers::table
         .filter(quote_tiers::quote_id.eq(quote))
         .order(quote_tiers::min_quantity.asc())
         .select((quote_tiers::min_quantity, quote_tiers::unit_price))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(m, p)| stored_tier(m, p))
-        .collect())
+    let read = RowReader::new("quote_tiers", quote);
+    rows.into_iter()
+        .map(|(min, price)| {
+            Ok(Tier {
+                min_quantity: read.quantity("min_quantity", min)?,
+                unit_price: read.price("unit_price", price)?,
+            })
+        })
+        .collect()
 }
 
 /// Every revision a supplier submitted for a lot, newest first.
@@ -107,22 +162,24 @@ pub fn revisions_of(
     conn: &mut DbConnection,
     lot: i64,
     supplier: i64,
-) -> QueryResult<Vec<QuoteRow>> {
-    quotes::table
-        .filter(quotes::lot_id.eq(lot))
-        .filter(quotes::supplier_id.eq(supplier))
-        .order(quotes::revision.desc())
-        .select(QuoteRow::as_select())
-        .load(conn)
+) -> Result<Vec<QuoteRow>, Error> {
+    typed_quotes(
+        quotes::table
+            .filter(quotes::lot_id.eq(lot))
+            .filter(quotes::supplier_id.eq(supplier))
+            .order(quotes::revision.desc())
+            .select(RawQuote::as_select())
+            .load(conn)?,
+    )
 }
 
 /// The latest revision of every supplier's quote on a lot, with the supplier's name.
-pub fn latest_quotes(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<(QuoteRow, String)>> {
-    let all: Vec<(QuoteRow, String)> = quotes::table
+pub fn latest_quotes(conn: &mut DbConnection, lot: i64) -> Result<Vec<(QuoteRow, String)>, Error> {
+    let all: Vec<(RawQuote, String)> = quotes::table
         .inner_join(suppliers::table)
         .filter(quotes::lot_id.eq(lot))
         .order((quotes::supplier_id.asc(), quotes::revision.desc()))
-        .select((QuoteRow::as_select(), suppliers::name))
+        .select((RawQuote::as_select(), suppliers::name))
         .load(conn)?;
     let mut latest: Vec<(QuoteRow, String)> = Vec::new();
     for (quote, name) in all {
@@ -130,7 +187,7 @@ pub fn latest_quotes(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<(Quot
             .last()
             .is_none_or(|(q, _)| q.supplier_id != quote.supplier_id)
         {
-            latest.push((quote, name));
+            latest.push((QuoteRow::try_from(quote)?, name));
         }
     }
     Ok(latest)
@@ -289,45 +346,137 @@ pub fn set_confirmed(conn: &mut DbConnection, lot: i64, now: NaiveDateTime) -> Q
 pub fn due_for_confirmation(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<i64>> {
     lot_procedure::table
         .inner_join(super::schema::lots::table)
-        .filter(super::schema::lots::status.eq("awarded"))
+        .filter(super::schema::lots::status.eq(crate::domain::lot::LotStatus::Awarded.as_str()))
         .filter(lot_procedure::standstill_ends_at.le(now))
         .select(lot_procedure::lot_id)
         .load(conn)
 }
 
-/// One line's stored result.
+/// One line's result as stored.
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = award_lines)]
-pub struct AwardLine {
-    pub lot_id: i64,
-    pub order_line_id: i64,
-    pub status: String,
-    pub quantity: i64,
-    pub unit_price: Option<i64>,
-    pub net: Option<i64>,
-    pub vat: Option<i64>,
-    pub gross: Option<i64>,
+struct AwardLineRow {
+    lot_id: i64,
+    order_line_id: i64,
+    status: String,
+    quantity: i64,
+    unit_price: Option<i64>,
+    net: Option<i64>,
+    vat: Option<i64>,
+    gross: Option<i64>,
 }
 
-/// One member's stored totals.
+/// One member's totals as stored.
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = award_members)]
-pub struct AwardMember {
-    pub lot_id: i64,
-    pub member_id: i64,
-    pub quantity: i64,
-    pub net: i64,
-    pub vat: i64,
-    pub gross: i64,
-    pub saving_vs_list: Option<i64>,
-    pub saving_vs_alone: Option<i64>,
+struct AwardMemberRow {
+    lot_id: i64,
+    member_id: i64,
+    quantity: i64,
+    net: i64,
+    vat: i64,
+    gross: i64,
+    saving_vs_list: Option<i64>,
+    saving_vs_alone: Option<i64>,
 }
 
+/// What the award decided for one order line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineResult {
+    pub order_line_id: i64,
+    pub status: LineStatus,
+    pub quantity: u64,
+    pub unit_price: Option<UnitPrice>,
+    pub net: Option<Money>,
+    pub vat: Option<Money>,
+    pub gross: Option<Money>,
+}
+
+/// What the award decided for one member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberResult {
+    pub member_id: i64,
+    pub quantity: u64,
+    pub net: Money,
+    pub vat: Money,
+    pub gross: Money,
+    pub saving_vs_list: Option<Money>,
+    pub saving_vs_alone: Option<Money>,
+}
+
+impl TryFrom<AwardLineRow> for LineResult {
+    type Error = Corrupt;
+
+    fn try_from(row: AwardLineRow) -> Result<Self, Corrupt> {
+        let read = RowReader::new("award_lines", row.order_line_id);
+        Ok(LineResult {
+            order_line_id: row.order_line_id,
+            status: read.named("status", &row.status, LineStatus::parse)?,
+            quantity: read.quantity("quantity", row.quantity)?,
+            unit_price: read.optional_price("unit_price", row.unit_price)?,
+            net: row.net.map(Money::from_cents),
+            vat: row.vat.map(Money::from_cents),
+            gross: row.gross.map(Money::from_cents),
+        })
+    }
+}
+
+impl TryFrom<AwardMemberRow> for MemberResult {
+    type Error = Corrupt;
+
+    fn try_from(row: AwardMemberRow) -> Result<Self, Corrupt> {
+        let read = RowReader::new("award_members", row.member_id);
+        Ok(MemberResult {
+            member_id: row.member_id,
+            quantity: read.quantity("quantity", row.quantity)?,
+            net: Money::from_cents(row.net),
+            vat: Money::from_cents(row.vat),
+            gross: Money::from_cents(row.gross),
+            saving_vs_list: row.saving_vs_list.map(Money::from_cents),
+            saving_vs_alone: row.saving_vs_alone.map(Money::from_cents),
+        })
+    }
+}
+
+/// A count too large for the database's integer cannot come from the engine, whose input
+/// limits keep every quantity far below it.
+fn stored_count(quantity: u64) -> i64 {
+    i64::try_from(quantity).unwrap_or(i64::MAX)
+}
+
+/// Stores the award's results for every line and member of a lot.
 pub fn store_results(
     conn: &mut DbConnection,
-    lines: &[AwardLine],
-    members_: &[AwardMember],
+    lot: i64,
+    lines: &[LineResult],
+    members_: &[MemberResult],
 ) -> QueryResult<()> {
+    let line_rows: Vec<AwardLineRow> = lines
+        .iter()
+        .map(|l| AwardLineRow {
+            lot_id: lot,
+            order_line_id: l.order_line_id,
+            status: l.status.as_str().to_string(),
+            quantity: stored_count(l.quantity),
+            unit_price: l.unit_price.map(UnitPrice::ten_thousandths),
+            net: l.net.map(Money::cents),
+            vat: l.vat.map(Money::cents),
+            gross: l.gross.map(Money::cents),
+        })
+        .collect();
+    let member_rows: Vec<AwardMemberRow> = members_
+        .iter()
+        .map(|m| AwardMemberRow {
+            lot_id: lot,
+            member_id: m.member_id,
+            quantity: stored_count(m.quantity),
+            net: m.net.cents(),
+            vat: m.vat.cents(),
+            gross: m.gross.cents(),
+            saving_vs_list: m.saving_vs_list.map(Money::cents),
+            saving_vs_alone: m.saving_vs_alone.map(Money::cents),
+        })
+        .collect();
     // Multi-row inserts exist only on the concrete connections.
     macro_rules! batch {
         ($table:expr, $rows:expr) => {
@@ -341,15 +490,15 @@ pub fn store_results(
             }
         };
     }
-    batch!(award_lines::table, lines);
-    batch!(award_members::table, members_);
+    batch!(award_lines::table, line_rows);
+    batch!(award_members::table, member_rows);
     Ok(())
 }
 
 /// A stored line result with what a person needs to read it: member, site, reference.
 #[derive(Debug, Clone)]
 pub struct ResultLine {
-    pub result: AwardLine,
+    pub result: LineResult,
     pub member_id: i64,
     pub member: String,
     pub site: String,
@@ -361,7 +510,7 @@ pub fn result_lines(
     conn: &mut DbConnection,
     lot: i64,
     member: Option<i64>,
-) -> QueryResult<Vec<ResultLine>> {
+) -> Result<Vec<ResultLine>, Error> {
     let mut query = award_lines::table
         .inner_join(
             order_lines::table
@@ -375,7 +524,7 @@ pub fn result_lines(
             award_lines::order_line_id.asc(),
         ))
         .select((
-            AwardLine::as_select(),
+            AwardLineRow::as_select(),
             order_lines::member_id,
             members::name,
             delivery_sites::name,
@@ -386,30 +535,32 @@ pub fn result_lines(
     if let Some(member) = member {
         query = query.filter(order_lines::member_id.eq(member));
     }
-    let rows: Vec<(AwardLine, i64, String, String, String, String)> = query.load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(result, member_id, member, site, address, reference)| ResultLine {
-                result,
+    let rows: Vec<(AwardLineRow, i64, String, String, String, String)> = query.load(conn)?;
+    rows.into_iter()
+        .map(|(result, member_id, member, site, address, reference)| {
+            Ok(ResultLine {
+                result: LineResult::try_from(result)?,
                 member_id,
                 member,
                 site,
                 address,
                 reference,
-            },
-        )
-        .collect())
+            })
+        })
+        .collect()
 }
 
 pub fn result_members(
     conn: &mut DbConnection,
     lot: i64,
-) -> QueryResult<Vec<(AwardMember, String)>> {
-    award_members::table
+) -> Result<Vec<(MemberResult, String)>, Error> {
+    let rows: Vec<(AwardMemberRow, String)> = award_members::table
         .inner_join(members::table)
         .filter(award_members::lot_id.eq(lot))
         .order(members::name.asc())
-        .select((AwardMember::as_select(), members::name))
-        .load(conn)
+        .select((AwardMemberRow::as_select(), members::name))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(m, name)| Ok((MemberResult::try_from(m)?, name)))
+        .collect()
 }

@@ -1,35 +1,73 @@
 //! Accounts: lookup, creation and changes.
 
 use super::schema::users;
-use super::DbConnection;
+use super::{Corrupt, DbConnection, Error, RowReader};
 use crate::domain::account::{Language, Role};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+/// An account as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
+struct UserRow {
+    id: i64,
+    email: String,
+    name: String,
+    password_hash: String,
+    role: String,
+    member_id: Option<i64>,
+    supplier_id: Option<i64>,
+    language: String,
+    active: bool,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// An account with its role and language read into the domain's types.
+#[derive(Debug, Clone)]
 pub struct User {
     pub id: i64,
     pub email: String,
     pub name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub member_id: Option<i64>,
     pub supplier_id: Option<i64>,
-    pub language: String,
+    pub language: Language,
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
-impl User {
-    pub fn role(&self) -> Option<Role> {
-        Role::parse(&self.role)
-    }
+impl TryFrom<UserRow> for User {
+    type Error = Corrupt;
 
-    pub fn language(&self) -> Language {
-        Language::parse(&self.language).unwrap_or_default()
+    fn try_from(row: UserRow) -> Result<Self, Corrupt> {
+        let read = RowReader::new("users", row.id);
+        Ok(User {
+            role: read.named("role", &row.role, Role::parse)?,
+            language: read.named("language", &row.language, Language::parse)?,
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            password_hash: row.password_hash,
+            member_id: row.member_id,
+            supplier_id: row.supplier_id,
+            active: row.active,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
     }
+}
+
+fn typed(rows: Vec<UserRow>) -> Result<Vec<User>, Error> {
+    rows.into_iter()
+        .map(|r| User::try_from(r).map_err(Error::from))
+        .collect()
+}
+
+fn one(row: Option<UserRow>) -> Result<Option<User>, Error> {
+    Ok(row.map(User::try_from).transpose()?)
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -59,36 +97,40 @@ pub struct UserChanges<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<User>> {
-    users::table
+pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<User>, Error> {
+    one(users::table
         .find(id)
-        .select(User::as_select())
+        .select(UserRow::as_select())
         .first(conn)
-        .optional()
+        .optional()?)
 }
 
-pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
-    users::table
+pub fn find_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<User>, Error> {
+    one(users::table
         .filter(users::email.eq(email))
-        .select(User::as_select())
+        .select(UserRow::as_select())
         .first(conn)
-        .optional()
+        .optional()?)
 }
 
-pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
-    users::table
-        .order((users::role.asc(), users::email.asc()))
-        .select(User::as_select())
-        .load(conn)
+pub fn list(conn: &mut DbConnection) -> Result<Vec<User>, Error> {
+    typed(
+        users::table
+            .order((users::role.asc(), users::email.asc()))
+            .select(UserRow::as_select())
+            .load(conn)?,
+    )
 }
 
 /// The accounts of one member organisation (buyers), active or not, by name.
-pub fn of_member(conn: &mut DbConnection, member: i64) -> QueryResult<Vec<User>> {
-    users::table
-        .filter(users::member_id.eq(member))
-        .order(users::name.asc())
-        .select(User::as_select())
-        .load(conn)
+pub fn of_member(conn: &mut DbConnection, member: i64) -> Result<Vec<User>, Error> {
+    typed(
+        users::table
+            .filter(users::member_id.eq(member))
+            .order(users::name.asc())
+            .select(UserRow::as_select())
+            .load(conn)?,
+    )
 }
 
 /// The active accounts of a member organisation or a supplier: who gets its emails.
@@ -96,18 +138,18 @@ pub fn active_of(
     conn: &mut DbConnection,
     member: Option<i64>,
     supplier: Option<i64>,
-) -> QueryResult<Vec<User>> {
+) -> Result<Vec<User>, Error> {
     let mut query = users::table
         .filter(users::active.eq(true))
         .order(users::id.asc())
-        .select(User::as_select())
+        .select(UserRow::as_select())
         .into_boxed();
     match (member, supplier) {
         (Some(m), _) => query = query.filter(users::member_id.eq(m)),
         (None, Some(s)) => query = query.filter(users::supplier_id.eq(s)),
         (None, None) => return Ok(Vec::new()),
     }
-    query.load(conn)
+    typed(query.load(conn)?)
 }
 
 pub fn insert(conn: &mut DbConnection, user: &NewUser<'_>) -> QueryResult<i64> {
@@ -138,4 +180,41 @@ pub fn set_password(conn: &mut DbConnection, id: i64, hash: &str) -> QueryResult
 
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn)
+}
+
+/// The active buyers of every member with an active line in a lot.
+pub fn buyers_with_lines(conn: &mut DbConnection, lot: i64) -> Result<Vec<User>, Error> {
+    use super::schema::order_lines;
+    let ordering = order_lines::table
+        .filter(order_lines::lot_id.eq(lot))
+        .filter(order_lines::cancelled_at.is_null())
+        .select(order_lines::member_id);
+    typed(
+        users::table
+            .filter(users::active.eq(true))
+            .filter(users::member_id.eq_any(ordering.nullable()))
+            .order((users::member_id.asc(), users::id.asc()))
+            .select(UserRow::as_select())
+            .load(conn)?,
+    )
+}
+
+/// The active buyers of every member without an active line in a lot.
+pub fn buyers_without_lines(conn: &mut DbConnection, lot: i64) -> Result<Vec<User>, Error> {
+    use super::schema::order_lines;
+    let ordering: Vec<i64> = order_lines::table
+        .filter(order_lines::lot_id.eq(lot))
+        .filter(order_lines::cancelled_at.is_null())
+        .select(order_lines::member_id)
+        .distinct()
+        .load(conn)?;
+    typed(
+        users::table
+            .filter(users::active.eq(true))
+            .filter(users::member_id.is_not_null())
+            .filter(users::member_id.ne_all(ordering.into_iter().map(Some).collect::<Vec<_>>()))
+            .order((users::member_id.asc(), users::id.asc()))
+            .select(UserRow::as_select())
+            .load(conn)?,
+    )
 }

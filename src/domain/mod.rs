@@ -5,3 +5,4 @@ pub mod lot;
 pub mod money;
 pub mod pricing;
 pub mod quote;
+pub mod rules;

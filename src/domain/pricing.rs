@@ -436,6 +436,16 @@ impl LineStatus {
             LineStatus::LotFailed => "lot_failed",
         }
     }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            LineStatus::Accepted,
+            LineStatus::OverLimit,
+            LineStatus::LotFailed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
 }
 
 /// The priced result of one accepted line.

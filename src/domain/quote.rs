@@ -2,7 +2,6 @@
 //! time, validity; and its canonical form, whose SHA-256 digest the receipt shows.
 
 use super::lot::{parse_price_input, parse_quantity, FieldError};
-use super::money::UnitPrice;
 use super::pricing::{PricingMode, Tier, TierTable, MAX_LOT_QUANTITY};
 use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
@@ -199,14 +198,6 @@ impl QuoteInput {
 /// SHA-256 of a text, as lowercase hex.
 pub fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
-}
-
-/// A tier price from storage (1/10,000 €).
-pub fn stored_tier(min_quantity: i64, unit_price: i64) -> Option<Tier> {
-    Some(Tier {
-        min_quantity: u64::try_from(min_quantity).ok()?,
-        unit_price: UnitPrice::from_ten_thousandths(unit_price).ok()?,
-    })
 }
 
 #[cfg(test)]

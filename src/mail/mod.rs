@@ -114,6 +114,30 @@ pub struct Envelope<'a> {
     pub stable_key: Option<&'a str>,
 }
 
+/// Why an email could not be queued; the change that caused it is rolled back with it.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error(transparent)]
+    Database(#[from] crate::db::Error),
+    #[error("rendering an email failed: {0}")]
+    Render(#[from] askama::Error),
+}
+
+impl From<diesel::result::Error> for QueueError {
+    fn from(e: diesel::result::Error) -> Self {
+        QueueError::Database(e.into())
+    }
+}
+
+impl crate::db::AsDbError for QueueError {
+    fn as_db_error(&self) -> Option<&diesel::result::Error> {
+        match self {
+            QueueError::Database(e) => e.as_db_error(),
+            QueueError::Render(_) => None,
+        }
+    }
+}
+
 /// Renders and stores one email, in the caller's transaction; false if an email with the
 /// same stable key was queued before.
 pub fn queue(
@@ -122,7 +146,7 @@ pub fn queue(
     envelope: &Envelope<'_>,
     content: Content,
     now: NaiveDateTime,
-) -> Result<bool, diesel::result::Error> {
+) -> Result<bool, QueueError> {
     let Envelope {
         kind,
         lot,
@@ -140,8 +164,7 @@ pub fn queue(
         link: &content.link,
         signature,
     }
-    .render()
-    .unwrap_or_default();
+    .render()?;
     let html = HtmlPart {
         lang: language.as_str(),
         subject: &subject,
@@ -152,8 +175,7 @@ pub fn queue(
         link: &content.link,
         signature,
     }
-    .render()
-    .unwrap_or_default();
+    .render()?;
     let local = match stable_key {
         Some(key) => format!("{kind}.{key}"),
         None => format!("{kind}.{}", random_hex(12)),
@@ -181,6 +203,7 @@ pub fn queue(
             created_at: now,
         },
     )
+    .map_err(QueueError::from)
 }
 
 /// Masks an address for logs: `e***@krz.example`.

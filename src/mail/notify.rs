@@ -1,21 +1,88 @@
 //! Every notification, composed in the recipient's language and queued in the transaction
 //! of the change that causes it.
 
-use super::{queue, Content, Envelope, MailContext};
+use super::{queue, Content, Envelope, MailContext, QueueError};
 use crate::db::procurement as store;
 use crate::db::{lots, orgs, users, DbConnection};
-use crate::domain::money::{Money, UnitPrice};
-use crate::domain::pricing::RankedQuote;
+use crate::domain::account::Language;
+use crate::domain::money::UnitPrice;
+use crate::domain::pricing::{LineStatus, RankedQuote};
 use crate::i18n::Tr;
 use chrono::NaiveDateTime;
 
-type DbResult<T> = Result<T, diesel::result::Error>;
+type DbResult<T> = Result<T, QueueError>;
+
+/// Who gets a notice.
+#[derive(Debug, Clone, Copy)]
+pub struct Recipient<'a> {
+    pub id: i64,
+    pub email: &'a str,
+    pub language: Language,
+}
+
+impl<'a> From<&'a users::User> for Recipient<'a> {
+    fn from(user: &'a users::User) -> Self {
+        Recipient {
+            id: user.id,
+            email: &user.email,
+            language: user.language,
+        }
+    }
+}
+
+/// One kind of notice about one lot (or none), sent at `now`.
+struct Notice<'a> {
+    kind: &'a str,
+    lot: Option<i64>,
+    /// Queued at most once per lot and recipient (a deterministic Message-ID).
+    once: bool,
+    now: NaiveDateTime,
+}
+
+/// Composes the notice in each recipient's language and queues it; returns how many were
+/// queued (a notice queued once before is not queued again).
+fn send_each<'a>(
+    conn: &mut DbConnection,
+    ctx: &MailContext,
+    recipients: impl IntoIterator<Item = Recipient<'a>>,
+    notice: &Notice<'_>,
+    compose: impl Fn(Tr, &Recipient<'_>) -> Content,
+) -> DbResult<usize> {
+    let mut queued = 0;
+    for recipient in recipients {
+        let tr = Tr(recipient.language);
+        let key = format!("{}-{}", notice.lot.unwrap_or(0), recipient.id);
+        let envelope = Envelope {
+            kind: notice.kind,
+            lot: notice.lot,
+            recipient: recipient.email,
+            language: recipient.language,
+            stable_key: notice.once.then_some(key.as_str()),
+        };
+        if queue(conn, ctx, &envelope, compose(tr, &recipient), notice.now)? {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
+fn each_user(users: &[users::User]) -> impl Iterator<Item = Recipient<'_>> {
+    users.iter().map(Recipient::from)
+}
 
 fn lot_link(ctx: &MailContext, tr: Tr, lot: i64) -> Option<(String, String)> {
     Some((
         tr.t("mail.open_lot").to_string(),
         ctx.url(&format!("/lots/{lot}")),
     ))
+}
+
+fn dash_if_empty(text: &str) -> String {
+    if text.is_empty() {
+        "–".to_string()
+    } else {
+        text.to_string()
+    }
 }
 
 /// What a buyer placed, changed or cancelled.
@@ -31,101 +98,79 @@ pub struct LineSummary {
 pub fn order_line(
     conn: &mut DbConnection,
     ctx: &MailContext,
-    buyer: &users::User,
+    buyer: Recipient<'_>,
     lot: &lots::Lot,
     action: &str,
     line: &LineSummary,
     now: NaiveDateTime,
 ) -> DbResult<()> {
-    let tr = Tr(buyer.language());
-    let mut content = Content::new(
-        tr,
-        tr.f(
-            &format!("mail.order_{action}.subject"),
-            &[("lot", lot.title.clone())],
-        ),
-    )
-    .paragraph(tr.f(
-        &format!("mail.order_{action}.text"),
-        &[("lot", lot.title.clone())],
-    ));
-    content.table_head = vec![
-        tr.t("order.site").to_string(),
-        tr.t("order.quantity").to_string(),
-        tr.t("order.max_unit_price").to_string(),
-        tr.t("order.reference").to_string(),
-    ];
-    content.table_rows = vec![vec![
-        line.site.clone(),
-        format!("{} {}", tr.quantity(line.quantity), line.unit),
-        line.limit.map_or_else(|| "–".to_string(), |p| tr.price(p)),
-        if line.reference.is_empty() {
-            "–".to_string()
-        } else {
-            line.reference.clone()
-        },
-    ]];
-    content = content.paragraph(tr.f(
-        "mail.deadline_note",
-        &[("deadline", tr.datetime(lot.demand_deadline))],
-    ));
-    content.link = lot_link(ctx, tr, lot.id);
-    queue(
-        conn,
-        ctx,
-        &Envelope {
-            kind: &format!("order-{action}"),
-            lot: Some(lot.id),
-            recipient: &buyer.email,
-            language: buyer.language(),
-            stable_key: None,
-        },
-        content,
+    let kind = format!("order-{action}");
+    let notice = Notice {
+        kind: &kind,
+        lot: Some(lot.id),
+        once: false,
         now,
-    )
+    };
+    send_each(conn, ctx, [buyer], &notice, |tr, _| {
+        let title = [("lot", lot.title.clone())];
+        let mut content = Content::new(tr, tr.f(&format!("mail.order_{action}.subject"), &title))
+            .paragraph(tr.f(&format!("mail.order_{action}.text"), &title));
+        content.table_head = [
+            "order.site",
+            "order.quantity",
+            "order.max_unit_price",
+            "order.reference",
+        ]
+        .iter()
+        .map(|k| tr.t(k).to_string())
+        .collect();
+        content.table_rows = vec![vec![
+            line.site.clone(),
+            format!("{} {}", tr.quantity(line.quantity), line.unit),
+            line.limit.map_or_else(|| "–".to_string(), |p| tr.price(p)),
+            dash_if_empty(&line.reference),
+        ]];
+        content = content.paragraph(tr.f(
+            "mail.deadline_note",
+            &[("deadline", tr.datetime(lot.demand_deadline))],
+        ));
+        content.link = lot_link(ctx, tr, lot.id);
+        content
+    })
     .map(|_| ())
 }
 
-/// Invitation to quote, to every user of every invited supplier, when the lot opens.
+/// Invitation to quote, to every user of every invited supplier, when the lot opens (or a
+/// supplier is invited later); once per lot and user.
 pub fn invitations(
     conn: &mut DbConnection,
     ctx: &MailContext,
     lot: &lots::Lot,
     now: NaiveDateTime,
 ) -> DbResult<()> {
+    let notice = Notice {
+        kind: "invitation",
+        lot: Some(lot.id),
+        once: true,
+        now,
+    };
     for (supplier, _) in lots::invited_suppliers(conn, lot.id)? {
-        for user in users::active_of(conn, None, Some(supplier))? {
-            let tr = Tr(user.language());
-            let mut content = Content::new(
-                tr,
-                tr.f("mail.invitation.subject", &[("lot", lot.title.clone())]),
-            )
-            .paragraph(tr.f("mail.invitation.text", &[("lot", lot.title.clone())]))
-            .paragraph(tr.f(
-                "mail.invitation.deadline",
-                &[("deadline", tr.datetime(lot.quote_deadline))],
-            ));
+        let users = users::active_of(conn, None, Some(supplier))?;
+        send_each(conn, ctx, each_user(&users), &notice, |tr, _| {
+            let title = [("lot", lot.title.clone())];
+            let mut content = Content::new(tr, tr.f("mail.invitation.subject", &title))
+                .paragraph(tr.f("mail.invitation.text", &title))
+                .paragraph(tr.f(
+                    "mail.invitation.deadline",
+                    &[("deadline", tr.datetime(lot.quote_deadline))],
+                ));
             content.link = lot_link(ctx, tr, lot.id);
-            let key = format!("{}-{}", lot.id, user.id);
-            queue(
-                conn,
-                ctx,
-                &Envelope {
-                    kind: "invitation",
-                    lot: Some(lot.id),
-                    recipient: &user.email,
-                    language: user.language(),
-                    stable_key: Some(&key),
-                },
-                content,
-                now,
-            )?;
-        }
+            content
+        })?;
     }
     Ok(())
 }
 
-/// Quote receipt with receipt number and digest, to the supplier user who submitted.
 /// What the receipt email names.
 pub struct QuoteReceipt<'a> {
     pub quote_id: i64,
@@ -133,100 +178,102 @@ pub struct QuoteReceipt<'a> {
     pub digest: &'a str,
 }
 
+/// Quote receipt with receipt number and digest, to the supplier user who submitted.
 pub fn quote_receipt(
     conn: &mut DbConnection,
     ctx: &MailContext,
-    user: &users::User,
+    user: Recipient<'_>,
     lot: &lots::Lot,
     quote: &QuoteReceipt<'_>,
     now: NaiveDateTime,
 ) -> DbResult<()> {
-    let QuoteReceipt {
-        quote_id,
-        receipt,
-        digest,
-    } = *quote;
-    let tr = Tr(user.language());
-    let mut content = Content::new(
-        tr,
-        tr.f(
-            "mail.receipt.subject",
-            &[("lot", lot.title.clone()), ("receipt", receipt.to_string())],
-        ),
-    )
-    .paragraph(tr.f(
-        "mail.receipt.text",
-        &[("lot", lot.title.clone()), ("at", tr.datetime(now))],
-    ))
-    .paragraph(format!("{}: {receipt}", tr.t("quote.receipt")))
-    .paragraph(format!("SHA-256: {digest}"));
-    content.link = Some((
-        tr.t("quote.receipt_title").to_string(),
-        ctx.url(&format!("/lots/{}/quotes/{quote_id}", lot.id)),
-    ));
-    queue(
-        conn,
-        ctx,
-        &Envelope {
-            kind: "quote-receipt",
-            lot: Some(lot.id),
-            recipient: &user.email,
-            language: user.language(),
-            stable_key: None,
-        },
-        content,
+    let notice = Notice {
+        kind: "quote-receipt",
+        lot: Some(lot.id),
+        once: false,
         now,
-    )
+    };
+    send_each(conn, ctx, [user], &notice, |tr, _| {
+        let mut content = Content::new(
+            tr,
+            tr.f(
+                "mail.receipt.subject",
+                &[
+                    ("lot", lot.title.clone()),
+                    ("receipt", quote.receipt.to_string()),
+                ],
+            ),
+        )
+        .paragraph(tr.f(
+            "mail.receipt.text",
+            &[("lot", lot.title.clone()), ("at", tr.datetime(now))],
+        ))
+        .paragraph(format!("{}: {}", tr.t("quote.receipt"), quote.receipt))
+        .paragraph(format!("SHA-256: {}", quote.digest));
+        content.link = Some((
+            tr.t("quote.receipt_title").to_string(),
+            ctx.url(&format!("/lots/{}/quotes/{}", lot.id, quote.quote_id)),
+        ));
+        content
+    })
     .map(|_| ())
 }
 
+/// The award as the notices describe it.
+pub struct AwardNotice<'a> {
+    /// The full ranking at the evaluation quantity.
+    pub ranking: &'a [RankedQuote],
+    /// Per quote of the ranking's scenario: (quote id, supplier id).
+    pub quote_suppliers: &'a [(i64, i64)],
+    pub winner_quote: i64,
+    pub justification: &'a str,
+    pub standstill_ends_at: NaiveDateTime,
+}
+
 /// Award notice to the winner, information notice (§134 GWB) to every other bidder.
-#[allow(clippy::too_many_arguments)]
 pub fn award_notices(
     conn: &mut DbConnection,
     ctx: &MailContext,
     lot: &lots::Lot,
-    ranking: &[RankedQuote],
-    quote_suppliers: &[(i64, i64)],
-    winner_quote: i64,
-    justification: &str,
-    standstill_ends_at: NaiveDateTime,
+    award: &AwardNotice<'_>,
     now: NaiveDateTime,
 ) -> DbResult<()> {
-    let winner_supplier = quote_suppliers
+    let quote_of = |index: usize| award.quote_suppliers.get(index).copied();
+    let winner_supplier = award
+        .quote_suppliers
         .iter()
-        .find(|(q, _)| *q == winner_quote)
+        .find(|(q, _)| *q == award.winner_quote)
         .map(|(_, s)| *s);
     let winner_name = match winner_supplier {
         Some(s) => orgs::find_supplier(conn, s)?.map_or_else(String::new, |s| s.name),
         None => String::new(),
     };
-    let winner_total = ranking
+    let winner_total = award
+        .ranking
         .iter()
-        .find(|r| {
-            quote_suppliers
-                .get(r.quote)
-                .is_some_and(|(q, _)| *q == winner_quote)
-        })
+        .find(|r| quote_of(r.quote).is_some_and(|(q, _)| q == award.winner_quote))
         .and_then(|r| r.evaluation_total_net);
-    for (position, ranked) in ranking.iter().enumerate() {
-        let Some(&(quote, supplier)) = quote_suppliers.get(ranked.quote) else {
+    for (position, ranked) in award.ranking.iter().enumerate() {
+        let Some((quote, supplier)) = quote_of(ranked.quote) else {
             continue;
         };
-        for user in users::active_of(conn, None, Some(supplier))? {
-            let tr = Tr(user.language());
-            let date = crate::i18n::date(tr, standstill_ends_at);
-            let content = if quote == winner_quote {
-                let mut c = Content::new(
-                    tr,
-                    tr.f("mail.award.subject", &[("lot", lot.title.clone())]),
-                )
-                .paragraph(tr.f(
+        let won = quote == award.winner_quote;
+        let notice = Notice {
+            kind: if won { "award" } else { "information" },
+            lot: Some(lot.id),
+            once: false,
+            now,
+        };
+        let users = users::active_of(conn, None, Some(supplier))?;
+        send_each(conn, ctx, each_user(&users), &notice, |tr, _| {
+            let date = crate::i18n::date(tr, award.standstill_ends_at);
+            let title = [("lot", lot.title.clone())];
+            let total = tr.money_or_dash(ranked.evaluation_total_net);
+            let mut content = if won {
+                Content::new(tr, tr.f("mail.award.subject", &title)).paragraph(tr.f(
                     "mail.award.text",
                     &[("lot", lot.title.clone()), ("date", date)],
-                ));
-                c.link = lot_link(ctx, tr, lot.id);
-                c
+                ))
             } else {
                 let why = match ranked.ineligible {
                     Some(reason) => tr.f(
@@ -238,69 +285,35 @@ pub fn award_notices(
                     ),
                     None if position == 0 => tr.f(
                         "mail.info.justified",
-                        &[("justification", justification.to_string())],
+                        &[("justification", award.justification.to_string())],
                     ),
                     None => tr.f(
                         "mail.info.price",
                         &[
-                            (
-                                "total",
-                                ranked
-                                    .evaluation_total_net
-                                    .map_or_else(|| "–".into(), |m| tr.money(m)),
-                            ),
-                            (
-                                "winner_total",
-                                winner_total.map_or_else(|| "–".into(), |m| tr.money(m)),
-                            ),
+                            ("total", total.clone()),
+                            ("winner_total", tr.money_or_dash(winner_total)),
                         ],
                     ),
                 };
-                let mut c =
-                    Content::new(tr, tr.f("mail.info.subject", &[("lot", lot.title.clone())]))
-                        .paragraph(tr.f(
-                            "mail.info.text",
-                            &[("lot", lot.title.clone()), ("winner", winner_name.clone())],
-                        ))
-                        .paragraph(why)
-                        .paragraph(
-                            tr.f(
-                                "mail.info.rank",
-                                &[
-                                    ("rank", (position + 1).to_string()),
-                                    ("count", ranking.len().to_string()),
-                                    (
-                                        "total",
-                                        ranked
-                                            .evaluation_total_net
-                                            .map_or_else(|| "–".into(), |m| tr.money(m)),
-                                    ),
-                                ],
-                            ),
-                        )
-                        .paragraph(tr.f("mail.info.conclusion", &[("date", date)]));
-                c.link = lot_link(ctx, tr, lot.id);
-                c
+                Content::new(tr, tr.f("mail.info.subject", &title))
+                    .paragraph(tr.f(
+                        "mail.info.text",
+                        &[("lot", lot.title.clone()), ("winner", winner_name.clone())],
+                    ))
+                    .paragraph(why)
+                    .paragraph(tr.f(
+                        "mail.info.rank",
+                        &[
+                            ("rank", (position + 1).to_string()),
+                            ("count", award.ranking.len().to_string()),
+                            ("total", total),
+                        ],
+                    ))
+                    .paragraph(tr.f("mail.info.conclusion", &[("date", date)]))
             };
-            let kind = if quote == winner_quote {
-                "award"
-            } else {
-                "information"
-            };
-            queue(
-                conn,
-                ctx,
-                &Envelope {
-                    kind,
-                    lot: Some(lot.id),
-                    recipient: &user.email,
-                    language: user.language(),
-                    stable_key: None,
-                },
-                content,
-                now,
-            )?;
-        }
+            content.link = lot_link(ctx, tr, lot.id);
+            content
+        })?;
     }
     Ok(())
 }
@@ -310,25 +323,28 @@ pub fn award_notices(
 pub fn confirmation(
     conn: &mut DbConnection,
     ctx: &MailContext,
-    lot_id: i64,
+    lot: &lots::Lot,
     now: NaiveDateTime,
 ) -> DbResult<()> {
-    let Some(lot) = lots::find(conn, lot_id)? else {
-        return Ok(());
-    };
+    let lot_id = lot.id;
     let lines = store::result_lines(conn, lot_id, None)?;
     let totals = store::result_members(conn, lot_id)?;
+    let notice = Notice {
+        kind: "confirmation",
+        lot: Some(lot_id),
+        once: true,
+        now,
+    };
     for (member_total, member_name) in &totals {
         let own: Vec<&store::ResultLine> = lines
             .iter()
             .filter(|l| l.member_id == member_total.member_id)
             .collect();
-        for user in users::active_of(conn, Some(member_total.member_id), None)? {
-            let tr = Tr(user.language());
+        let users = users::active_of(conn, Some(member_total.member_id), None)?;
+        send_each(conn, ctx, each_user(&users), &notice, |tr, _| {
             let unit_price = own
                 .iter()
                 .find_map(|l| l.result.unit_price)
-                .and_then(|u| UnitPrice::from_ten_thousandths(u).ok())
                 .map_or_else(|| "–".into(), |p| tr.price(p));
             let mut c = Content::new(
                 tr,
@@ -360,12 +376,12 @@ pub fn confirmation(
                     vec![
                         l.site.clone(),
                         l.reference.clone(),
-                        tr.t(&format!("line_status.{}", l.result.status))
+                        tr.t(&format!("line_status.{}", l.result.status.as_str()))
                             .to_string(),
-                        tr.quantity(u64::try_from(l.result.quantity).unwrap_or(0)),
-                        tr.money_or_dash(l.result.net.map(Money::from_cents)),
-                        tr.money_or_dash(l.result.vat.map(Money::from_cents)),
-                        tr.money_or_dash(l.result.gross.map(Money::from_cents)),
+                        tr.quantity(l.result.quantity),
+                        tr.money_or_dash(l.result.net),
+                        tr.money_or_dash(l.result.vat),
+                        tr.money_or_dash(l.result.gross),
                     ]
                 })
                 .collect();
@@ -373,40 +389,24 @@ pub fn confirmation(
                 .paragraph(tr.f(
                     "mail.confirmation.totals",
                     &[
-                        ("net", tr.money(Money::from_cents(member_total.net))),
-                        ("vat", tr.money(Money::from_cents(member_total.vat))),
-                        ("gross", tr.money(Money::from_cents(member_total.gross))),
+                        ("net", tr.money(member_total.net)),
+                        ("vat", tr.money(member_total.vat)),
+                        ("gross", tr.money(member_total.gross)),
                     ],
                 ))
                 .paragraph(tr.f(
                     "mail.confirmation.saving",
-                    &[(
-                        "saving",
-                        tr.money_or_dash(member_total.saving_vs_alone.map(Money::from_cents)),
-                    )],
+                    &[("saving", tr.money_or_dash(member_total.saving_vs_alone))],
                 ));
             if let Some(list) = member_total.saving_vs_list {
                 c = c.paragraph(tr.f(
                     "mail.confirmation.saving_list",
-                    &[("saving", tr.money(Money::from_cents(list)))],
+                    &[("saving", tr.money(list))],
                 ));
             }
             c.link = lot_link(ctx, tr, lot_id);
-            let key = format!("{lot_id}-{}", user.id);
-            queue(
-                conn,
-                ctx,
-                &Envelope {
-                    kind: "confirmation",
-                    lot: Some(lot_id),
-                    recipient: &user.email,
-                    language: user.language(),
-                    stable_key: Some(&key),
-                },
-                c,
-                now,
-            )?;
-        }
+            c
+        })?;
     }
     let procedure = store::find_procedure(conn, lot_id)?;
     let Some(quote) = procedure.and_then(|p| p.awarded_quote_id) else {
@@ -417,12 +417,18 @@ pub fn confirmation(
     };
     let accepted: Vec<store::ResultLine> = lines
         .into_iter()
-        .filter(|l| l.result.status == "accepted")
+        .filter(|l| l.result.status == LineStatus::Accepted)
         .collect();
-    let csv = crate::web::procurement::result_csv(&accepted);
-    for user in users::active_of(conn, None, Some(quote.supplier_id))? {
-        let tr = Tr(user.language());
-        let quantity: i64 = accepted.iter().map(|l| l.result.quantity).sum();
+    let csv = crate::export::result_lines(&accepted);
+    let quantity: u64 = accepted.iter().map(|l| l.result.quantity).sum();
+    let notice = Notice {
+        kind: "purchase-order",
+        lot: Some(lot_id),
+        once: true,
+        now,
+    };
+    let users = users::active_of(conn, None, Some(quote.supplier_id))?;
+    send_each(conn, ctx, each_user(&users), &notice, |tr, _| {
         let mut c = Content::new(
             tr,
             tr.f("mail.purchase_order.subject", &[("lot", lot.title.clone())]),
@@ -431,10 +437,7 @@ pub fn confirmation(
             "mail.purchase_order.text",
             &[
                 ("lot", lot.title.clone()),
-                (
-                    "quantity",
-                    tr.quantity(u64::try_from(quantity).unwrap_or(0)),
-                ),
+                ("quantity", tr.quantity(quantity)),
                 ("unit", lot.unit.clone()),
             ],
         ));
@@ -454,27 +457,14 @@ pub fn confirmation(
                     l.member.clone(),
                     l.site.clone(),
                     l.address.clone(),
-                    tr.quantity(u64::try_from(l.result.quantity).unwrap_or(0)),
+                    tr.quantity(l.result.quantity),
                 ]
             })
             .collect();
         c.attachment = Some((format!("auftrag-los-{lot_id}.csv"), csv.clone()));
         c.link = lot_link(ctx, tr, lot_id);
-        let key = format!("{lot_id}-{}", user.id);
-        queue(
-            conn,
-            ctx,
-            &Envelope {
-                kind: "purchase-order",
-                lot: Some(lot_id),
-                recipient: &user.email,
-                language: user.language(),
-                stable_key: Some(&key),
-            },
-            c,
-            now,
-        )?;
-    }
+        c
+    })?;
     Ok(())
 }
 
@@ -488,54 +478,32 @@ pub fn lot_ended(
     reason: &str,
     now: NaiveDateTime,
 ) -> DbResult<()> {
-    let mut members: Vec<i64> = crate::db::orders::active_lines(conn, lot.id)?
-        .into_iter()
-        .map(|l| l.member_id)
-        .collect();
-    members.sort_unstable();
-    members.dedup();
-    let mut recipients = Vec::new();
-    for m in members {
-        recipients.extend(users::active_of(conn, Some(m), None)?);
-    }
+    let mut recipients = users::buyers_with_lines(conn, lot.id)?;
     for (s, _) in lots::invited_suppliers(conn, lot.id)? {
         recipients.extend(users::active_of(conn, None, Some(s))?);
     }
     let kind = if cancelled { "cancelled" } else { "failed" };
-    for user in recipients {
-        let tr = Tr(user.language());
+    let notice = Notice {
+        kind,
+        lot: Some(lot.id),
+        once: true,
+        now,
+    };
+    send_each(conn, ctx, each_user(&recipients), &notice, |tr, _| {
         let key = format!("failure.{reason}");
         let reason_text = if tr.t(&key) == key {
             reason.to_string()
         } else {
             tr.t(&key).to_string()
         };
-        let mut c = Content::new(
-            tr,
-            tr.f(
-                &format!("mail.{kind}.subject"),
-                &[("lot", lot.title.clone())],
-            ),
-        )
-        .paragraph(tr.f(&format!("mail.{kind}.text"), &[("lot", lot.title.clone())]))
-        .paragraph(format!("{}: {reason_text}", tr.t("procedure.reason")));
+        let title = [("lot", lot.title.clone())];
+        let mut c = Content::new(tr, tr.f(&format!("mail.{kind}.subject"), &title))
+            .paragraph(tr.f(&format!("mail.{kind}.text"), &title))
+            .paragraph(format!("{}: {reason_text}", tr.t("procedure.reason")));
         c.link = lot_link(ctx, tr, lot.id);
-        let stable = format!("{}-{}", lot.id, user.id);
-        queue(
-            conn,
-            ctx,
-            &Envelope {
-                kind,
-                lot: Some(lot.id),
-                recipient: &user.email,
-                language: user.language(),
-                stable_key: Some(&stable),
-            },
-            c,
-            now,
-        )?;
-    }
-    Ok(())
+        c
+    })
+    .map(|_| ())
 }
 
 /// Reminders two days before the demand deadline to members that have not ordered yet;
@@ -546,52 +514,30 @@ pub fn reminders(
     now: NaiveDateTime,
 ) -> DbResult<usize> {
     let soon = now + chrono::Duration::days(2);
-    let due: Vec<lots::Lot> = lots::list_for_members(conn)?
-        .into_iter()
-        .filter(|l| l.status == "open" && l.demand_deadline > now && l.demand_deadline <= soon)
-        .collect();
     let mut queued = 0;
-    for lot in due {
-        let ordered: Vec<i64> = crate::db::orders::active_lines(conn, lot.id)?
-            .into_iter()
-            .map(|l| l.member_id)
-            .collect();
-        for member in orgs::list_members(conn)? {
-            if ordered.contains(&member.id) {
-                continue;
-            }
-            for user in users::active_of(conn, Some(member.id), None)? {
-                let tr = Tr(user.language());
-                let mut c = Content::new(
-                    tr,
-                    tr.f("mail.reminder.subject", &[("lot", lot.title.clone())]),
-                )
-                .paragraph(tr.f(
-                    "mail.reminder.text",
-                    &[
-                        ("lot", lot.title.clone()),
-                        ("deadline", tr.datetime(lot.demand_deadline)),
-                    ],
-                ));
-                c.link = lot_link(ctx, tr, lot.id);
-                let key = format!("{}-{}", lot.id, user.id);
-                if queue(
-                    conn,
-                    ctx,
-                    &Envelope {
-                        kind: "reminder",
-                        lot: Some(lot.id),
-                        recipient: &user.email,
-                        language: user.language(),
-                        stable_key: Some(&key),
-                    },
-                    c,
-                    now,
-                )? {
-                    queued += 1;
-                }
-            }
-        }
+    for lot in lots::open_with_deadline_between(conn, now, soon)? {
+        let notice = Notice {
+            kind: "reminder",
+            lot: Some(lot.id),
+            once: true,
+            now,
+        };
+        let buyers = users::buyers_without_lines(conn, lot.id)?;
+        queued += send_each(conn, ctx, each_user(&buyers), &notice, |tr, _| {
+            let mut c = Content::new(
+                tr,
+                tr.f("mail.reminder.subject", &[("lot", lot.title.clone())]),
+            )
+            .paragraph(tr.f(
+                "mail.reminder.text",
+                &[
+                    ("lot", lot.title.clone()),
+                    ("deadline", tr.datetime(lot.demand_deadline)),
+                ],
+            ));
+            c.link = lot_link(ctx, tr, lot.id);
+            c
+        })?;
     }
     Ok(queued)
 }
@@ -600,35 +546,30 @@ pub fn reminders(
 pub fn account_link(
     conn: &mut DbConnection,
     ctx: &MailContext,
-    user: &users::User,
+    user: Recipient<'_>,
     purpose: &str,
     token: &str,
     expires_at: NaiveDateTime,
     now: NaiveDateTime,
 ) -> DbResult<()> {
-    let tr = Tr(user.language());
-    let mut c = Content::new(tr, tr.t(&format!("mail.{purpose}.subject")).to_string())
-        .paragraph(tr.f(
-            &format!("mail.{purpose}.text"),
-            &[("email", user.email.clone())],
-        ))
-        .paragraph(tr.f("mail.link_expires", &[("at", tr.datetime(expires_at))]));
-    c.link = Some((
-        tr.t("mail.set_password").to_string(),
-        ctx.url(&format!("/password/{token}")),
-    ));
-    queue(
-        conn,
-        ctx,
-        &Envelope {
-            kind: purpose,
-            lot: None,
-            recipient: &user.email,
-            language: user.language(),
-            stable_key: None,
-        },
-        c,
+    let notice = Notice {
+        kind: purpose,
+        lot: None,
+        once: false,
         now,
-    )
+    };
+    send_each(conn, ctx, [user], &notice, |tr, recipient| {
+        let mut c = Content::new(tr, tr.t(&format!("mail.{purpose}.subject")).to_string())
+            .paragraph(tr.f(
+                &format!("mail.{purpose}.text"),
+                &[("email", recipient.email.to_string())],
+            ))
+            .paragraph(tr.f("mail.link_expires", &[("at", tr.datetime(expires_at))]));
+        c.link = Some((
+            tr.t("mail.set_password").to_string(),
+            ctx.url(&format!("/password/{token}")),
+        ));
+        c
+    })
     .map(|_| ())
 }

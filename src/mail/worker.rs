@@ -3,7 +3,6 @@
 
 use super::transport::Mailer;
 use crate::db::{outbox, Pool};
-use crate::web::error::AppError;
 use chrono::{DateTime, Duration, Utc};
 use lettre::message::Mailbox;
 
@@ -51,18 +50,28 @@ fn record_outcomes(
     Ok(())
 }
 
+/// Why a delivery run stopped early (the emails stay queued for the next run).
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("database: {0}")]
+    Database(#[from] diesel::result::Error),
+    #[error("database pool: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("background task: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
 /// Runs blocking database work for the worker.
 async fn blocking<T: Send + 'static>(
     pool: &Pool,
     work: impl FnOnce(&mut crate::db::DbConnection) -> Result<T, diesel::result::Error> + Send + 'static,
-) -> Result<T, AppError> {
+) -> Result<T, WorkerError> {
     let pool = pool.clone();
     tokio::task::spawn_blocking(move || {
         let mut conn = pool.get()?;
-        work(&mut conn).map_err(AppError::from)
+        work(&mut conn).map_err(WorkerError::from)
     })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
+    .await?
 }
 
 /// Delivers every email due at `now`, in batches, until none is left.
@@ -71,7 +80,7 @@ pub async fn deliver_due(
     mailer: &Mailer,
     from: &Mailbox,
     now: DateTime<Utc>,
-) -> Result<Delivery, AppError> {
+) -> Result<Delivery, WorkerError> {
     let mut result = Delivery::default();
     let at = now.naive_utc();
     loop {

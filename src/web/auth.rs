@@ -3,10 +3,10 @@
 use super::error::AppError;
 use super::session::{self, CurrentUser, Form};
 use super::{redirect, unprocessable, AppState, Page};
-use crate::db::{self, audit, throttle, users};
+use crate::app::accounts::{self, LoginError};
+use crate::app::ReadError;
 use crate::domain::account::Language;
 use crate::i18n::Tr;
-use crate::password;
 use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -52,89 +52,45 @@ pub struct LoginForm {
     password: String,
 }
 
-enum LoginOutcome {
-    Success(Box<users::User>),
-    Wrong,
-    Locked,
-}
-
 pub async fn login(
     state: web::Data<AppState>,
     session: Session,
     req: HttpRequest,
     Form(form): Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
-    let email = form.email.trim().to_lowercase();
     let address = req
         .peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_else(|| "unknown".into());
-    let now = state.now().naive_utc();
-    let keys = [format!("account:{email}"), format!("address:{address}")];
-    let password = form.password;
+    let ctx = state.ctx();
+    let (email, password) = (form.email.clone(), form.password);
     let outcome = state
-        .db(move |conn| {
-            for key in &keys {
-                if throttle::locked_until(conn, key, now)?.is_some() {
-                    return Ok(LoginOutcome::Locked);
-                }
-            }
-            let user = users::find_by_email(conn, &email)?;
-            let valid =
-                password::verify(&password, user.as_ref().map(|u| u.password_hash.as_str()));
-            match user {
-                Some(user) if valid && user.active => {
-                    db::transaction(conn, |conn| {
-                        throttle::reset(conn, &keys[0])?;
-                        audit::append(
-                            conn,
-                            &audit::NewAuditEntry {
-                                at: now,
-                                actor_id: Some(user.id),
-                                action: "user.login",
-                                lot_id: None,
-                                entity: "user",
-                                entity_id: Some(user.id),
-                                details: "",
-                            },
-                        )
-                    })?;
-                    Ok(LoginOutcome::Success(Box::new(user)))
-                }
-                _ => {
-                    db::transaction(conn, |conn| {
-                        for key in &keys {
-                            throttle::record_failure(conn, key, now)?;
-                        }
-                        Ok::<_, AppError>(())
-                    })?;
-                    Ok(LoginOutcome::Wrong)
-                }
-            }
-        })
-        .await?;
+        .run(move |conn| accounts::login(conn, &ctx, &email, &password, &address))
+        .await;
     let tr = Tr(session::session_language(&session));
     match outcome {
-        LoginOutcome::Success(user) => {
+        Ok(user) => {
             session::sign_in(&session, &user)?;
             Ok(redirect("/lots"))
         }
-        LoginOutcome::Wrong => unprocessable(&login_page(
+        Err(LoginError::Wrong) => unprocessable(&login_page(
             &session,
             form.email,
             Some(tr.t("login.wrong").to_string()),
         )),
-        LoginOutcome::Locked => {
+        Err(LoginError::Locked) => {
             let page = login_page(
                 &session,
                 form.email,
                 Some(tr.f(
                     "login.locked",
-                    &[("minutes", throttle::LOCKOUT_MINUTES.to_string())],
+                    &[("minutes", accounts::LOCKOUT_MINUTES.to_string())],
                 )),
             );
             super::render(actix_web::http::StatusCode::TOO_MANY_REQUESTS, &page)
         }
+        Err(LoginError::Denied(d)) => Err(d.into()),
+        Err(LoginError::Store(e)) => Err(e.into()),
     }
 }
 
@@ -164,10 +120,11 @@ pub async fn change_language(
         .ok_or_else(|| AppError::BadRequest("unknown language".into()))?;
     session::set_language(&session, language);
     if let Ok(user) = user {
-        let id = user.user.id;
+        let actor = user.user;
         state
-            .db(move |conn| Ok(users::set_language(conn, id, language)?))
-            .await?;
+            .run(move |conn| accounts::set_language(conn, &actor, language))
+            .await
+            .map_err(|e: ReadError| AppError::from(e))?;
     }
     // Only back to a page of this site.
     let back = if form.back.starts_with('/') && !form.back.starts_with("//") {

@@ -18,19 +18,75 @@ pub enum AppError {
     Csrf,
     #[error("bad request: {0}")]
     BadRequest(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("internal error: {0}")]
     Internal(String),
     #[error("database: {0}")]
     Database(#[from] diesel::result::Error),
 }
 
-impl From<crate::procurement::ProcurementError> for AppError {
-    fn from(e: crate::procurement::ProcurementError) -> Self {
+impl From<crate::app::Denied> for AppError {
+    fn from(e: crate::app::Denied) -> Self {
         match e {
-            crate::procurement::ProcurementError::Database(d) => AppError::Database(d),
-            other => AppError::Internal(other.to_string()),
+            crate::app::Denied::NotFound => AppError::NotFound,
+            crate::app::Denied::Forbidden => AppError::Forbidden,
         }
     }
+}
+
+impl From<crate::app::StoreError> for AppError {
+    fn from(e: crate::app::StoreError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<crate::app::ReadError> for AppError {
+    fn from(e: crate::app::ReadError) -> Self {
+        match e {
+            crate::app::ReadError::Denied(d) => d.into(),
+            crate::app::ReadError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<crate::db::Error> for AppError {
+    fn from(e: crate::db::Error) -> Self {
+        match e {
+            crate::db::Error::Query(q) => AppError::Database(q),
+            crate::db::Error::Corrupt(c) => AppError::Internal(c.to_string()),
+        }
+    }
+}
+
+impl From<crate::mail::QueueError> for AppError {
+    fn from(e: crate::mail::QueueError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<tokio::task::JoinError> for AppError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        AppError::Internal(format!("blocking task: {e}"))
+    }
+}
+
+/// An operation's refusals that no page explains further: "not found", "not allowed", or a
+/// failure of the machinery.
+#[macro_export]
+macro_rules! plain_refusals {
+    ($error:path) => {
+        impl From<$error> for $crate::web::error::AppError {
+            fn from(e: $error) -> Self {
+                use $error as E;
+                match e {
+                    E::Denied(d) => d.into(),
+                    E::Store(s) => s.into(),
+                    other => $crate::web::error::AppError::Conflict(other.to_string()),
+                }
+            }
+        }
+    };
 }
 
 impl From<diesel::r2d2::PoolError> for AppError {
@@ -78,6 +134,7 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Internal(_) | AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -112,6 +169,12 @@ impl ResponseError for AppError {
                 "Bad request",
                 "Die Anfrage war unvollständig oder fehlerhaft.",
                 "The request was incomplete or malformed.",
+            ),
+            AppError::Conflict(_) => (
+                "Nicht mehr möglich",
+                "No longer possible",
+                "Dieser Schritt ist im jetzigen Stand nicht möglich. Bitte laden Sie die Seite neu.",
+                "This step is not possible in the current state. Please reload the page.",
             ),
             AppError::Internal(_) | AppError::Database(_) => {
                 tracing::error!(error = %self, "request failed");

@@ -3,9 +3,10 @@
 use super::error::AppError;
 use super::session::{self, CurrentUser};
 use super::{ok, AppState, NoticeQuery, Page};
-use crate::db::{lots, orders, orgs};
+use crate::app::lots::{self as lot_data, Lot};
+use crate::app::ReadError;
 use crate::domain::account::Role;
-use crate::domain::lot::{Category, LotStatus, Progress};
+use crate::domain::lot::Progress;
 use crate::i18n::Tr;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -25,7 +26,7 @@ pub struct LotView {
     pub vat: String,
     pub demand_deadline: String,
     pub quote_deadline: String,
-    pub standstill_days: i64,
+    pub standstill_days: u64,
     pub status: &'static str,
     pub status_label: String,
     pub tiers: Vec<(String, String)>,
@@ -33,24 +34,24 @@ pub struct LotView {
 
 impl LotView {
     pub fn new(
-        lot: &lots::Lot,
+        lot: &Lot,
         tiers: &[crate::domain::lot::IndicativeTier],
         tr: Tr,
         now: DateTime<Utc>,
     ) -> Self {
         let status = lot.status_at(now);
-        let category = Category::parse(&lot.category).map_or("", |c| c.as_str());
+        let category = lot.category.as_str();
         LotView {
             id: lot.id,
             title: lot.title.clone(),
             specification: lot.specification.clone(),
             category: tr.t(&format!("category.{category}")).to_string(),
             unit: lot.unit.clone(),
-            order_increment: tr.quantity(lot.increment()),
-            increment_value: lot.increment(),
-            min_total: tr.quantity(u64::try_from(lot.min_total_quantity).unwrap_or(0)),
-            list_price: lot.list_price().map(|p| tr.price(p)),
-            vat: lot.vat().percent_de(),
+            order_increment: tr.quantity(lot.order_increment),
+            increment_value: lot.order_increment,
+            min_total: tr.quantity(lot.min_total_quantity),
+            list_price: lot.list_unit_price.map(|p| tr.price(p)),
+            vat: lot.vat_rate.percent_de(),
             demand_deadline: tr.datetime(lot.demand_deadline),
             quote_deadline: tr.datetime(lot.quote_deadline),
             standstill_days: lot.standstill_days,
@@ -147,7 +148,9 @@ pub struct LotPage {
     /// Suppliers staff may still invite (while suppliers can quote).
     pub invitable: Vec<(i64, String)>,
     pub can_edit: bool,
-    pub procedure: super::procurement::ProcedureView,
+    /// Staff may open the draft for orders (its demand deadline is still ahead).
+    pub can_open: bool,
+    pub procedure: super::procedure::ProcedureView,
 }
 
 impl LotPage {
@@ -163,29 +166,6 @@ impl LotPage {
     }
 }
 
-/// Loads a lot if this user may see it; otherwise "not found", so that nobody learns which
-/// lots exist beyond their own.
-pub fn visible_lot(
-    conn: &mut crate::db::DbConnection,
-    user: &CurrentUser,
-    id: i64,
-) -> Result<lots::Lot, AppError> {
-    let lot = lots::find(conn, id)?.ok_or(AppError::NotFound)?;
-    let visible = match user.role {
-        Role::Staff => true,
-        Role::Buyer => lot.stored_status().visible_to_members(),
-        Role::Supplier => {
-            lot.stored_status().visible_to_members()
-                && lots::is_invited(conn, id, user.supplier_id()?)?
-        }
-    };
-    if visible {
-        Ok(lot)
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
 /// Builds a lot's page for this user, with the order form as given.
 pub async fn lot_page(
     state: &AppState,
@@ -195,98 +175,51 @@ pub async fn lot_page(
     notice: Option<&str>,
 ) -> Result<LotPage, AppError> {
     let now = state.now();
-    let viewer = user.clone();
-    let (lot, tiers, (total, members), lines, sites, (invited, invitable), procedure) = state
-        .db(move |conn| {
-            let lot = visible_lot(conn, &viewer, id)?;
-            let procedure = super::procurement::procedure_view(conn, &viewer, &lot, now)?;
-            let tiers = lots::indicative_tiers(conn, id)?;
-            let totals = lots::totals(conn, id)?;
-            let (lines, sites) = match viewer.role {
-                Role::Buyer => {
-                    let member = viewer.member_id()?;
-                    (
-                        orders::lines_of_member(conn, id, member)?,
-                        orgs::sites_of(conn, member)?,
-                    )
-                }
-                _ => (Vec::new(), Vec::new()),
-            };
-            let invitable = if viewer.role == Role::Staff
-                && matches!(lot.stored_status(), LotStatus::Open | LotStatus::Closed)
-                && now < lot.quote_deadline.and_utc()
-            {
-                let invited: Vec<i64> = lots::invited_suppliers(conn, id)?
-                    .into_iter()
-                    .map(|(s, _)| s)
-                    .collect();
-                orgs::list_suppliers(conn)?
-                    .into_iter()
-                    .filter(|s| !invited.contains(&s.id))
-                    .map(|s| (s.id, s.name))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let invited = if viewer.role == Role::Staff {
-                lots::invited_suppliers(conn, id)?
-            } else {
-                Vec::new()
-            };
-            Ok((
-                lot,
-                tiers,
-                totals,
-                lines,
-                sites,
-                (invited, invitable),
-                procedure,
-            ))
-        })
-        .await?;
+    let actor = user.user.clone();
+    let data = state
+        .run(move |conn| lot_data::page(conn, &actor, id, now))
+        .await
+        .map_err(|e: ReadError| AppError::from(e))?;
     let tr = user.tr();
-    let view = LotView::new(&lot, &tiers, tr, now);
-    let progress = Progress::new(
-        total,
-        u64::try_from(lot.min_total_quantity).unwrap_or(0),
-        &tiers,
-    );
+    let lot = &data.lot;
+    let view = LotView::new(lot, &data.tiers, tr, now);
+    let progress = Progress::new(data.total, lot.min_total_quantity, &data.tiers);
     let is_buyer = user.role == Role::Buyer;
-    let own_total: u64 = lines
-        .iter()
-        .map(|l| u64::try_from(l.line.quantity).unwrap_or(0))
-        .sum();
+    let own_total: u64 = data.own_lines.iter().map(|l| l.line.quantity).sum();
     let mut form = form.unwrap_or_default();
     if form.idempotency_key.is_empty() {
         form.idempotency_key = session::idempotency_key();
     }
     Ok(LotPage {
         page: Page::for_user(user, &lot.title, notice),
-        progress: ProgressView::new(&progress, members, &lot.unit, tr),
+        progress: ProgressView::new(&progress, data.members, &lot.unit, tr),
         is_buyer,
-        can_order: is_buyer && lot.status_at(now) == LotStatus::Open,
-        lines: lines
-            .into_iter()
+        can_order: is_buyer && data.state.takes_orders_at(now),
+        lines: data
+            .own_lines
+            .iter()
             .map(|l| OwnLine {
                 id: l.line.id,
-                quantity: tr.quantity(u64::try_from(l.line.quantity).unwrap_or(0)),
-                limit: l.line.limit().map(|p| tr.price(p)),
+                quantity: tr.quantity(l.line.quantity),
+                limit: l.line.max_unit_price.map(|p| tr.price(p)),
                 reference: l.line.reference.clone(),
                 placed_at: tr.datetime(l.line.placed_at),
-                site: l.site_name,
+                site: l.site_name.clone(),
             })
             .collect(),
         own_total: tr.quantity(own_total),
-        sites: sites
-            .into_iter()
+        sites: data
+            .sites
+            .iter()
             .filter(|s| s.active)
-            .map(|s| (s.id, s.name))
+            .map(|s| (s.id, s.name.clone()))
             .collect(),
         form,
-        invited: invited.into_iter().map(|(_, name)| name).collect(),
-        invitable,
-        can_edit: user.role == Role::Staff && lot.stored_status() == LotStatus::Draft,
-        procedure,
+        invited: data.invited.iter().map(|(_, name)| name.clone()).collect(),
+        invitable: data.invitable.clone(),
+        can_edit: user.role == Role::Staff && data.state.can_edit_terms(),
+        can_open: user.role == Role::Staff && data.state.can_open_for_orders(now),
+        procedure: super::procedure::ProcedureView::new(tr, &data),
         lot: view,
     })
 }
@@ -333,42 +266,29 @@ pub async fn list(
     user: CurrentUser,
     query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let viewer = user.clone();
+    let actor = user.user.clone();
     let found = state
-        .db(move |conn| {
-            let lots = match viewer.role {
-                Role::Staff => lots::list_all(conn)?,
-                Role::Buyer => lots::list_for_members(conn)?,
-                Role::Supplier => lots::list_for_supplier(conn, viewer.supplier_id()?)?,
-            };
-            lots.into_iter()
-                .map(|lot| {
-                    let totals = lots::totals(conn, lot.id)?;
-                    Ok((lot, totals))
-                })
-                .collect::<Result<Vec<_>, AppError>>()
-        })
-        .await?;
+        .run(move |conn| lot_data::list(conn, &actor))
+        .await
+        .map_err(|e: ReadError| AppError::from(e))?;
     let tr = user.tr();
     let now = state.now();
     let rows = found
         .into_iter()
-        .map(|(lot, (total, members))| {
+        .map(|listed| {
+            let lot = listed.lot;
             let status = lot.status_at(now);
             LotRow {
                 id: lot.id,
                 category: tr
-                    .t(&format!(
-                        "category.{}",
-                        Category::parse(&lot.category).map_or("", |c| c.as_str())
-                    ))
+                    .t(&format!("category.{}", lot.category.as_str()))
                     .to_string(),
                 status: status.as_str(),
                 status_label: tr.t(&format!("status.{}", status.as_str())).to_string(),
                 demand_deadline: tr.datetime(lot.demand_deadline),
-                total: tr.quantity(total),
+                total: tr.quantity(listed.total),
                 unit: lot.unit.clone(),
-                members,
+                members: listed.members,
                 title: lot.title,
             }
         })

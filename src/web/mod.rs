@@ -3,10 +3,13 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod evaluation;
+pub mod exports;
 pub mod lots;
 pub mod orders;
 pub mod password;
-pub mod procurement;
+pub mod procedure;
+pub mod quotes;
 pub mod session;
 
 use crate::clock::Clock;
@@ -29,6 +32,24 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// What an operation needs besides the connection: the time now and the email links.
+    pub fn ctx(&self) -> crate::app::Ctx {
+        crate::app::Ctx {
+            now: self.now(),
+            mail: self.mail.clone(),
+        }
+    }
+
+    /// Runs an operation on a pooled connection off the async workers.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<diesel::r2d2::PoolError> + From<tokio::task::JoinError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    {
+        crate::app::run(&self.pool, work).await
+    }
+
     /// Runs database work on the blocking thread pool.
     pub async fn db<T, F>(&self, work: F) -> Result<T, AppError>
     where
@@ -132,9 +153,9 @@ pub fn redirect(to: &str) -> HttpResponse {
 }
 
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    match state.db(|conn| Ok(crate::db::ping(conn))).await {
-        Ok(true) => HttpResponse::Ok().content_type("text/plain").body("ok"),
-        _ => HttpResponse::ServiceUnavailable()
+    match crate::app::healthy(&state.pool).await {
+        true => HttpResponse::Ok().content_type("text/plain").body("ok"),
+        false => HttpResponse::ServiceUnavailable()
             .content_type("text/plain")
             .body("database unavailable"),
     }
@@ -193,46 +214,31 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/admin/lots/{id}/invite",
             web::post().to(admin::lots::invite),
         )
-        .route(
-            "/lots/{id}/quotes",
-            web::post().to(procurement::submit_quote),
-        )
-        .route(
-            "/lots/{id}/quotes/{quote}",
-            web::get().to(procurement::receipt),
-        )
-        .route(
-            "/lots/{id}/lines.csv",
-            web::get().to(procurement::member_csv),
-        )
+        .route("/lots/{id}/quotes", web::post().to(quotes::submit))
+        .route("/lots/{id}/quotes/{quote}", web::get().to(quotes::receipt))
+        .route("/lots/{id}/lines.csv", web::get().to(exports::member_lines))
         .route(
             "/lots/{id}/purchase-order.csv",
-            web::get().to(procurement::purchase_order_csv),
+            web::get().to(exports::purchase_order),
         )
         .route(
             "/admin/lots/{id}/opening",
-            web::post().to(procurement::opening),
+            web::post().to(procedure::opening),
         )
         .route(
             "/admin/lots/{id}/evaluation",
-            web::get().to(procurement::evaluation),
+            web::get().to(evaluation::show),
         )
-        .route("/admin/lots/{id}/award", web::post().to(procurement::award))
-        .route(
-            "/admin/lots/{id}/revoke",
-            web::post().to(procurement::revoke),
-        )
-        .route(
-            "/admin/lots/{id}/cancel",
-            web::post().to(procurement::cancel),
-        )
+        .route("/admin/lots/{id}/award", web::post().to(evaluation::award))
+        .route("/admin/lots/{id}/revoke", web::post().to(procedure::revoke))
+        .route("/admin/lots/{id}/cancel", web::post().to(procedure::cancel))
         .route(
             "/admin/lots/{id}/allocation.csv",
-            web::get().to(procurement::allocation_csv),
+            web::get().to(exports::allocation),
         )
         .route(
             "/admin/lots/{id}/audit.csv",
-            web::get().to(procurement::audit_csv),
+            web::get().to(exports::audit_log),
         )
         .route("/admin/members", web::get().to(admin::orgs::members))
         .route("/admin/members", web::post().to(admin::orgs::create_member))

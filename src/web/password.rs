@@ -30,7 +30,7 @@ pub fn issue_link(
     purpose: &str,
     valid_for: Duration,
     now: NaiveDateTime,
-) -> Result<(), diesel::result::Error> {
+) -> Result<(), crate::mail::QueueError> {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
@@ -42,7 +42,7 @@ pub fn issue_link(
         purpose,
         expires,
     )?;
-    crate::mail::notify::account_link(conn, mail, user, purpose, &token, expires, now)
+    crate::mail::notify::account_link(conn, mail, user.into(), purpose, &token, expires, now)
 }
 
 #[derive(Template)]
@@ -207,7 +207,7 @@ pub async fn reset(
                             )?;
                         }
                     }
-                    Ok::<_, diesel::result::Error>(())
+                    Ok::<_, crate::mail::QueueError>(())
                 })
                 .map_err(AppError::from)
             })

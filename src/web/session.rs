@@ -3,7 +3,7 @@
 
 use super::error::AppError;
 use super::AppState;
-use crate::db::users::{self, User};
+use crate::app::{accounts, Actor, ReadError};
 use crate::domain::account::{Language, Role};
 use crate::i18n::Tr;
 use actix_session::{Session, SessionExt};
@@ -44,13 +44,13 @@ pub fn idempotency_key() -> String {
 }
 
 /// Starts a new session for a user who has just signed in (new cookie, new form token).
-pub fn sign_in(session: &Session, user: &User) -> Result<(), AppError> {
+pub fn sign_in(session: &Session, user: &Actor) -> Result<(), AppError> {
     session.renew();
     session.clear();
     session
         .insert(USER_ID, user.id)
         .and_then(|_| session.insert(CSRF, random_token()))
-        .and_then(|_| session.insert(LANG, &user.language))
+        .and_then(|_| session.insert(LANG, user.language.as_str()))
         .map_err(|e| AppError::Internal(format!("session: {e}")))
 }
 
@@ -75,37 +75,27 @@ pub fn session_language(session: &Session) -> Language {
 /// A signed-in, active user, loaded fresh from the database for every request.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
-    pub user: User,
+    pub user: Actor,
     pub role: Role,
     pub csrf: String,
 }
 
 impl CurrentUser {
     pub fn tr(&self) -> Tr {
-        Tr(self.user.language())
+        Tr(self.user.language)
     }
 
     pub fn require(&self, role: Role) -> Result<(), AppError> {
-        if self.role == role {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
+        Ok(self.user.require(role)?)
     }
 
     /// The member organisation of a buyer.
     pub fn member_id(&self) -> Result<i64, AppError> {
-        match (self.role, self.user.member_id) {
-            (Role::Buyer, Some(id)) => Ok(id),
-            _ => Err(AppError::Forbidden),
-        }
+        Ok(self.user.member()?)
     }
 
     pub fn supplier_id(&self) -> Result<i64, AppError> {
-        match (self.role, self.user.supplier_id) {
-            (Role::Supplier, Some(id)) => Ok(id),
-            _ => Err(AppError::Forbidden),
-        }
+        Ok(self.user.supplier()?)
     }
 }
 
@@ -123,15 +113,15 @@ impl FromRequest for CurrentUser {
                 .ok()
                 .flatten()
                 .ok_or(AppError::LoginRequired)?;
-            let user = state.db(move |conn| Ok(users::find(conn, id)?)).await?;
-            let user = match user {
-                Some(u) if u.active => u,
-                _ => {
-                    sign_out(&session);
-                    return Err(AppError::LoginRequired);
-                }
+            let user = state
+                .run(move |conn| accounts::signed_in(conn, id))
+                .await
+                .map_err(|e: ReadError| AppError::from(e))?;
+            let Some(user) = user else {
+                sign_out(&session);
+                return Err(AppError::LoginRequired);
             };
-            let role = user.role().ok_or(AppError::Forbidden)?;
+            let role = user.role;
             let csrf = csrf_token(&session);
             Ok(CurrentUser { user, role, csrf })
         })

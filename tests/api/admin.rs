@@ -171,7 +171,10 @@ async fn staff_set_up_a_member_a_buyer_and_a_lot_which_the_buyer_then_orders_int
             lot.demand_deadline.format("%Y-%m-%d %H:%M").to_string(),
             "2026-06-10 10:00"
         );
-        assert_eq!(lot.list_unit_price, Some(9_990_000));
+        assert_eq!(
+            lot.list_unit_price.map(|p| p.ten_thousandths()),
+            Some(9_990_000)
+        );
         assert_eq!(
             lots::indicative_tiers(&mut conn, lot_id)
                 .expect("tiers")
@@ -322,7 +325,7 @@ async fn the_demo_cooperative_loads_and_a_demo_buyer_orders_for_two_sites() {
         let mut statuses: Vec<String> = lots::list_all(&mut conn)
             .expect("lots")
             .into_iter()
-            .map(|l| l.status)
+            .map(|l| l.status.as_str().to_string())
             .collect();
         statuses.sort();
         statuses.dedup();

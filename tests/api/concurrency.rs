@@ -90,9 +90,9 @@ async fn fifty_buyers_from_ten_members_order_and_change_at_the_same_time() {
     );
     let lines = stored_lines(&app, lot);
     assert_eq!(lines.len(), 150, "every placed line is stored once");
-    let sum: i64 = lines.iter().map(|l| l.quantity).sum();
+    let sum: u64 = lines.iter().map(|l| l.quantity).sum();
     let (total, members) = stored_total(&app, lot);
-    assert_eq!(total as i64, sum);
+    assert_eq!(total, sum);
     assert_eq!(members, 10);
     let mut staff = Browser::new(&app);
     staff.login("staff@coop.example").await;

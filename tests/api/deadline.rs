@@ -75,7 +75,7 @@ async fn after_the_demand_deadline_every_change_is_refused_and_the_lot_closes() 
     assert_eq!(closed, 1);
     let mut conn = app.pool.get().expect("conn");
     let lot = lots::find(&mut conn, f.lot).expect("query").expect("lot");
-    assert_eq!(lot.stored_status(), LotStatus::Closed);
+    assert_eq!(lot.status, LotStatus::Closed);
     assert_eq!(
         sammelkauf::db::audit::count_actions(&mut conn, "lot.closed").expect("audit"),
         1

@@ -515,11 +515,10 @@ async fn award_notices_and_confirmations_carry_the_engines_amounts() {
             .find(|(_, name)| name == "KRZ Lippe")
             .expect("member");
         let tr = sammelkauf::i18n::Tr(Language::De);
-        use sammelkauf::domain::money::Money;
         (
-            tr.money(Money::from_cents(m.net)),
-            tr.money(Money::from_cents(m.gross)),
-            tr.money(Money::from_cents(m.saving_vs_alone.expect("saving"))),
+            tr.money(m.net),
+            tr.money(m.gross),
+            tr.money(m.saving_vs_alone.expect("saving")),
         )
     };
     let confirmation = to(&sink, "buyer-a@krz.example");

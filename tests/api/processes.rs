@@ -97,7 +97,7 @@ async fn two_processes_confirm_a_lot_once_and_deliver_each_email_once() {
         lots::find(&mut conn, f.lot)
             .expect("q")
             .expect("lot")
-            .stored_status(),
+            .status,
         LotStatus::Confirmed
     );
     let mut ids: Vec<String> = sink

@@ -228,10 +228,7 @@ async fn a_lot_goes_from_open_to_confirmed_with_the_engines_results() {
     {
         let mut conn = app.pool.get().expect("conn");
         assert_eq!(
-            lots::find(&mut conn, lot)
-                .expect("q")
-                .expect("lot")
-                .stored_status(),
+            lots::find(&mut conn, lot).expect("q").expect("lot").status,
             LotStatus::Evaluated
         );
         assert_eq!(
@@ -422,7 +419,7 @@ fn html_unescape(text: &str) -> String {
 fn engine_result(app: &TestApp, lot: i64) -> Vec<serde_json::Value> {
     let mut conn = app.pool.get().expect("conn");
     let row = lots::find(&mut conn, lot).expect("q").expect("lot");
-    let built = sammelkauf::procurement::lot_scenario(&mut conn, &row, None).expect("scenario");
+    let built = sammelkauf::app::scenario::lot_scenario(&mut conn, &row, None).expect("scenario");
     let scenario = built.scenario;
     let json = serde_json::json!({
         "lot": {
@@ -451,7 +448,6 @@ fn engine_result(app: &TestApp, lot: i64) -> Vec<serde_json::Value> {
 
 /// The stored member results in the same JSON form.
 fn stored_members(app: &TestApp, lot: i64) -> Vec<serde_json::Value> {
-    use sammelkauf::domain::money::Money;
     let mut conn = app.pool.get().expect("conn");
     store::result_members(&mut conn, lot)
         .expect("members")
@@ -460,11 +456,11 @@ fn stored_members(app: &TestApp, lot: i64) -> Vec<serde_json::Value> {
             serde_json::json!({
                 "member": name,
                 "quantity": m.quantity,
-                "net": Money::from_cents(m.net).to_string(),
-                "vat": Money::from_cents(m.vat).to_string(),
-                "gross": Money::from_cents(m.gross).to_string(),
-                "saving_vs_list": m.saving_vs_list.map(|s| Money::from_cents(s).to_string()),
-                "saving_vs_alone": m.saving_vs_alone.map(|s| Money::from_cents(s).to_string()),
+                "net": m.net.to_string(),
+                "vat": m.vat.to_string(),
+                "gross": m.gross.to_string(),
+                "saving_vs_list": m.saving_vs_list.map(|s| s.to_string()),
+                "saving_vs_alone": m.saving_vs_alone.map(|s| s.to_string()),
             })
         })
         .collect()
@@ -503,7 +499,11 @@ async fn two_workers_confirm_a_lot_exactly_once() {
             std::thread::spawn(move || {
                 let mut conn = pool.get().expect("conn");
                 barrier.wait();
-                sammelkauf::procurement::confirm_due_lots(&mut conn, &mail, now).expect("confirm")
+                sammelkauf::app::closing::confirm_due_lots(
+                    &mut conn,
+                    &sammelkauf::app::Ctx { now, mail },
+                )
+                .expect("confirm")
             })
         })
         .collect();
@@ -518,7 +518,7 @@ async fn two_workers_confirm_a_lot_exactly_once() {
         lots::find(&mut conn, f.lot)
             .expect("q")
             .expect("lot")
-            .stored_status(),
+            .status,
         LotStatus::Confirmed
     );
 }

@@ -1,9 +1,11 @@
 //! Staff describe a lot in draft, change it while it is a draft, and open it.
 
-use super::{record, Fields};
-use crate::db::{self, lots, orgs};
+use super::Fields;
+use crate::app::lot_admin::{self, LotAdminError};
+use crate::app::lots::Lot;
+use crate::app::ReadError;
 use crate::domain::account::Role;
-use crate::domain::lot::{Category, LotForm, LotStatus, LotTermsInput};
+use crate::domain::lot::{Category, LotForm, LotTermsInput};
 use crate::i18n::{datetime_input_value, parse_datetime_input, Tr};
 use crate::web::error::AppError;
 use crate::web::session::{CurrentUser, Form};
@@ -88,7 +90,7 @@ impl LotFormView {
     }
 
     fn from_lot(
-        lot: &lots::Lot,
+        lot: &Lot,
         tiers: &[crate::domain::lot::IndicativeTier],
         invited: Vec<i64>,
     ) -> Self {
@@ -105,15 +107,15 @@ impl LotFormView {
         LotFormView {
             title: lot.title.clone(),
             specification: lot.specification.clone(),
-            category: lot.category.clone(),
+            category: lot.category.as_str().to_string(),
             unit: lot.unit.clone(),
             order_increment: lot.order_increment.to_string(),
             min_total_quantity: lot.min_total_quantity.to_string(),
             list_unit_price: lot
-                .list_price()
+                .list_unit_price
                 .map(|p| p.to_decimal().normalize().to_string())
                 .unwrap_or_default(),
-            vat_rate: rust_decimal::Decimal::new(lot.vat().ten_thousandths(), 4)
+            vat_rate: rust_decimal::Decimal::new(lot.vat_rate.ten_thousandths(), 4)
                 .normalize()
                 .to_string(),
             demand_deadline: datetime_input_value(lot.demand_deadline),
@@ -165,7 +167,11 @@ async fn form_page(
     lot_id: Option<i64>,
     form: LotFormView,
 ) -> Result<LotFormPage, AppError> {
-    let suppliers = state.db(|conn| Ok(orgs::list_suppliers(conn)?)).await?;
+    let actor = user.user.clone();
+    let suppliers = state
+        .run(move |conn| lot_admin::suppliers(conn, &actor))
+        .await
+        .map_err(|e: ReadError| AppError::from(e))?;
     let tr: Tr = user.tr();
     Ok(LotFormPage {
         page: Page::for_user(
@@ -192,7 +198,7 @@ async fn form_page(
                 )
             })
             .collect(),
-        suppliers: suppliers.into_iter().map(|s| (s.id, s.name)).collect(),
+        suppliers,
     })
 }
 
@@ -204,14 +210,13 @@ pub async fn new_form(
     ok(&form_page(&state, &user, None, LotFormView::empty()).await?)
 }
 
-/// Keeps only suppliers that exist.
-fn known_suppliers(conn: &mut db::DbConnection, ids: &[i64]) -> Result<Vec<i64>, AppError> {
-    let all = orgs::list_suppliers(conn)?;
-    Ok(ids
-        .iter()
-        .copied()
-        .filter(|id| all.iter().any(|s| s.id == *id))
-        .collect())
+/// The refusals no form explains: "not found", "not allowed", a failure of the machinery.
+fn plain(error: LotAdminError) -> AppError {
+    match error {
+        LotAdminError::Denied(d) => d.into(),
+        LotAdminError::Store(e) => e.into(),
+        other => AppError::Conflict(other.to_string()),
+    }
 }
 
 pub async fn create(
@@ -228,27 +233,11 @@ pub async fn create(
             return unprocessable(&form_page(&state, &user, None, form).await?);
         }
     };
-    let actor = user.user.id;
-    let now = state.now().naive_utc();
-    let invited = form.invited.clone();
+    let (ctx, actor, invited) = (state.ctx(), user.user.clone(), form.invited.clone());
     let id = state
-        .db(move |conn| {
-            db::transaction(conn, |conn| {
-                let invited = known_suppliers(conn, &invited)?;
-                let id = lots::insert(conn, &terms, &invited, actor, now)?;
-                record(
-                    conn,
-                    actor,
-                    "lot.created",
-                    Some(id),
-                    ("lot", id),
-                    &terms.title,
-                    now,
-                )?;
-                Ok::<_, AppError>(id)
-            })
-        })
-        .await?;
+        .run(move |conn| lot_admin::create(conn, &ctx, &actor, &terms, &invited))
+        .await
+        .map_err(plain)?;
     Ok(redirect(&format!("/lots/{id}?notice=lot_saved")))
 }
 
@@ -259,25 +248,19 @@ pub async fn edit_form(
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::Staff)?;
     let id = path.into_inner();
-    let (lot, tiers, invited) = state
-        .db(move |conn| {
-            let lot = lots::find(conn, id)?.ok_or(AppError::NotFound)?;
-            let tiers = lots::indicative_tiers(conn, id)?;
-            let invited = lots::invited_suppliers(conn, id)?
-                .into_iter()
-                .map(|(id, _)| id)
-                .collect();
-            Ok((lot, tiers, invited))
-        })
-        .await?;
-    if lot.stored_status() != LotStatus::Draft {
+    let actor = user.user.clone();
+    let draft = state
+        .run(move |conn| lot_admin::draft(conn, &actor, id))
+        .await
+        .map_err(|e: ReadError| AppError::from(e))?;
+    if !draft.editable {
         return Ok(redirect(&format!("/lots/{id}")));
     }
     ok(&form_page(
         &state,
         &user,
         Some(id),
-        LotFormView::from_lot(&lot, &tiers, invited),
+        LotFormView::from_lot(&draft.lot, &draft.tiers, draft.invited),
     )
     .await?)
 }
@@ -298,43 +281,37 @@ pub async fn update(
             return unprocessable(&form_page(&state, &user, Some(id), form).await?);
         }
     };
-    let actor = user.user.id;
-    let now = state.now().naive_utc();
-    let invited = form.invited.clone();
-    let saved = state
-        .db(move |conn| {
-            lots::find(conn, id)?.ok_or(AppError::NotFound)?;
-            db::transaction(conn, |conn| {
-                let invited = known_suppliers(conn, &invited)?;
-                if lots::update_draft(conn, id, &terms, &invited, now)? == 0 {
-                    return Ok(false);
-                }
-                record(
-                    conn,
-                    actor,
-                    "lot.edited",
-                    Some(id),
-                    ("lot", id),
-                    &terms.title,
-                    now,
-                )?;
-                Ok::<_, AppError>(true)
-            })
-        })
-        .await?;
-    if saved {
-        Ok(redirect(&format!("/lots/{id}?notice=lot_saved")))
-    } else {
-        form.errors = vec![user.tr().t("error.not_draft").to_string()];
-        render(
-            StatusCode::CONFLICT,
-            &form_page(&state, &user, Some(id), form).await?,
-        )
+    let (ctx, actor, invited) = (state.ctx(), user.user.clone(), form.invited.clone());
+    match state
+        .run(move |conn| lot_admin::update(conn, &ctx, &actor, id, &terms, &invited))
+        .await
+    {
+        Ok(()) => Ok(redirect(&format!("/lots/{id}?notice=lot_saved"))),
+        Err(LotAdminError::NotDraft) => {
+            form.errors = vec![user.tr().t("error.not_draft").to_string()];
+            render(
+                StatusCode::CONFLICT,
+                &form_page(&state, &user, Some(id), form).await?,
+            )
+        }
+        Err(e) => Err(plain(e)),
     }
 }
 
 #[derive(serde::Deserialize)]
 pub struct OpenFields {}
+
+/// The lot's page again with a message, for a step that was refused.
+async fn refused(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    key: &str,
+) -> Result<HttpResponse, AppError> {
+    let mut page = crate::web::lots::lot_page(state, user, id, None, None).await?;
+    page.page.notice = Some(user.tr().t(key).to_string());
+    render(StatusCode::CONFLICT, &page)
+}
 
 pub async fn open(
     state: web::Data<AppState>,
@@ -342,45 +319,18 @@ pub async fn open(
     path: web::Path<i64>,
     Form(_): Form<OpenFields>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(Role::Staff)?;
     let id = path.into_inner();
-    let actor = user.user.id;
-    let now = state.now();
-    let mail = state.mail.clone();
-    let opened = state
-        .db(move |conn| {
-            let lot = lots::find(conn, id)?.ok_or(AppError::NotFound)?;
-            if lot.demand_deadline.and_utc() <= now {
-                return Ok(Err("error.deadline_past"));
-            }
-            db::transaction(conn, |conn| {
-                if !lots::transition(conn, id, LotStatus::Draft, LotStatus::Open, now.naive_utc())?
-                {
-                    return Ok(Err("error.not_draft"));
-                }
-                record(
-                    conn,
-                    actor,
-                    "lot.opened",
-                    Some(id),
-                    ("lot", id),
-                    "",
-                    now.naive_utc(),
-                )?;
-                if let Some(lot) = lots::find(conn, id)? {
-                    crate::mail::notify::invitations(conn, &mail, &lot, now.naive_utc())?;
-                }
-                Ok::<_, AppError>(Ok(()))
-            })
-        })
-        .await?;
-    match opened {
+    let (ctx, actor) = (state.ctx(), user.user.clone());
+    match state
+        .run(move |conn| lot_admin::open(conn, &ctx, &actor, id))
+        .await
+    {
         Ok(()) => Ok(redirect(&format!("/lots/{id}?notice=lot_opened"))),
-        Err(key) => {
-            let mut page = crate::web::lots::lot_page(&state, &user, id, None, None).await?;
-            page.page.notice = Some(user.tr().t(key).to_string());
-            render(StatusCode::CONFLICT, &page)
+        Err(LotAdminError::NotDraft) => refused(&state, &user, id, "error.not_draft").await,
+        Err(LotAdminError::DeadlinePassed) => {
+            refused(&state, &user, id, "error.deadline_past").await
         }
+        Err(e) => Err(plain(e)),
     }
 }
 
@@ -391,50 +341,19 @@ pub async fn invite(
     path: web::Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(Role::Staff)?;
     let id = path.into_inner();
     let chosen: Vec<i64> = Fields(pairs)
         .all("invite")
         .iter()
         .filter_map(|v| v.parse().ok())
         .collect();
-    let actor = user.user.id;
-    let now = state.now();
-    let mail = state.mail.clone();
-    let invited = state
-        .db(move |conn| {
-            db::transaction(conn, |conn| {
-                let lot = lots::find(conn, id)?.ok_or(AppError::NotFound)?;
-                if !crate::web::procurement::quoting_open(&lot, now) {
-                    return Ok(None);
-                }
-                let mut added = 0;
-                for supplier in known_suppliers(conn, &chosen)? {
-                    if lots::invite(conn, id, supplier, now.naive_utc())? {
-                        added += 1;
-                        record(
-                            conn,
-                            actor,
-                            "lot.supplier_invited",
-                            Some(id),
-                            ("supplier", supplier),
-                            "",
-                            now.naive_utc(),
-                        )?;
-                    }
-                }
-                // Invitations are keyed per lot and user: those already sent are not repeated.
-                crate::mail::notify::invitations(conn, &mail, &lot, now.naive_utc())?;
-                Ok::<_, AppError>(Some(added))
-            })
-        })
-        .await?;
-    match invited {
-        Some(_) => Ok(redirect(&format!("/lots/{id}?notice=invited"))),
-        None => {
-            let mut page = crate::web::lots::lot_page(&state, &user, id, None, None).await?;
-            page.page.notice = Some(user.tr().t("error.quote_deadline").to_string());
-            render(StatusCode::CONFLICT, &page)
-        }
+    let (ctx, actor) = (state.ctx(), user.user.clone());
+    match state
+        .run(move |conn| lot_admin::invite(conn, &ctx, &actor, id, &chosen))
+        .await
+    {
+        Ok(_) => Ok(redirect(&format!("/lots/{id}?notice=invited"))),
+        Err(LotAdminError::QuotingOver) => refused(&state, &user, id, "error.quote_deadline").await,
+        Err(e) => Err(plain(e)),
     }
 }

@@ -158,7 +158,7 @@ async fn users_page(
             id: u.id,
             email: u.email.clone(),
             name: u.name.clone(),
-            role: tr.t(&format!("role.{}", u.role)).to_string(),
+            role: tr.t(&format!("role.{}", u.role.as_str())).to_string(),
             organisation: org_name(u),
             active: u.active,
         })
@@ -229,9 +229,9 @@ pub async fn show(
     let form = UserFields {
         email: account.email,
         name: account.name,
-        role: account.role,
+        role: account.role.as_str().to_string(),
         organisation,
-        language: account.language,
+        language: account.language.as_str().to_string(),
         password: String::new(),
         active: account.active.then(|| "on".to_string()),
     };

@@ -1,0 +1,292 @@
+//! Reading lots as each user may see them: the list, and everything a lot's page shows.
+
+use super::{Actor, Denied, ReadError};
+use crate::db::procurement::{self as store, Procedure};
+use crate::db::{lots, orders, orgs, users, DbConnection};
+
+// The read models pages are built from.
+pub use crate::db::lots::Lot;
+pub use crate::db::orders::{OrderLineRow, OrderLineView};
+pub use crate::db::orgs::DeliverySite;
+pub use crate::db::procurement::{LineResult, MemberResult, QuoteRow, ResultLine};
+use crate::domain::account::Role;
+use crate::domain::lot::IndicativeTier;
+use crate::domain::pricing::LineStatus;
+use crate::domain::rules::{LotState, OpeningRefusal, OpeningStep};
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+/// Loads a lot with its procedure record if this user may see it; otherwise "not found",
+/// so that nobody learns which lots exist beyond their own.
+pub fn visible(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<(Lot, Option<Procedure>), ReadError> {
+    let lot = lots::find(conn, id)?.ok_or(Denied::NotFound)?;
+    let procedure = store::find_procedure(conn, id)?;
+    let invited = match actor.role {
+        Role::Supplier => lots::is_invited(conn, id, actor.supplier()?)?,
+        _ => false,
+    };
+    if lot
+        .state(procedure.as_ref())
+        .visible_to(actor.role, invited)
+    {
+        Ok((lot, procedure))
+    } else {
+        Err(Denied::NotFound.into())
+    }
+}
+
+/// A lot only staff handle (every lot exists for staff).
+pub fn for_staff(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<(Lot, Option<Procedure>), ReadError> {
+    actor.require(Role::Staff)?;
+    visible(conn, actor, id)
+}
+
+/// One row of the lot list with its live bundle.
+pub struct ListedLot {
+    pub lot: Lot,
+    pub total: u64,
+    pub members: u64,
+}
+
+/// The lots this user may see, with their totals.
+pub fn list(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<ListedLot>, ReadError> {
+    let found = match actor.role {
+        Role::Staff => lots::list_all(conn)?,
+        Role::Buyer => lots::list_for_members(conn)?,
+        Role::Supplier => lots::list_for_supplier(conn, actor.supplier()?)?,
+    };
+    found
+        .into_iter()
+        .map(|lot| {
+            let (total, members) = lots::totals(conn, lot.id)?;
+            Ok(ListedLot {
+                lot,
+                total,
+                members,
+            })
+        })
+        .collect()
+}
+
+/// The award as everyone concerned reads it.
+pub struct AwardInfo {
+    pub supplier: String,
+    pub standstill_ends_at: Option<NaiveDateTime>,
+}
+
+/// Whose stored results a page shows, and so which download it links to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultsFor {
+    Staff,
+    Member,
+    Winner,
+}
+
+/// The procurement part of a lot's page, as far as this user may see it.
+#[derive(Default)]
+pub struct ProcedureData {
+    /// Why the lot failed or was cancelled (a reason key or staff's own words).
+    pub outcome_reason: Option<String>,
+    pub award: Option<AwardInfo>,
+    /// Staff: how many suppliers have quoted, all that may be known before the opening.
+    pub quote_count: Option<i64>,
+    /// Staff: who asked for the opening, while it waits for a second person.
+    pub opening_requested_by: Option<String>,
+    /// Staff: the opening step this person may take now.
+    pub opening: Option<Result<OpeningStep, OpeningRefusal>>,
+    /// Staff: (first person, second person, when) once the quotes are open.
+    pub opened: Option<(String, String, NaiveDateTime)>,
+    pub evaluation_visible: bool,
+    pub can_revoke: bool,
+    pub can_cancel: bool,
+    /// A supplier's own revisions, newest first.
+    pub own_quotes: Vec<QuoteRow>,
+    pub takes_quotes: bool,
+    pub results: Vec<ResultLine>,
+    pub totals: Vec<(MemberResult, String)>,
+    pub results_for: Option<ResultsFor>,
+}
+
+/// Everything a lot's page shows to this user.
+pub struct LotPageData {
+    pub lot: Lot,
+    pub state: LotState,
+    pub tiers: Vec<IndicativeTier>,
+    pub total: u64,
+    pub members: u64,
+    /// A buyer's own active lines and own active sites.
+    pub own_lines: Vec<OrderLineView>,
+    pub sites: Vec<DeliverySite>,
+    /// Staff: invited suppliers, and those that may still be invited.
+    pub invited: Vec<(i64, String)>,
+    pub invitable: Vec<(i64, String)>,
+    pub procedure: ProcedureData,
+}
+
+pub fn page(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<LotPageData, ReadError> {
+    let (lot, procedure) = visible(conn, actor, id)?;
+    let state = lot.state(procedure.as_ref());
+    let tiers = lots::indicative_tiers(conn, id)?;
+    let (total, members) = lots::totals(conn, id)?;
+    let (own_lines, sites) = match actor.role {
+        Role::Buyer => {
+            let member = actor.member()?;
+            (
+                orders::lines_of_member(conn, id, member)?,
+                orgs::sites_of(conn, member)?,
+            )
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
+    let (invited, invitable) = if actor.role == Role::Staff {
+        let invited = lots::invited_suppliers(conn, id)?;
+        let invitable = if state.takes_quotes_at(now) {
+            orgs::list_suppliers(conn)?
+                .into_iter()
+                .filter(|s| !invited.iter().any(|(i, _)| *i == s.id))
+                .map(|s| (s.id, s.name))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        (invited, invitable)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let procedure = procedure_data(conn, actor, &lot, procedure.unwrap_or_default(), now)?;
+    Ok(LotPageData {
+        lot,
+        state,
+        tiers,
+        total,
+        members,
+        own_lines,
+        sites,
+        invited,
+        invitable,
+        procedure,
+    })
+}
+
+fn user_name(conn: &mut DbConnection, id: Option<i64>) -> Result<String, ReadError> {
+    Ok(match id {
+        Some(id) => users::find(conn, id)?.map_or_else(String::new, |u| u.name),
+        None => String::new(),
+    })
+}
+
+/// Is this supplier the winner of a confirmed lot?
+pub fn is_confirmed_winner(
+    conn: &mut DbConnection,
+    lot: &Lot,
+    procedure: Option<&Procedure>,
+    supplier: i64,
+) -> Result<bool, ReadError> {
+    if !lot.state(procedure).is_confirmed() {
+        return Ok(false);
+    }
+    let Some(quote) = procedure.and_then(|p| p.awarded_quote_id) else {
+        return Ok(false);
+    };
+    Ok(store::find_quote(conn, quote)?.is_some_and(|q| q.supplier_id == supplier))
+}
+
+/// The accepted lines of a lot: what the winning supplier delivers.
+pub fn accepted_lines(conn: &mut DbConnection, lot: i64) -> Result<Vec<ResultLine>, ReadError> {
+    Ok(store::result_lines(conn, lot, None)?
+        .into_iter()
+        .filter(|r| r.result.status == LineStatus::Accepted)
+        .collect())
+}
+
+fn procedure_data(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    lot: &Lot,
+    procedure: Procedure,
+    now: DateTime<Utc>,
+) -> Result<ProcedureData, ReadError> {
+    let state = lot.state(Some(&procedure));
+    let status = state.status_at(now);
+    let mut data = ProcedureData::default();
+    if matches!(
+        status,
+        crate::domain::lot::LotStatus::Failed | crate::domain::lot::LotStatus::Cancelled
+    ) {
+        data.outcome_reason = Some(procedure.outcome_reason.clone());
+    }
+    let awarded_quote = match procedure.awarded_quote_id {
+        Some(q) if state.has_results() => store::find_quote(conn, q)?,
+        _ => None,
+    };
+    let award = match &awarded_quote {
+        Some(quote) => Some(AwardInfo {
+            supplier: orgs::find_supplier(conn, quote.supplier_id)?
+                .map_or_else(String::new, |s| s.name),
+            standstill_ends_at: procedure.standstill_ends_at,
+        }),
+        None => None,
+    };
+    match actor.role {
+        Role::Staff => {
+            data.quote_count = Some(store::quote_count(conn, lot.id)?);
+            data.opening_requested_by = match state.opening_requested_by {
+                Some(id) => Some(user_name(conn, Some(id))?),
+                None => None,
+            };
+            data.opening = Some(state.opening_step(actor.id, now));
+            if let (Some(at), Some(_)) = (procedure.opened_at, procedure.opened_by) {
+                data.opened = Some((
+                    user_name(conn, procedure.opening_requested_by)?,
+                    user_name(conn, procedure.opened_by)?,
+                    at,
+                ));
+            }
+            data.evaluation_visible = state.quotes_visible_to(Role::Staff);
+            data.award = award;
+            data.can_revoke = state.can_revoke(now);
+            data.can_cancel = state.can_cancel();
+            if state.has_results() {
+                data.totals = store::result_members(conn, lot.id)?;
+                data.results_for = Some(ResultsFor::Staff);
+            }
+        }
+        Role::Buyer => {
+            let member = actor.member()?;
+            if state.is_confirmed() {
+                data.results = store::result_lines(conn, lot.id, Some(member))?;
+                data.totals = store::result_members(conn, lot.id)?
+                    .into_iter()
+                    .filter(|(m, _)| m.member_id == member)
+                    .collect();
+                data.results_for = Some(ResultsFor::Member);
+                data.award = award;
+            }
+        }
+        Role::Supplier => {
+            let supplier = actor.supplier()?;
+            data.own_quotes = store::revisions_of(conn, lot.id, supplier)?;
+            data.takes_quotes = state.takes_quotes_at(now);
+            if !data.own_quotes.is_empty() {
+                data.award = award;
+            }
+            if is_confirmed_winner(conn, lot, Some(&procedure), supplier)? {
+                data.results = accepted_lines(conn, lot.id)?;
+                data.results_for = Some(ResultsFor::Winner);
+            }
+        }
+    }
+    Ok(data)
+}

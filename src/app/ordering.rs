@@ -1,0 +1,304 @@
+//! A buyer's order lines in a lot: place, change and cancel until the demand deadline.
+
+use super::{from_read_error, operation_error, record, Actor, Ctx, Denied, StoreError};
+use crate::db::lots::{self, Lot};
+use crate::db::orders::{self, OrderLineRow};
+use crate::db::orgs::{self, DeliverySite};
+use crate::db::{self, DbConnection};
+use crate::domain::lot::{FieldError, OrderInput};
+use crate::mail::notify::{self, LineSummary};
+
+/// The order form's fields as typed.
+#[derive(Debug, Clone, Default)]
+pub struct OrderRequest {
+    pub quantity: String,
+    pub site: String,
+    pub max_unit_price: String,
+    pub reference: String,
+}
+
+/// Why an order was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    #[error("the order form has mistakes")]
+    Invalid(Vec<FieldError>),
+    #[error("the lot takes no orders any more")]
+    Closed,
+    #[error("missing or malformed form key")]
+    BadKey,
+    #[error(transparent)]
+    Denied(Denied),
+    #[error(transparent)]
+    Store(StoreError),
+}
+operation_error!(OrderError);
+from_read_error!(OrderError);
+
+/// Checks the input against the lot and the member's own active sites.
+fn check(
+    conn: &mut DbConnection,
+    lot: &Lot,
+    member: i64,
+    request: &OrderRequest,
+) -> Result<(OrderInput, i64), OrderError> {
+    let mut errors = Vec::new();
+    let input = OrderInput::parse(
+        &request.quantity,
+        &request.max_unit_price,
+        &request.reference,
+        lot.order_increment,
+    )
+    .map_err(|e| errors.extend(e))
+    .ok();
+    let site = match request.site.trim().parse::<i64>() {
+        Ok(id) => match orgs::find_site(conn, id)? {
+            Some(site) if site.member_id == member && site.active => Some(id),
+            _ => None,
+        },
+        Err(_) => None,
+    };
+    if site.is_none() {
+        errors.push(FieldError::new("site", "error.site"));
+    }
+    match (input, site) {
+        (Some(input), Some(site)) if errors.is_empty() => Ok((input, site)),
+        _ => Err(OrderError::Invalid(errors)),
+    }
+}
+
+fn describe(input: &OrderInput, site: i64) -> String {
+    format!(
+        "quantity={} site={} max_unit_price={} reference={:?}",
+        input.quantity,
+        site,
+        input
+            .max_unit_price
+            .map_or_else(|| "-".to_string(), |p| p.to_string()),
+        input.reference
+    )
+}
+
+/// Loads the lot for a buyer and checks, before any writing, that it takes orders.
+fn open_lot(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    actor: &Actor,
+    lot: i64,
+) -> Result<Lot, OrderError> {
+    let (lot, procedure) = super::lots::visible(conn, actor, lot)?;
+    if !lot.state(procedure.as_ref()).takes_orders_at(ctx.now) {
+        return Err(OrderError::Closed);
+    }
+    Ok(lot)
+}
+
+/// Queues the email that confirms a placed, changed or cancelled line to the buyer.
+fn confirm_by_mail(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    actor: &Actor,
+    lot: &Lot,
+    action: &str,
+    site: i64,
+    input: &OrderInput,
+) -> Result<(), OrderError> {
+    let site = orgs::find_site(conn, site)?
+        .map(|s| s.name)
+        .unwrap_or_default();
+    notify::order_line(
+        conn,
+        &ctx.mail,
+        actor.recipient(),
+        lot,
+        action,
+        &LineSummary {
+            quantity: input.quantity,
+            unit: lot.unit.clone(),
+            site,
+            limit: input.max_unit_price,
+            reference: input.reference.clone(),
+        },
+        ctx.now.naive_utc(),
+    )?;
+    Ok(())
+}
+
+/// Places a new line. A form sent twice (the same key) places one line.
+pub fn place(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    actor: &Actor,
+    lot_id: i64,
+    request: &OrderRequest,
+    key: &str,
+) -> Result<(), OrderError> {
+    let member = actor.member()?;
+    let key = key.trim();
+    if key.is_empty() || key.len() > 100 {
+        return Err(OrderError::BadKey);
+    }
+    let lot = open_lot(conn, ctx, actor, lot_id)?;
+    let (input, site) = check(conn, &lot, member, request)?;
+    let now = ctx.now.naive_utc();
+    let placed = db::transaction(conn, |conn| {
+        if !lots::lock_open_for_orders(conn, lot_id, now)? {
+            return Err(OrderError::Closed);
+        }
+        if orders::find_by_idempotency_key(conn, lot_id, member, key)?.is_some() {
+            return Ok(());
+        }
+        let line = orders::insert(
+            conn,
+            &orders::NewLine {
+                lot: lot_id,
+                member,
+                site,
+                input: &input,
+                idempotency_key: key,
+                placed_by: actor.id,
+                now,
+            },
+        )?;
+        record(
+            conn,
+            ctx,
+            Some(actor.id),
+            "order.placed",
+            Some(lot_id),
+            ("order_line", line),
+            &describe(&input, site),
+        )?;
+        confirm_by_mail(conn, ctx, actor, &lot, "placed", site, &input)
+    });
+    match placed {
+        // The same key raced in from a second request: that one placed the line.
+        Err(OrderError::Store(StoreError::Database(db::Error::Query(e))))
+            if db::is_unique_violation(&e) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+/// One of the member's own active lines of a lot.
+pub fn own_line(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    lot: i64,
+    line: i64,
+) -> Result<(Lot, OrderLineRow), super::ReadError> {
+    let member = actor.member()?;
+    let (lot, _) = super::lots::visible(conn, actor, lot)?;
+    match orders::find(conn, line)? {
+        Some(row)
+            if row.lot_id == lot.id && row.member_id == member && row.cancelled_at.is_none() =>
+        {
+            Ok((lot, row))
+        }
+        _ => Err(Denied::NotFound.into()),
+    }
+}
+
+/// What the page to change a line shows.
+pub struct EditData {
+    pub lot: Lot,
+    pub line: OrderLineRow,
+    pub sites: Vec<DeliverySite>,
+    pub can_change: bool,
+}
+
+pub fn edit_data(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    actor: &Actor,
+    lot: i64,
+    line: i64,
+) -> Result<EditData, super::ReadError> {
+    let (lot, line) = own_line(conn, actor, lot, line)?;
+    let procedure = crate::db::procurement::find_procedure(conn, lot.id)?;
+    let sites = orgs::sites_of(conn, line.member_id)?
+        .into_iter()
+        .filter(|s| s.active || s.id == line.delivery_site_id)
+        .collect();
+    let can_change = lot.state(procedure.as_ref()).takes_orders_at(ctx.now);
+    Ok(EditData {
+        lot,
+        line,
+        sites,
+        can_change,
+    })
+}
+
+/// Changes one of the member's own lines.
+pub fn change(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    actor: &Actor,
+    lot_id: i64,
+    line_id: i64,
+    request: &OrderRequest,
+) -> Result<(), OrderError> {
+    let member = actor.member()?;
+    own_line(conn, actor, lot_id, line_id)?;
+    let lot = open_lot(conn, ctx, actor, lot_id)?;
+    let (input, site) = check(conn, &lot, member, request)?;
+    let now = ctx.now.naive_utc();
+    db::transaction(conn, |conn| {
+        if !lots::lock_open_for_orders(conn, lot_id, now)? {
+            return Err(OrderError::Closed);
+        }
+        if orders::update(conn, line_id, site, &input, now)? == 0 {
+            return Err(Denied::NotFound.into());
+        }
+        record(
+            conn,
+            ctx,
+            Some(actor.id),
+            "order.changed",
+            Some(lot_id),
+            ("order_line", line_id),
+            &describe(&input, site),
+        )?;
+        confirm_by_mail(conn, ctx, actor, &lot, "changed", site, &input)
+    })
+}
+
+/// Cancels one of the member's own lines; cancelling it again changes nothing.
+pub fn cancel(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    actor: &Actor,
+    lot_id: i64,
+    line_id: i64,
+) -> Result<(), OrderError> {
+    let (_, row) = own_line(conn, actor, lot_id, line_id)?;
+    let lot = open_lot(conn, ctx, actor, lot_id)?;
+    let now = ctx.now.naive_utc();
+    db::transaction(conn, |conn| {
+        if !lots::lock_open_for_orders(conn, lot_id, now)? {
+            return Err(OrderError::Closed);
+        }
+        if orders::cancel(conn, line_id, now)? == 1 {
+            record(
+                conn,
+                ctx,
+                Some(actor.id),
+                "order.cancelled",
+                Some(lot_id),
+                ("order_line", line_id),
+                "",
+            )?;
+            confirm_by_mail(
+                conn,
+                ctx,
+                actor,
+                &lot,
+                "cancelled",
+                row.delivery_site_id,
+                &row.input(),
+            )?;
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,72 @@
+//! A lot's pricing scenario built from the database: its active order lines and the latest
+//! quote of every supplier, with the ids behind each.
+
+use super::StoreError;
+use crate::db::procurement as store;
+use crate::db::{lots, orders, orgs, Corrupt, DbConnection};
+use crate::domain::pricing::{LotTerms, OrderLine, Quote, Scenario, TierTable};
+use std::collections::HashMap;
+
+/// A lot's scenario with the database ids behind its lines and quotes.
+pub struct LotScenario {
+    pub scenario: Scenario,
+    /// Per order line of the scenario: (order line id, member id).
+    pub lines: Vec<(i64, i64)>,
+    /// Per quote of the scenario: (quote id, supplier id).
+    pub quotes: Vec<(i64, i64)>,
+}
+
+/// Builds the scenario of a lot from its active order lines and the latest quote of every
+/// supplier; `only_quote` restricts it to one quote (an award other than the top-ranked).
+pub fn lot_scenario(
+    conn: &mut DbConnection,
+    lot: &lots::Lot,
+    only_quote: Option<i64>,
+) -> Result<LotScenario, StoreError> {
+    let terms = LotTerms::new(
+        lot.min_total_quantity,
+        lot.order_increment,
+        lot.vat_rate,
+        lot.list_unit_price,
+    )?;
+    let member_names: HashMap<i64, String> = orgs::list_members(conn)?
+        .into_iter()
+        .map(|m| (m.id, m.name))
+        .collect();
+    let mut line_ids = Vec::new();
+    let mut order_lines = Vec::new();
+    for row in orders::active_lines(conn, lot.id)? {
+        line_ids.push((row.id, row.member_id));
+        order_lines.push(OrderLine {
+            id: row.id.to_string(),
+            member: member_names.get(&row.member_id).cloned().ok_or(Corrupt {
+                table: "order_lines",
+                id: row.id,
+                column: "member_id",
+            })?,
+            quantity: row.quantity,
+            max_unit_price: row.max_unit_price,
+            placed_at: row.placed_at.and_utc(),
+        });
+    }
+    let mut quote_ids = Vec::new();
+    let mut quotes = Vec::new();
+    for (row, supplier) in store::latest_quotes(conn, lot.id)? {
+        if only_quote.is_some_and(|q| q != row.id) {
+            continue;
+        }
+        quote_ids.push((row.id, row.supplier_id));
+        quotes.push(Quote {
+            supplier,
+            submitted_at: row.submitted_at.and_utc(),
+            pricing: row.pricing,
+            max_quantity: row.max_quantity,
+            tiers: TierTable::new(store::tiers_of(conn, row.id)?)?,
+        });
+    }
+    Ok(LotScenario {
+        scenario: Scenario::new(terms, quotes, order_lines)?,
+        lines: line_ids,
+        quotes: quote_ids,
+    })
+}

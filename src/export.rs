@@ -1,0 +1,111 @@
+//! CSV files as spreadsheets in German offices read them: UTF-8 with BOM (so the encoding is
+//! detected), `;` separated, decimal comma, fields quoted where needed and formulas
+//! neutralised. Used by downloads and email attachments alike.
+
+use crate::db::audit::AuditEntry;
+use crate::db::procurement::ResultLine;
+use crate::domain::money::{Money, UnitPrice};
+
+/// A CSV file being written.
+pub struct Csv(String);
+
+impl Csv {
+    pub fn new(header: &[&str]) -> Self {
+        let mut csv = Csv("\u{feff}".to_string());
+        csv.row(header.iter().map(|h| h.to_string()));
+        csv
+    }
+
+    pub fn row(&mut self, fields: impl IntoIterator<Item = String>) {
+        let line: Vec<String> = fields
+            .into_iter()
+            .map(|f| {
+                // A leading = + - @ would be read as a formula by spreadsheets.
+                let f = if f.starts_with(['=', '+', '@'])
+                    || (f.starts_with('-') && f.parse::<f64>().is_err() && !f.contains(','))
+                {
+                    format!("'{f}")
+                } else {
+                    f
+                };
+                if f.contains([';', '"', '\n', '\r']) {
+                    format!("\"{}\"", f.replace('"', "\"\""))
+                } else {
+                    f
+                }
+            })
+            .collect();
+        self.0.push_str(&line.join(";"));
+        self.0.push_str("\r\n");
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// An amount as `1234,56` (no grouping, so spreadsheets read a number).
+pub fn money(amount: Option<Money>) -> String {
+    amount.map_or_else(String::new, |m| m.to_string().replace('.', ","))
+}
+
+pub fn price(price: Option<UnitPrice>) -> String {
+    price.map_or_else(String::new, |p| p.to_string().replace('.', ","))
+}
+
+/// The priced lines of a lot with their delivery details (German column names, as the
+/// procurement record is kept).
+pub fn result_lines(rows: &[ResultLine]) -> String {
+    let mut csv = Csv::new(&[
+        "Mitglied",
+        "Lieferort",
+        "Anschrift",
+        "Referenz",
+        "Bestellposition",
+        "Status",
+        "Menge",
+        "Stückpreis netto",
+        "Netto",
+        "USt",
+        "Brutto",
+    ]);
+    for r in rows {
+        csv.row([
+            r.member.clone(),
+            r.site.clone(),
+            r.address.clone(),
+            r.reference.clone(),
+            r.result.order_line_id.to_string(),
+            r.result.status.as_str().to_string(),
+            r.result.quantity.to_string(),
+            price(r.result.unit_price),
+            money(r.result.net),
+            money(r.result.vat),
+            money(r.result.gross),
+        ]);
+    }
+    csv.into_string()
+}
+
+/// The audit log of a lot, oldest entry first; `actor` names who acted.
+pub fn audit_log(entries: &[AuditEntry], actor: impl Fn(Option<i64>) -> String) -> String {
+    let mut csv = Csv::new(&[
+        "Zeitpunkt (UTC)",
+        "Wer",
+        "Aktion",
+        "Objekt",
+        "Objekt-ID",
+        "Details",
+    ]);
+    for e in entries.iter().rev() {
+        csv.row([
+            e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            actor(e.actor_id),
+            e.action.clone(),
+            e.entity.clone(),
+            e.entity_id.map(|i| i.to_string()).unwrap_or_default(),
+            e.details.clone(),
+        ]);
+    }
+    csv.into_string()
+}

@@ -1,0 +1,278 @@
+//! The procurement part of a lot's page, and staff's steps on it: the two-person opening,
+//! revoking an award, cancelling the lot.
+
+use super::error::AppError;
+use super::lots::lot_page;
+use super::quotes::QuoteFormView;
+use super::session::{CurrentUser, Form};
+use super::{redirect, render, AppState};
+use crate::app::closing::{self, ClosingError};
+use crate::app::lots::{LotPageData, MemberResult, ResultLine, ResultsFor};
+use crate::app::opening::{self, Opened, OpeningError};
+use crate::domain::rules::{OpeningRefusal, OpeningStep};
+use crate::i18n::Tr;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+/// One of the supplier's own quote revisions.
+pub struct OwnQuote {
+    pub id: i64,
+    pub revision: i64,
+    pub receipt: String,
+    pub digest: String,
+    pub submitted_at: String,
+}
+
+/// One priced line as a member or the winning supplier reads it.
+pub struct ResultView {
+    pub member: String,
+    pub site: String,
+    pub address: String,
+    pub reference: String,
+    pub status: String,
+    pub quantity: String,
+    pub unit_price: String,
+    pub net: String,
+    pub vat: String,
+    pub gross: String,
+}
+
+/// One member's totals and savings.
+pub struct MemberTotalView {
+    pub member: String,
+    pub quantity: String,
+    pub net: String,
+    pub vat: String,
+    pub gross: String,
+    pub saving_vs_list: String,
+    pub saving_vs_alone: String,
+}
+
+/// The procurement part of a lot's page, as far as this user may see it.
+#[derive(Default)]
+pub struct ProcedureView {
+    pub quote_count: Option<i64>,
+    pub opening_requested_by: Option<String>,
+    /// Staff: the opening button this person may press (request or confirm).
+    pub can_request_opening: bool,
+    pub can_confirm_opening: bool,
+    /// Staff: this person asked for the opening and waits for a second person.
+    pub waiting_for_second_person: bool,
+    pub opened: Option<String>,
+    pub show_evaluation_link: bool,
+    pub award: Option<String>,
+    pub can_revoke: bool,
+    pub can_cancel: bool,
+    pub outcome: Option<String>,
+    pub quote_form: Option<QuoteFormView>,
+    pub own_quotes: Vec<OwnQuote>,
+    pub results: Vec<ResultView>,
+    pub totals: Vec<MemberTotalView>,
+    pub csv_link: Option<String>,
+}
+
+fn result_view(tr: Tr, r: &ResultLine) -> ResultView {
+    ResultView {
+        member: r.member.clone(),
+        site: r.site.clone(),
+        address: r.address.clone(),
+        reference: r.reference.clone(),
+        status: tr
+            .t(&format!("line_status.{}", r.result.status.as_str()))
+            .to_string(),
+        quantity: tr.quantity(r.result.quantity),
+        unit_price: r
+            .result
+            .unit_price
+            .map_or_else(|| "–".into(), |p| tr.price(p)),
+        net: tr.money_or_dash(r.result.net),
+        vat: tr.money_or_dash(r.result.vat),
+        gross: tr.money_or_dash(r.result.gross),
+    }
+}
+
+fn member_total_view(tr: Tr, (m, name): &(MemberResult, String)) -> MemberTotalView {
+    MemberTotalView {
+        member: name.clone(),
+        quantity: tr.quantity(m.quantity),
+        net: tr.money(m.net),
+        vat: tr.money(m.vat),
+        gross: tr.money(m.gross),
+        saving_vs_list: tr.money_or_dash(m.saving_vs_list),
+        saving_vs_alone: tr.money_or_dash(m.saving_vs_alone),
+    }
+}
+
+impl ProcedureView {
+    pub fn new(tr: Tr, page: &LotPageData) -> Self {
+        let data = &page.procedure;
+        let lot = page.lot.id;
+        let outcome = data.outcome_reason.as_ref().map(|reason| {
+            let key = format!("failure.{reason}");
+            let text = tr.t(&key);
+            // Staff's own cancellation reasons are shown as written.
+            if text == key {
+                reason.clone()
+            } else {
+                text.to_string()
+            }
+        });
+        let award = data.award.as_ref().map(|a| {
+            let conclusion = a
+                .standstill_ends_at
+                .map(|t| crate::i18n::date(tr, t))
+                .unwrap_or_default();
+            tr.f(
+                "award.text",
+                &[("supplier", a.supplier.clone()), ("date", conclusion)],
+            )
+        });
+        ProcedureView {
+            quote_count: data.quote_count,
+            opening_requested_by: data.opening_requested_by.clone(),
+            can_request_opening: data.opening == Some(Ok(OpeningStep::Request)),
+            can_confirm_opening: matches!(data.opening, Some(Ok(OpeningStep::Confirm { .. }))),
+            waiting_for_second_person: data.opening
+                == Some(Err(OpeningRefusal::WaitingForSecondPerson)),
+            opened: data.opened.as_ref().map(|(first, second, at)| {
+                tr.f(
+                    "opening.done",
+                    &[
+                        ("first", first.clone()),
+                        ("second", second.clone()),
+                        ("at", tr.datetime(*at)),
+                    ],
+                )
+            }),
+            show_evaluation_link: data.evaluation_visible,
+            award,
+            can_revoke: data.can_revoke,
+            can_cancel: data.can_cancel,
+            outcome,
+            quote_form: data.takes_quotes.then(QuoteFormView::empty),
+            own_quotes: data
+                .own_quotes
+                .iter()
+                .map(|q| OwnQuote {
+                    id: q.id,
+                    revision: q.revision,
+                    receipt: q.receipt_number.clone(),
+                    digest: q.digest.clone(),
+                    submitted_at: tr.datetime(q.submitted_at),
+                })
+                .collect(),
+            results: data.results.iter().map(|r| result_view(tr, r)).collect(),
+            totals: data
+                .totals
+                .iter()
+                .map(|m| member_total_view(tr, m))
+                .collect(),
+            csv_link: data.results_for.map(|whose| match whose {
+                ResultsFor::Staff => format!("/admin/lots/{lot}/allocation.csv"),
+                ResultsFor::Member => format!("/lots/{lot}/lines.csv"),
+                ResultsFor::Winner => format!("/lots/{lot}/purchase-order.csv"),
+            }),
+        }
+    }
+}
+
+/// The lot's page again with a message, for a step that was refused.
+async fn refused(
+    state: &AppState,
+    user: &CurrentUser,
+    lot: i64,
+    status: StatusCode,
+    key: &str,
+) -> Result<HttpResponse, AppError> {
+    let mut page = lot_page(state, user, lot, None, None).await?;
+    page.page.notice = Some(user.tr().t(key).to_string());
+    render(status, &page)
+}
+
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+/// Opening the quotes: the first staff member asks, a second one confirms.
+pub async fn opening(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    Form(_): Form<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let lot = path.into_inner();
+    let (ctx, actor) = (state.ctx(), user.user.clone());
+    let key = match state
+        .run(move |conn| opening::open_quotes(conn, &ctx, &actor, lot))
+        .await
+    {
+        Ok(Opened::Requested) => {
+            return Ok(redirect(&format!("/lots/{lot}?notice=opening_requested")))
+        }
+        Ok(Opened::Opened) => return Ok(redirect(&format!("/lots/{lot}?notice=quotes_opened"))),
+        Err(OpeningError::Refused(OpeningRefusal::NotNow)) => "error.opening_too_early",
+        Err(OpeningError::Refused(OpeningRefusal::WaitingForSecondPerson)) => "error.second_person",
+        Err(OpeningError::AlreadyOpened) => "error.not_closed",
+        Err(OpeningError::Denied(d)) => return Err(d.into()),
+        Err(OpeningError::Store(e)) => return Err(e.into()),
+    };
+    refused(&state, &user, lot, StatusCode::CONFLICT, key).await
+}
+
+#[derive(Deserialize)]
+pub struct ReasonFields {
+    #[serde(default)]
+    reason: String,
+}
+
+fn closing_refusal(error: ClosingError) -> Result<&'static str, AppError> {
+    match error {
+        ClosingError::Reason => Ok("error.reason"),
+        ClosingError::NotRevocable => Ok("error.not_revocable"),
+        ClosingError::NotCancellable => Ok("error.not_cancellable"),
+        ClosingError::Denied(d) => Err(d.into()),
+        ClosingError::Store(e) => Err(e.into()),
+    }
+}
+
+/// Revokes an award during the standstill; the lot returns to evaluation.
+pub async fn revoke(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    Form(fields): Form<ReasonFields>,
+) -> Result<HttpResponse, AppError> {
+    let lot = path.into_inner();
+    let (ctx, actor) = (state.ctx(), user.user.clone());
+    match state
+        .run(move |conn| closing::revoke(conn, &ctx, &actor, lot, &fields.reason))
+        .await
+    {
+        Ok(()) => Ok(redirect(&format!("/lots/{lot}?notice=award_revoked"))),
+        Err(e) => {
+            let key = closing_refusal(e)?;
+            refused(&state, &user, lot, StatusCode::UNPROCESSABLE_ENTITY, key).await
+        }
+    }
+}
+
+/// Cancels a lot before it is confirmed.
+pub async fn cancel(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    Form(fields): Form<ReasonFields>,
+) -> Result<HttpResponse, AppError> {
+    let lot = path.into_inner();
+    let (ctx, actor) = (state.ctx(), user.user.clone());
+    match state
+        .run(move |conn| closing::cancel(conn, &ctx, &actor, lot, &fields.reason))
+        .await
+    {
+        Ok(()) => Ok(redirect(&format!("/lots/{lot}?notice=lot_cancelled"))),
+        Err(e) => {
+            let key = closing_refusal(e)?;
+            refused(&state, &user, lot, StatusCode::UNPROCESSABLE_ENTITY, key).await
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! Sealed quotes from the supplier's side: the quote form, its submission and the receipt.
+
+use super::admin::Fields;
+use super::error::AppError;
+use super::lots::lot_page;
+use super::session::{CurrentUser, FormFields};
+use super::{ok, redirect, render, AppState, Page};
+use crate::app::quotes::{self, QuoteError};
+use crate::app::ReadError;
+use crate::domain::quote::QuoteForm;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+/// The quote form's values as typed, and its messages.
+#[derive(Default, Clone)]
+pub struct QuoteFormView {
+    pub pricing: String,
+    pub rows: Vec<(String, String)>,
+    pub csv: String,
+    pub max_quantity: String,
+    pub lead_time_days: String,
+    pub valid_until: String,
+    pub comment: String,
+    pub errors: Vec<String>,
+}
+
+/// Rows offered for tiers in the quote form.
+pub const QUOTE_TIER_ROWS: usize = 10;
+
+impl QuoteFormView {
+    pub fn empty() -> Self {
+        QuoteFormView {
+            pricing: "all_units".into(),
+            rows: vec![(String::new(), String::new()); QUOTE_TIER_ROWS],
+            lead_time_days: "14".into(),
+            ..Default::default()
+        }
+    }
+
+    fn from_fields(fields: &Fields) -> Self {
+        let mins = fields.all("tier_min");
+        let prices = fields.all("tier_price");
+        let mut rows: Vec<(String, String)> = (0..mins.len().max(prices.len()))
+            .map(|i| {
+                (
+                    mins.get(i).unwrap_or(&"").to_string(),
+                    prices.get(i).unwrap_or(&"").to_string(),
+                )
+            })
+            .collect();
+        rows.resize(
+            rows.len().max(QUOTE_TIER_ROWS),
+            (String::new(), String::new()),
+        );
+        QuoteFormView {
+            pricing: fields.get("pricing").into(),
+            rows,
+            // An uploaded file wins over text pasted into the field.
+            csv: match fields.get("csv_file") {
+                "" => fields.get("csv").into(),
+                file => file.into(),
+            },
+            max_quantity: fields.get("max_quantity").into(),
+            lead_time_days: fields.get("lead_time_days").into(),
+            valid_until: fields.get("valid_until").into(),
+            comment: fields.get("comment").into(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn form(&self) -> QuoteForm<'_> {
+        QuoteForm {
+            pricing: &self.pricing,
+            rows: self
+                .rows
+                .iter()
+                .map(|(m, p)| (m.as_str(), p.as_str()))
+                .collect(),
+            csv: &self.csv,
+            max_quantity: &self.max_quantity,
+            lead_time_days: &self.lead_time_days,
+            valid_until: &self.valid_until,
+            comment: &self.comment,
+        }
+    }
+}
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    FormFields(pairs): FormFields,
+) -> Result<HttpResponse, AppError> {
+    let lot = path.into_inner();
+    let mut form = QuoteFormView::from_fields(&Fields(pairs));
+    let (ctx, actor, submitted) = (state.ctx(), user.user.clone(), form.clone());
+    let result = state
+        .run(move |conn| quotes::submit(conn, &ctx, &actor, lot, &submitted.form()))
+        .await;
+    let tr = user.tr();
+    let (status, errors) = match result {
+        Ok(id) => return Ok(redirect(&format!("/lots/{lot}/quotes/{id}"))),
+        Err(QuoteError::Invalid(errors)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors.iter().map(|e| tr.field_error(e)).collect(),
+        ),
+        Err(QuoteError::DeadlinePassed) => (
+            StatusCode::CONFLICT,
+            vec![tr.t("error.quote_deadline").to_string()],
+        ),
+        Err(QuoteError::Denied(d)) => return Err(d.into()),
+        Err(QuoteError::Store(e)) => return Err(e.into()),
+    };
+    form.errors = errors;
+    let mut page = lot_page(&state, &user, lot, None, None).await?;
+    page.procedure.quote_form = Some(form);
+    render(status, &page)
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+struct ReceiptPage {
+    page: Page,
+    lot_id: i64,
+    lot_title: String,
+    receipt: String,
+    digest: String,
+    canonical: String,
+    submitted_at: String,
+    revision: i64,
+    tiers: Vec<(String, String)>,
+    pricing: String,
+}
+
+pub async fn receipt(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (lot, quote) = path.into_inner();
+    let actor = user.user.clone();
+    let receipt = state
+        .run(move |conn| quotes::receipt(conn, &actor, lot, quote))
+        .await
+        .map_err(|e: ReadError| AppError::from(e))?;
+    let tr = user.tr();
+    ok(&ReceiptPage {
+        page: Page::for_user(&user, tr.t("quote.receipt_title"), None),
+        lot_id: lot,
+        lot_title: receipt.lot.title,
+        canonical: receipt.canonical,
+        receipt: receipt.quote.receipt_number,
+        digest: receipt.quote.digest,
+        submitted_at: tr.datetime(receipt.quote.submitted_at),
+        revision: receipt.quote.revision,
+        tiers: receipt
+            .tiers
+            .iter()
+            .map(|t| (tr.quantity(t.min_quantity), tr.price(t.unit_price)))
+            .collect(),
+        pricing: tr
+            .t(&format!("pricing.{}", receipt.quote.pricing.as_str()))
+            .to_string(),
+    })
+}
