@@ -12,5 +12,6 @@ mod mail;
 mod orders;
 mod processes;
 mod procurement;
+mod rules;
 mod security;
 mod smtp;
