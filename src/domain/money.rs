@@ -62,8 +62,12 @@ fn parse_scaled(text: &str) -> Result<i128, DecimalError> {
     if value.normalize().scale() > 4 {
         return Err(DecimalError::TooManyDecimals);
     }
-    let scaled = value * Decimal::from(PRICE_SCALE as i64);
-    scaled.to_i128().ok_or(DecimalError::NotANumber)
+    // Near Decimal's limit (28 digits) the scaling itself would overflow: such a number is
+    // far beyond any price or rate, so it is too large rather than a panic.
+    let scaled = value
+        .checked_mul(Decimal::from(PRICE_SCALE as i64))
+        .ok_or(DecimalError::TooLarge)?;
+    scaled.to_i128().ok_or(DecimalError::TooLarge)
 }
 
 /// A net price per unit, exact to 1/10,000 €, greater than 0 and at most 1,000,000 €.
@@ -312,6 +316,23 @@ pub fn round_cents(value: Decimal) -> Decimal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_near_the_decimal_limit_are_too_large_not_a_panic() {
+        for text in [
+            "79228162514264337593543950335",
+            "99999999999999999999999999",
+            "-79228162514264337593543950335",
+            "7922816251426433759354395033.5",
+        ] {
+            assert!(UnitPrice::parse(text).is_err(), "{text}");
+            assert!(VatRate::parse(text).is_err(), "{text}");
+        }
+        assert_eq!(
+            UnitPrice::parse("79228162514264337593543950335"),
+            Err(DecimalError::TooLarge)
+        );
+    }
 
     #[test]
     fn rounding_is_half_away_from_zero() {

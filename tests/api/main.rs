@@ -8,6 +8,7 @@ mod helpers;
 mod admin;
 mod concurrency;
 mod deadline;
+mod hostile;
 mod mail;
 mod orders;
 mod processes;
