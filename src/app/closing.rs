@@ -26,6 +26,9 @@ pub enum ClosingError {
 }
 operation_error!(ClosingError);
 
+/// Revoke or cancel: a staff step on a lot with a written reason.
+pub type Step = fn(&mut DbConnection, &Ctx, &Actor, i64, &str) -> Result<(), ClosingError>;
+
 fn checked_reason(reason: &str) -> Result<&str, ClosingError> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 2000 {

@@ -235,6 +235,37 @@ fn closing_refusal(error: ClosingError) -> Result<&'static str, AppError> {
     }
 }
 
+/// Revoke or cancel, with staff's written reason.
+#[derive(Clone, Copy)]
+enum WithReason {
+    Revoke,
+    Cancel,
+}
+
+async fn with_reason(
+    state: &AppState,
+    user: &CurrentUser,
+    lot: i64,
+    reason: String,
+    step: WithReason,
+) -> Result<HttpResponse, AppError> {
+    let (ctx, actor) = (state.ctx(), user.user.clone());
+    let (done, notice) = match step {
+        WithReason::Revoke => (closing::revoke as closing::Step, "award_revoked"),
+        WithReason::Cancel => (closing::cancel as closing::Step, "lot_cancelled"),
+    };
+    match state
+        .run(move |conn| done(conn, &ctx, &actor, lot, &reason))
+        .await
+    {
+        Ok(()) => Ok(redirect(&format!("/lots/{lot}?notice={notice}"))),
+        Err(e) => {
+            let key = closing_refusal(e)?;
+            refused(state, user, lot, StatusCode::UNPROCESSABLE_ENTITY, key).await
+        }
+    }
+}
+
 /// Revokes an award during the standstill; the lot returns to evaluation.
 pub async fn revoke(
     state: web::Data<AppState>,
@@ -243,17 +274,7 @@ pub async fn revoke(
     Form(fields): Form<ReasonFields>,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
-    let (ctx, actor) = (state.ctx(), user.user.clone());
-    match state
-        .run(move |conn| closing::revoke(conn, &ctx, &actor, lot, &fields.reason))
-        .await
-    {
-        Ok(()) => Ok(redirect(&format!("/lots/{lot}?notice=award_revoked"))),
-        Err(e) => {
-            let key = closing_refusal(e)?;
-            refused(&state, &user, lot, StatusCode::UNPROCESSABLE_ENTITY, key).await
-        }
-    }
+    with_reason(&state, &user, lot, fields.reason, WithReason::Revoke).await
 }
 
 /// Cancels a lot before it is confirmed.
@@ -264,15 +285,5 @@ pub async fn cancel(
     Form(fields): Form<ReasonFields>,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
-    let (ctx, actor) = (state.ctx(), user.user.clone());
-    match state
-        .run(move |conn| closing::cancel(conn, &ctx, &actor, lot, &fields.reason))
-        .await
-    {
-        Ok(()) => Ok(redirect(&format!("/lots/{lot}?notice=lot_cancelled"))),
-        Err(e) => {
-            let key = closing_refusal(e)?;
-            refused(&state, &user, lot, StatusCode::UNPROCESSABLE_ENTITY, key).await
-        }
-    }
+    with_reason(&state, &user, lot, fields.reason, WithReason::Cancel).await
 }
