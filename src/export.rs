@@ -78,10 +78,10 @@ pub fn result_lines(rows: &[ResultLine]) -> String {
             r.result.order_line_id.to_string(),
             r.result.status.as_str().to_string(),
             r.result.quantity.to_string(),
-            price(r.result.unit_price),
-            money(r.result.net),
-            money(r.result.vat),
-            money(r.result.gross),
+            price(r.result.price.map(|p| p.unit_price)),
+            money(r.result.price.map(|p| p.net)),
+            money(r.result.price.map(|p| p.vat)),
+            money(r.result.price.map(|p| p.gross)),
         ]);
     }
     csv.into_string()

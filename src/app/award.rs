@@ -251,10 +251,7 @@ fn award_in_transaction(
             order_line_id: chosen.lines[l.line].0,
             status: l.status,
             quantity: l.quantity,
-            unit_price: l.price.map(|p| p.unit_price),
-            net: l.price.map(|p| p.net),
-            vat: l.price.map(|p| p.vat),
-            gross: l.price.map(|p| p.gross),
+            price: l.price,
         })
         .collect();
     let member_ids: HashMap<&str, i64> = chosen

@@ -2,7 +2,7 @@
 
 use super::procurement::Procedure;
 use super::schema::{lot_indicative_tiers, lot_invitations, lots, order_lines, suppliers};
-use super::{Corrupt, DbConnection, Error, RowReader};
+use super::{typed, typed_one, Corrupt, DbConnection, Error, RowReader};
 use crate::domain::lot::{Category, IndicativeTier, LotStatus, LotTermsInput};
 use crate::domain::money::{UnitPrice, VatRate};
 use crate::domain::rules::LotState;
@@ -86,12 +86,6 @@ impl TryFrom<LotRow> for Lot {
             updated_at: row.updated_at,
         })
     }
-}
-
-fn typed(rows: Vec<LotRow>) -> Result<Vec<Lot>, Error> {
-    rows.into_iter()
-        .map(|r| Lot::try_from(r).map_err(Error::from))
-        .collect()
 }
 
 impl Lot {
@@ -242,12 +236,13 @@ pub fn invite(
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Lot>, Error> {
-    let row = lots::table
-        .find(id)
-        .select(LotRow::as_select())
-        .first(conn)
-        .optional()?;
-    Ok(row.map(Lot::try_from).transpose()?)
+    typed_one(
+        lots::table
+            .find(id)
+            .select(LotRow::as_select())
+            .first(conn)
+            .optional()?,
+    )
 }
 
 /// All lots, newest first (staff).

@@ -275,7 +275,7 @@ impl RowReader {
         RowReader { table, id }
     }
 
-    fn corrupt(&self, column: &'static str) -> Corrupt {
+    pub(crate) fn corrupt(&self, column: &'static str) -> Corrupt {
         Corrupt {
             table: self.table,
             id: self.id,
@@ -330,6 +330,20 @@ impl RowReader {
     ) -> Result<T, Corrupt> {
         parse(text).ok_or_else(|| self.corrupt(column))
     }
+}
+
+/// Reads stored rows into their typed form, one [`RowReader`] conversion per row type.
+pub(crate) fn typed<R, T: TryFrom<R, Error = Corrupt>>(rows: Vec<R>) -> Result<Vec<T>, Error> {
+    rows.into_iter()
+        .map(|row| T::try_from(row).map_err(Error::from))
+        .collect()
+}
+
+/// Reads a stored row, if there is one, into its typed form.
+pub(crate) fn typed_one<R, T: TryFrom<R, Error = Corrupt>>(
+    row: Option<R>,
+) -> Result<Option<T>, Error> {
+    Ok(row.map(T::try_from).transpose()?)
 }
 
 /// Answers whether the database responds (for `/healthz`).

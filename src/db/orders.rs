@@ -1,7 +1,7 @@
 //! Order lines: a member's demand in a lot, placed, changed and cancelled by its buyers.
 
 use super::schema::{delivery_sites, order_lines};
-use super::{Corrupt, DbConnection, Error, RowReader};
+use super::{typed, typed_one, Corrupt, DbConnection, Error, RowReader};
 use crate::domain::lot::OrderInput;
 use crate::domain::money::UnitPrice;
 use chrono::NaiveDateTime;
@@ -75,12 +75,6 @@ impl OrderLineRow {
     }
 }
 
-fn typed(rows: Vec<RawLine>) -> Result<Vec<OrderLineRow>, Error> {
-    rows.into_iter()
-        .map(|r| OrderLineRow::try_from(r).map_err(Error::from))
-        .collect()
-}
-
 /// A line with the name of its delivery site, for the member's own view.
 #[derive(Debug, Clone)]
 pub struct OrderLineView {
@@ -125,12 +119,13 @@ pub fn active_lines(conn: &mut DbConnection, lot: i64) -> Result<Vec<OrderLineRo
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<OrderLineRow>, Error> {
-    let row = order_lines::table
-        .find(id)
-        .select(RawLine::as_select())
-        .first(conn)
-        .optional()?;
-    Ok(row.map(OrderLineRow::try_from).transpose()?)
+    typed_one(
+        order_lines::table
+            .find(id)
+            .select(RawLine::as_select())
+            .first(conn)
+            .optional()?,
+    )
 }
 
 /// The id of the member's line placed with this form key, if any.

@@ -4,9 +4,9 @@ use super::schema::{
     award_lines, award_members, delivery_sites, lot_procedure, members, order_lines, quote_tiers,
     quotes, suppliers,
 };
-use super::{Corrupt, DbConnection, Error, RowReader};
-use crate::domain::money::{Money, UnitPrice};
-use crate::domain::pricing::{LineStatus, PricingMode, Tier};
+use super::{typed, typed_one, Corrupt, DbConnection, Error, RowReader};
+use crate::domain::money::Money;
+use crate::domain::pricing::{LinePrice, LineStatus, PricingMode, Tier};
 use crate::domain::quote::QuoteInput;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -73,12 +73,6 @@ impl TryFrom<RawQuote> for QuoteRow {
     }
 }
 
-fn typed_quotes(rows: Vec<RawQuote>) -> Result<Vec<QuoteRow>, Error> {
-    rows.into_iter()
-        .map(|r| QuoteRow::try_from(r).map_err(Error::from))
-        .collect()
-}
-
 /// Stores a new revision of a supplier's quote with its tiers; returns its id.
 pub struct NewQuote<'a> {
     pub lot: i64,
@@ -132,12 +126,13 @@ pub fn insert_quote(conn: &mut DbConnection, quote: &NewQuote<'_>) -> QueryResul
 }
 
 pub fn find_quote(conn: &mut DbConnection, id: i64) -> Result<Option<QuoteRow>, Error> {
-    let row = quotes::table
-        .find(id)
-        .select(RawQuote::as_select())
-        .first(conn)
-        .optional()?;
-    Ok(row.map(QuoteRow::try_from).transpose()?)
+    typed_one(
+        quotes::table
+            .find(id)
+            .select(RawQuote::as_select())
+            .first(conn)
+            .optional()?,
+    )
 }
 
 pub fn tiers_of(conn: &mut DbConnection, quote: i64) -> Result<Vec<Tier>, Error> {
@@ -163,7 +158,7 @@ pub fn revisions_of(
     lot: i64,
     supplier: i64,
 ) -> Result<Vec<QuoteRow>, Error> {
-    typed_quotes(
+    typed(
         quotes::table
             .filter(quotes::lot_id.eq(lot))
             .filter(quotes::supplier_id.eq(supplier))
@@ -380,16 +375,13 @@ struct AwardMemberRow {
     saving_vs_alone: Option<i64>,
 }
 
-/// What the award decided for one order line.
+/// What the award decided for one order line: the engine's price where it was accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineResult {
     pub order_line_id: i64,
     pub status: LineStatus,
     pub quantity: u64,
-    pub unit_price: Option<UnitPrice>,
-    pub net: Option<Money>,
-    pub vat: Option<Money>,
-    pub gross: Option<Money>,
+    pub price: Option<LinePrice>,
 }
 
 /// What the award decided for one member.
@@ -409,14 +401,22 @@ impl TryFrom<AwardLineRow> for LineResult {
 
     fn try_from(row: AwardLineRow) -> Result<Self, Corrupt> {
         let read = RowReader::new("award_lines", row.order_line_id);
+        // A line is priced with all four amounts or with none.
+        let price = match (row.unit_price, row.net, row.vat, row.gross) {
+            (Some(unit_price), Some(net), Some(vat), Some(gross)) => Some(LinePrice {
+                unit_price: read.price("unit_price", unit_price)?,
+                net: Money::from_cents(net),
+                vat: Money::from_cents(vat),
+                gross: Money::from_cents(gross),
+            }),
+            (None, None, None, None) => None,
+            _ => return Err(read.corrupt("net")),
+        };
         Ok(LineResult {
             order_line_id: row.order_line_id,
             status: read.named("status", &row.status, LineStatus::parse)?,
             quantity: read.quantity("quantity", row.quantity)?,
-            unit_price: read.optional_price("unit_price", row.unit_price)?,
-            net: row.net.map(Money::from_cents),
-            vat: row.vat.map(Money::from_cents),
-            gross: row.gross.map(Money::from_cents),
+            price,
         })
     }
 }
@@ -438,12 +438,6 @@ impl TryFrom<AwardMemberRow> for MemberResult {
     }
 }
 
-/// A count too large for the database's integer cannot come from the engine, whose input
-/// limits keep every quantity far below it.
-fn stored_count(quantity: u64) -> i64 {
-    i64::try_from(quantity).unwrap_or(i64::MAX)
-}
-
 /// Stores the award's results for every line and member of a lot.
 pub fn store_results(
     conn: &mut DbConnection,
@@ -457,11 +451,12 @@ pub fn store_results(
             lot_id: lot,
             order_line_id: l.order_line_id,
             status: l.status.as_str().to_string(),
-            quantity: stored_count(l.quantity),
-            unit_price: l.unit_price.map(UnitPrice::ten_thousandths),
-            net: l.net.map(Money::cents),
-            vat: l.vat.map(Money::cents),
-            gross: l.gross.map(Money::cents),
+            // The engine's input limits keep every quantity far inside the column's range.
+            quantity: l.quantity as i64,
+            unit_price: l.price.map(|p| p.unit_price.ten_thousandths()),
+            net: l.price.map(|p| p.net.cents()),
+            vat: l.price.map(|p| p.vat.cents()),
+            gross: l.price.map(|p| p.gross.cents()),
         })
         .collect();
     let member_rows: Vec<AwardMemberRow> = members_
@@ -469,7 +464,7 @@ pub fn store_results(
         .map(|m| AwardMemberRow {
             lot_id: lot,
             member_id: m.member_id,
-            quantity: stored_count(m.quantity),
+            quantity: m.quantity as i64,
             net: m.net.cents(),
             vat: m.vat.cents(),
             gross: m.gross.cents(),

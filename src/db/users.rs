@@ -1,7 +1,7 @@
 //! Accounts: lookup, creation and changes.
 
 use super::schema::users;
-use super::{Corrupt, DbConnection, Error, RowReader};
+use super::{typed, typed_one, Corrupt, DbConnection, Error, RowReader};
 use crate::domain::account::{Language, Role};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -60,16 +60,6 @@ impl TryFrom<UserRow> for User {
     }
 }
 
-fn typed(rows: Vec<UserRow>) -> Result<Vec<User>, Error> {
-    rows.into_iter()
-        .map(|r| User::try_from(r).map_err(Error::from))
-        .collect()
-}
-
-fn one(row: Option<UserRow>) -> Result<Option<User>, Error> {
-    Ok(row.map(User::try_from).transpose()?)
-}
-
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
@@ -98,19 +88,23 @@ pub struct UserChanges<'a> {
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<User>, Error> {
-    one(users::table
-        .find(id)
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()?)
+    typed_one(
+        users::table
+            .find(id)
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()?,
+    )
 }
 
 pub fn find_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<User>, Error> {
-    one(users::table
-        .filter(users::email.eq(email))
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()?)
+    typed_one(
+        users::table
+            .filter(users::email.eq(email))
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()?,
+    )
 }
 
 pub fn list(conn: &mut DbConnection) -> Result<Vec<User>, Error> {

@@ -344,8 +344,8 @@ pub fn confirmation(
         send_each(conn, ctx, each_user(&users), &notice, |tr, _| {
             let unit_price = own
                 .iter()
-                .find_map(|l| l.result.unit_price)
-                .map_or_else(|| "–".into(), |p| tr.price(p));
+                .find_map(|l| l.result.price)
+                .map_or_else(|| "–".into(), |p| tr.price(p.unit_price));
             let mut c = Content::new(
                 tr,
                 tr.f("mail.confirmation.subject", &[("lot", lot.title.clone())]),
@@ -379,9 +379,9 @@ pub fn confirmation(
                         tr.t(&format!("line_status.{}", l.result.status.as_str()))
                             .to_string(),
                         tr.quantity(l.result.quantity),
-                        tr.money_or_dash(l.result.net),
-                        tr.money_or_dash(l.result.vat),
-                        tr.money_or_dash(l.result.gross),
+                        tr.money_or_dash(l.result.price.map(|p| p.net)),
+                        tr.money_or_dash(l.result.price.map(|p| p.vat)),
+                        tr.money_or_dash(l.result.price.map(|p| p.gross)),
                     ]
                 })
                 .collect();

@@ -73,6 +73,7 @@ pub struct ProcedureView {
 }
 
 fn result_view(tr: Tr, r: &ResultLine) -> ResultView {
+    let price = r.result.price;
     ResultView {
         member: r.member.clone(),
         site: r.site.clone(),
@@ -82,13 +83,10 @@ fn result_view(tr: Tr, r: &ResultLine) -> ResultView {
             .t(&format!("line_status.{}", r.result.status.as_str()))
             .to_string(),
         quantity: tr.quantity(r.result.quantity),
-        unit_price: r
-            .result
-            .unit_price
-            .map_or_else(|| "–".into(), |p| tr.price(p)),
-        net: tr.money_or_dash(r.result.net),
-        vat: tr.money_or_dash(r.result.vat),
-        gross: tr.money_or_dash(r.result.gross),
+        unit_price: price.map_or_else(|| "–".into(), |p| tr.price(p.unit_price)),
+        net: tr.money_or_dash(price.map(|p| p.net)),
+        vat: tr.money_or_dash(price.map(|p| p.vat)),
+        gross: tr.money_or_dash(price.map(|p| p.gross)),
     }
 }
 
