@@ -9,21 +9,18 @@ use crate::db::procurement::{self as store, LineResult, MemberResult};
 use crate::db::{self, DbConnection};
 use crate::domain::account::Role;
 use crate::domain::lot::LotStatus;
-use crate::domain::pricing::{evaluate, Evaluation, InvalidInput, Tier};
+use crate::domain::pricing::{evaluate, Evaluation, InvalidInput};
 use crate::mail::notify::AwardNotice;
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
 use std::collections::HashMap;
 
-/// What the evaluation page shows: the engine's evaluation of the lot with every quote's
-/// tiers and lead time.
+/// What the evaluation page shows: the lot's scenario (every quote with its tiers and lead
+/// time) and the engine's evaluation of it.
 pub struct EvaluationData {
     pub lot: Lot,
     pub scenario: LotScenario,
     pub evaluation: Evaluation,
-    /// Per quote of the scenario: its tiers and lead time in days.
-    pub tiers: Vec<Vec<Tier>>,
-    pub lead_times: Vec<u64>,
     pub can_award: bool,
 }
 
@@ -47,32 +44,20 @@ pub fn evaluation(
     actor: &Actor,
     lot_id: i64,
 ) -> Result<EvaluationData, EvaluationError> {
-    let (lot, procedure) = super::lots::for_staff(conn, actor, lot_id)?;
-    let state = lot.state(procedure.as_ref());
+    let lot = super::lots::for_staff(conn, actor, lot_id)?;
+    let state = lot.state();
     if !state.quotes_visible_to(actor.role) {
         return Err(EvaluationError::Sealed {
             quote_deadline: lot.quote_deadline,
         });
     }
     let scenario = lot_scenario(conn, &lot, None)?;
-    let mut tiers = Vec::new();
-    let mut lead_times = Vec::new();
-    for (id, _) in &scenario.quotes {
-        tiers.push(store::tiers_of(conn, *id)?);
-        lead_times.push(
-            store::find_quote(conn, *id)?
-                .ok_or(Denied::NotFound)?
-                .lead_time_days,
-        );
-    }
     let evaluation = evaluate(&scenario.scenario);
     Ok(EvaluationData {
         can_award: state.can_award(),
         lot,
         scenario,
         evaluation,
-        tiers,
-        lead_times,
     })
 }
 
@@ -168,8 +153,7 @@ fn award_in_transaction(
     let now = ctx.now;
     let mail = &ctx.mail;
     let lot = lots::find(conn, lot_id)?.ok_or(Denied::NotFound)?;
-    let procedure = store::find_procedure(conn, lot_id)?;
-    if !lot.state(procedure.as_ref()).can_award() {
+    if !lot.state().can_award() {
         return Err(AwardError::WrongState);
     }
     let full = lot_scenario(conn, &lot, None)?;

@@ -26,80 +26,79 @@ pub enum ClosingError {
 }
 operation_error!(ClosingError);
 
-/// Revoke or cancel: a staff step on a lot with a written reason.
-pub type Step = fn(&mut DbConnection, &Ctx, &Actor, i64, &str) -> Result<(), ClosingError>;
+/// A staff step on a lot that needs a written reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WithReason {
+    /// Revoke an award during its standstill; the lot returns to evaluation.
+    Revoke,
+    /// Cancel a lot before it is confirmed; everyone concerned is told why.
+    Cancel,
+}
 
-fn checked_reason(reason: &str) -> Result<&str, ClosingError> {
+/// Takes a staff step with its reason in one transaction; the lot's rules decide whether it
+/// may happen now, and only the process whose state change took effect writes the log.
+pub fn with_reason(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    actor: &Actor,
+    lot_id: i64,
+    step: WithReason,
+    reason: &str,
+) -> Result<(), ClosingError> {
+    actor.require(Role::Staff)?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 2000 {
         return Err(ClosingError::Reason);
     }
-    Ok(reason)
-}
-
-/// Revokes an award during the standstill; the lot returns to evaluation.
-pub fn revoke(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    actor: &Actor,
-    lot_id: i64,
-    reason: &str,
-) -> Result<(), ClosingError> {
-    actor.require(Role::Staff)?;
-    let reason = checked_reason(reason)?;
     let now = ctx.now.naive_utc();
     db::transaction(conn, |conn| {
         let lot = lots::find(conn, lot_id)?.ok_or(Denied::NotFound)?;
-        let procedure = store::procedure(conn, lot_id)?;
-        if !lot.state(Some(&procedure)).can_revoke(ctx.now)
-            || !lots::transition(conn, lot_id, LotStatus::Awarded, LotStatus::Evaluated, now)?
-        {
-            return Err(ClosingError::NotRevocable);
+        let state = lot.state();
+        match step {
+            WithReason::Revoke => {
+                let procedure = store::procedure(conn, lot_id)?;
+                if !state.can_revoke(procedure.standstill_end(), ctx.now)
+                    || !lots::transition(
+                        conn,
+                        lot_id,
+                        LotStatus::Awarded,
+                        LotStatus::Evaluated,
+                        now,
+                    )?
+                {
+                    return Err(ClosingError::NotRevocable);
+                }
+                store::clear_award(conn, lot_id)?;
+                let details = format!("quote={:?} reason={reason:?}", procedure.awarded_quote_id);
+                record(
+                    conn,
+                    ctx,
+                    Some(actor.id),
+                    "award.revoked",
+                    Some(lot_id),
+                    ("lot", lot_id),
+                    &details,
+                )?;
+            }
+            WithReason::Cancel => {
+                if !state.can_cancel()
+                    || !lots::transition(conn, lot_id, lot.status, LotStatus::Cancelled, now)?
+                {
+                    return Err(ClosingError::NotCancellable);
+                }
+                store::set_outcome_reason(conn, lot_id, reason)?;
+                record(
+                    conn,
+                    ctx,
+                    Some(actor.id),
+                    "lot.cancelled",
+                    Some(lot_id),
+                    ("lot", lot_id),
+                    reason,
+                )?;
+                notify::lot_ended(conn, &ctx.mail, &lot, true, reason, now)?;
+            }
         }
-        store::clear_award(conn, lot_id)?;
-        record(
-            conn,
-            ctx,
-            Some(actor.id),
-            "award.revoked",
-            Some(lot_id),
-            ("lot", lot_id),
-            &format!("quote={:?} reason={reason:?}", procedure.awarded_quote_id),
-        )?;
-        Ok(())
-    })
-}
-
-/// Cancels a lot before it is confirmed; everyone concerned is told why.
-pub fn cancel(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    actor: &Actor,
-    lot_id: i64,
-    reason: &str,
-) -> Result<(), ClosingError> {
-    actor.require(Role::Staff)?;
-    let reason = checked_reason(reason)?;
-    let now = ctx.now.naive_utc();
-    db::transaction(conn, |conn| {
-        let lot = lots::find(conn, lot_id)?.ok_or(Denied::NotFound)?;
-        let procedure = store::find_procedure(conn, lot_id)?;
-        if !lot.state(procedure.as_ref()).can_cancel()
-            || !lots::transition(conn, lot_id, lot.status, LotStatus::Cancelled, now)?
-        {
-            return Err(ClosingError::NotCancellable);
-        }
-        store::set_outcome_reason(conn, lot_id, reason)?;
-        record(
-            conn,
-            ctx,
-            Some(actor.id),
-            "lot.cancelled",
-            Some(lot_id),
-            ("lot", lot_id),
-            reason,
-        )?;
-        notify::lot_ended(conn, &ctx.mail, &lot, true, reason, now)?;
         Ok(())
     })
 }

@@ -9,8 +9,10 @@ use std::collections::HashMap;
 
 /// Staff: every line's result, from the award on.
 pub fn allocation(conn: &mut DbConnection, actor: &Actor, lot: i64) -> Result<String, ReadError> {
-    let (found, procedure) = super::lots::for_staff(conn, actor, lot)?;
-    if !found.state(procedure.as_ref()).has_results() {
+    if !super::lots::for_staff(conn, actor, lot)?
+        .state()
+        .has_results()
+    {
         return Err(Denied::NotFound.into());
     }
     Ok(crate::export::result_lines(&store::result_lines(
@@ -21,8 +23,10 @@ pub fn allocation(conn: &mut DbConnection, actor: &Actor, lot: i64) -> Result<St
 /// A buyer: the own organisation's confirmed lines.
 pub fn member_lines(conn: &mut DbConnection, actor: &Actor, lot: i64) -> Result<String, ReadError> {
     let member = actor.member()?;
-    let (found, procedure) = super::lots::visible(conn, actor, lot)?;
-    if !found.state(procedure.as_ref()).is_confirmed() {
+    if !super::lots::visible(conn, actor, lot)?
+        .state()
+        .is_confirmed()
+    {
         return Err(Denied::NotFound.into());
     }
     Ok(crate::export::result_lines(&store::result_lines(
@@ -39,8 +43,8 @@ pub fn purchase_order(
     lot: i64,
 ) -> Result<String, ReadError> {
     let supplier = actor.supplier()?;
-    let (found, procedure) = super::lots::visible(conn, actor, lot)?;
-    if !super::lots::is_confirmed_winner(conn, &found, procedure.as_ref(), supplier)? {
+    let found = super::lots::visible(conn, actor, lot)?;
+    if !super::lots::is_confirmed_winner(conn, &found, supplier)? {
         return Err(Denied::NotFound.into());
     }
     Ok(crate::export::result_lines(&super::lots::accepted_lines(

@@ -51,9 +51,9 @@ pub struct DraftData {
 }
 
 pub fn draft(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<DraftData, ReadError> {
-    let (lot, procedure) = super::lots::for_staff(conn, actor, id)?;
+    let lot = super::lots::for_staff(conn, actor, id)?;
     Ok(DraftData {
-        editable: lot.state(procedure.as_ref()).can_edit_terms(),
+        editable: lot.state().can_edit_terms(),
         tiers: lots::indicative_tiers(conn, id)?,
         invited: lots::invited_suppliers(conn, id)?
             .into_iter()
@@ -102,7 +102,7 @@ pub fn update(
     let now = ctx.now.naive_utc();
     db::transaction(conn, |conn| {
         let lot = lots::find(conn, id)?.ok_or(Denied::NotFound)?;
-        if !lot.state(None).can_edit_terms() {
+        if !lot.state().can_edit_terms() {
             return Err(LotAdminError::NotDraft);
         }
         let invited = known_suppliers(conn, invited)?;
@@ -133,7 +133,7 @@ pub fn open(
     let now = ctx.now.naive_utc();
     db::transaction(conn, |conn| {
         let lot = lots::find(conn, id)?.ok_or(Denied::NotFound)?;
-        let state = lot.state(None);
+        let state = lot.state();
         if !state.can_edit_terms() {
             return Err(LotAdminError::NotDraft);
         }
@@ -170,8 +170,7 @@ pub fn invite(
     let now = ctx.now.naive_utc();
     db::transaction(conn, |conn| {
         let lot = lots::find(conn, id)?.ok_or(Denied::NotFound)?;
-        let procedure = crate::db::procurement::find_procedure(conn, id)?;
-        if !lot.state(procedure.as_ref()).takes_quotes_at(ctx.now) {
+        if !lot.state().takes_quotes_at(ctx.now) {
             return Err(LotAdminError::QuotingOver);
         }
         let mut added = 0;

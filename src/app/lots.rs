@@ -15,35 +15,23 @@ use crate::domain::pricing::LineStatus;
 use crate::domain::rules::{LotState, OpeningRefusal, OpeningStep};
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-/// Loads a lot with its procedure record if this user may see it; otherwise "not found",
-/// so that nobody learns which lots exist beyond their own.
-pub fn visible(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    id: i64,
-) -> Result<(Lot, Option<Procedure>), ReadError> {
+/// Loads a lot if this user may see it; otherwise "not found", so that nobody learns which
+/// lots exist beyond their own.
+pub fn visible(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<Lot, ReadError> {
     let lot = lots::find(conn, id)?.ok_or(Denied::NotFound)?;
-    let procedure = store::find_procedure(conn, id)?;
     let invited = match actor.role {
         Role::Supplier => lots::is_invited(conn, id, actor.supplier()?)?,
         _ => false,
     };
-    if lot
-        .state(procedure.as_ref())
-        .visible_to(actor.role, invited)
-    {
-        Ok((lot, procedure))
+    if lot.state().visible_to(actor.role, invited) {
+        Ok(lot)
     } else {
         Err(Denied::NotFound.into())
     }
 }
 
 /// A lot only staff handle (every lot exists for staff).
-pub fn for_staff(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    id: i64,
-) -> Result<(Lot, Option<Procedure>), ReadError> {
+pub fn for_staff(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<Lot, ReadError> {
     actor.require(Role::Staff)?;
     visible(conn, actor, id)
 }
@@ -136,8 +124,9 @@ pub fn page(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<LotPageData, ReadError> {
-    let (lot, procedure) = visible(conn, actor, id)?;
-    let state = lot.state(procedure.as_ref());
+    let lot = visible(conn, actor, id)?;
+    let procedure = store::find_procedure(conn, id)?.unwrap_or_default();
+    let state = lot.state();
     let tiers = lots::indicative_tiers(conn, id)?;
     let (total, members) = lots::totals(conn, id)?;
     let (own_lines, sites) = match actor.role {
@@ -165,7 +154,7 @@ pub fn page(
     } else {
         (Vec::new(), Vec::new())
     };
-    let procedure = procedure_data(conn, actor, &lot, procedure.unwrap_or_default(), now)?;
+    let procedure = procedure_data(conn, actor, &lot, procedure, now)?;
     Ok(LotPageData {
         lot,
         state,
@@ -187,20 +176,29 @@ fn user_name(conn: &mut DbConnection, id: Option<i64>) -> Result<String, ReadErr
     })
 }
 
+/// The winning quote of a lot that has stored results (awarded or confirmed).
+fn awarded_quote(
+    conn: &mut DbConnection,
+    lot: &Lot,
+    procedure: &Procedure,
+) -> Result<Option<QuoteRow>, ReadError> {
+    match procedure.awarded_quote_id {
+        Some(q) if lot.state().has_results() => Ok(store::find_quote(conn, q)?),
+        _ => Ok(None),
+    }
+}
+
 /// Is this supplier the winner of a confirmed lot?
 pub fn is_confirmed_winner(
     conn: &mut DbConnection,
     lot: &Lot,
-    procedure: Option<&Procedure>,
     supplier: i64,
 ) -> Result<bool, ReadError> {
-    if !lot.state(procedure).is_confirmed() {
+    if !lot.state().is_confirmed() {
         return Ok(false);
     }
-    let Some(quote) = procedure.and_then(|p| p.awarded_quote_id) else {
-        return Ok(false);
-    };
-    Ok(store::find_quote(conn, quote)?.is_some_and(|q| q.supplier_id == supplier))
+    let procedure = store::find_procedure(conn, lot.id)?.unwrap_or_default();
+    Ok(awarded_quote(conn, lot, &procedure)?.is_some_and(|q| q.supplier_id == supplier))
 }
 
 /// The accepted lines of a lot: what the winning supplier delivers.
@@ -218,7 +216,7 @@ fn procedure_data(
     procedure: Procedure,
     now: DateTime<Utc>,
 ) -> Result<ProcedureData, ReadError> {
-    let state = lot.state(Some(&procedure));
+    let state = lot.state();
     let status = state.status_at(now);
     let mut data = ProcedureData::default();
     if matches!(
@@ -227,10 +225,7 @@ fn procedure_data(
     ) {
         data.outcome_reason = Some(procedure.outcome_reason.clone());
     }
-    let awarded_quote = match procedure.awarded_quote_id {
-        Some(q) if state.has_results() => store::find_quote(conn, q)?,
-        _ => None,
-    };
+    let awarded_quote = awarded_quote(conn, lot, &procedure)?;
     let award = match &awarded_quote {
         Some(quote) => Some(AwardInfo {
             supplier: orgs::find_supplier(conn, quote.supplier_id)?
@@ -242,11 +237,12 @@ fn procedure_data(
     match actor.role {
         Role::Staff => {
             data.quote_count = Some(store::quote_count(conn, lot.id)?);
-            data.opening_requested_by = match state.opening_requested_by {
+            let requested_by = procedure.opening_requested();
+            data.opening_requested_by = match requested_by {
                 Some(id) => Some(user_name(conn, Some(id))?),
                 None => None,
             };
-            data.opening = Some(state.opening_step(actor.id, now));
+            data.opening = Some(state.opening_step(requested_by, actor.id, now));
             if let (Some(at), Some(_)) = (procedure.opened_at, procedure.opened_by) {
                 data.opened = Some((
                     user_name(conn, procedure.opening_requested_by)?,
@@ -256,7 +252,7 @@ fn procedure_data(
             }
             data.evaluation_visible = state.quotes_visible_to(Role::Staff);
             data.award = award;
-            data.can_revoke = state.can_revoke(now);
+            data.can_revoke = state.can_revoke(procedure.standstill_end(), now);
             data.can_cancel = state.can_cancel();
             if state.has_results() {
                 data.totals = store::result_members(conn, lot.id)?;
@@ -282,7 +278,7 @@ fn procedure_data(
             if !data.own_quotes.is_empty() {
                 data.award = award;
             }
-            if is_confirmed_winner(conn, lot, Some(&procedure), supplier)? {
+            if state.is_confirmed() && awarded_quote.is_some_and(|q| q.supplier_id == supplier) {
                 data.results = accepted_lines(conn, lot.id)?;
                 data.results_for = Some(ResultsFor::Winner);
             }

@@ -43,8 +43,8 @@ pub fn open_quotes(
         let lot = lots::find(conn, lot_id)?.ok_or(Denied::NotFound)?;
         let procedure = store::procedure(conn, lot_id)?;
         let step = lot
-            .state(Some(&procedure))
-            .opening_step(actor.id, ctx.now)
+            .state()
+            .opening_step(procedure.opening_requested(), actor.id, ctx.now)
             .map_err(OpeningError::Refused)?;
         if lot.status == LotStatus::Open {
             lots::transition(conn, lot_id, LotStatus::Open, LotStatus::Closed, now)?;

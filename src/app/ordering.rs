@@ -40,7 +40,7 @@ fn check(
     lot: &Lot,
     member: i64,
     request: &OrderRequest,
-) -> Result<(OrderInput, i64), OrderError> {
+) -> Result<(OrderInput, DeliverySite), OrderError> {
     let mut errors = Vec::new();
     let input = OrderInput::parse(
         &request.quantity,
@@ -52,7 +52,7 @@ fn check(
     .ok();
     let site = match request.site.trim().parse::<i64>() {
         Ok(id) => match orgs::find_site(conn, id)? {
-            Some(site) if site.member_id == member && site.active => Some(id),
+            Some(site) if site.member_id == member && site.active => Some(site),
             _ => None,
         },
         Err(_) => None,
@@ -78,18 +78,13 @@ fn describe(input: &OrderInput, site: i64) -> String {
     )
 }
 
-/// Loads the lot for a buyer and checks, before any writing, that it takes orders.
-fn open_lot(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    actor: &Actor,
-    lot: i64,
-) -> Result<Lot, OrderError> {
-    let (lot, procedure) = super::lots::visible(conn, actor, lot)?;
-    if !lot.state(procedure.as_ref()).takes_orders_at(ctx.now) {
-        return Err(OrderError::Closed);
+/// Checks, before any writing, that the lot takes orders (again inside the transaction).
+fn takes_orders(lot: &Lot, ctx: &Ctx) -> Result<(), OrderError> {
+    if lot.state().takes_orders_at(ctx.now) {
+        Ok(())
+    } else {
+        Err(OrderError::Closed)
     }
-    Ok(lot)
 }
 
 /// Queues the email that confirms a placed, changed or cancelled line to the buyer.
@@ -99,12 +94,9 @@ fn confirm_by_mail(
     actor: &Actor,
     lot: &Lot,
     action: &str,
-    site: i64,
+    site: &str,
     input: &OrderInput,
 ) -> Result<(), OrderError> {
-    let site = orgs::find_site(conn, site)?
-        .map(|s| s.name)
-        .unwrap_or_default();
     notify::order_line(
         conn,
         &ctx.mail,
@@ -114,7 +106,7 @@ fn confirm_by_mail(
         &LineSummary {
             quantity: input.quantity,
             unit: lot.unit.clone(),
-            site,
+            site: site.to_string(),
             limit: input.max_unit_price,
             reference: input.reference.clone(),
         },
@@ -137,7 +129,8 @@ pub fn place(
     if key.is_empty() || key.len() > 100 {
         return Err(OrderError::BadKey);
     }
-    let lot = open_lot(conn, ctx, actor, lot_id)?;
+    let lot = super::lots::visible(conn, actor, lot_id)?;
+    takes_orders(&lot, ctx)?;
     let (input, site) = check(conn, &lot, member, request)?;
     let now = ctx.now.naive_utc();
     let placed = db::transaction(conn, |conn| {
@@ -152,7 +145,7 @@ pub fn place(
             &orders::NewLine {
                 lot: lot_id,
                 member,
-                site,
+                site: site.id,
                 input: &input,
                 idempotency_key: key,
                 placed_by: actor.id,
@@ -166,9 +159,9 @@ pub fn place(
             "order.placed",
             Some(lot_id),
             ("order_line", line),
-            &describe(&input, site),
+            &describe(&input, site.id),
         )?;
-        confirm_by_mail(conn, ctx, actor, &lot, "placed", site, &input)
+        confirm_by_mail(conn, ctx, actor, &lot, "placed", &site.name, &input)
     });
     match placed {
         // The same key raced in from a second request: that one placed the line.
@@ -189,7 +182,7 @@ pub fn own_line(
     line: i64,
 ) -> Result<(Lot, OrderLineRow), super::ReadError> {
     let member = actor.member()?;
-    let (lot, _) = super::lots::visible(conn, actor, lot)?;
+    let lot = super::lots::visible(conn, actor, lot)?;
     match orders::find(conn, line)? {
         Some(row)
             if row.lot_id == lot.id && row.member_id == member && row.cancelled_at.is_none() =>
@@ -216,12 +209,11 @@ pub fn edit_data(
     line: i64,
 ) -> Result<EditData, super::ReadError> {
     let (lot, line) = own_line(conn, actor, lot, line)?;
-    let procedure = crate::db::procurement::find_procedure(conn, lot.id)?;
     let sites = orgs::sites_of(conn, line.member_id)?
         .into_iter()
         .filter(|s| s.active || s.id == line.delivery_site_id)
         .collect();
-    let can_change = lot.state(procedure.as_ref()).takes_orders_at(ctx.now);
+    let can_change = lot.state().takes_orders_at(ctx.now);
     Ok(EditData {
         lot,
         line,
@@ -240,15 +232,15 @@ pub fn change(
     request: &OrderRequest,
 ) -> Result<(), OrderError> {
     let member = actor.member()?;
-    own_line(conn, actor, lot_id, line_id)?;
-    let lot = open_lot(conn, ctx, actor, lot_id)?;
+    let (lot, _) = own_line(conn, actor, lot_id, line_id)?;
+    takes_orders(&lot, ctx)?;
     let (input, site) = check(conn, &lot, member, request)?;
     let now = ctx.now.naive_utc();
     db::transaction(conn, |conn| {
         if !lots::lock_open_for_orders(conn, lot_id, now)? {
             return Err(OrderError::Closed);
         }
-        if orders::update(conn, line_id, site, &input, now)? == 0 {
+        if orders::update(conn, line_id, site.id, &input, now)? == 0 {
             return Err(Denied::NotFound.into());
         }
         record(
@@ -258,9 +250,9 @@ pub fn change(
             "order.changed",
             Some(lot_id),
             ("order_line", line_id),
-            &describe(&input, site),
+            &describe(&input, site.id),
         )?;
-        confirm_by_mail(conn, ctx, actor, &lot, "changed", site, &input)
+        confirm_by_mail(conn, ctx, actor, &lot, "changed", &site.name, &input)
     })
 }
 
@@ -272,8 +264,8 @@ pub fn cancel(
     lot_id: i64,
     line_id: i64,
 ) -> Result<(), OrderError> {
-    let (_, row) = own_line(conn, actor, lot_id, line_id)?;
-    let lot = open_lot(conn, ctx, actor, lot_id)?;
+    let (lot, row) = own_line(conn, actor, lot_id, line_id)?;
+    takes_orders(&lot, ctx)?;
     let now = ctx.now.naive_utc();
     db::transaction(conn, |conn| {
         if !lots::lock_open_for_orders(conn, lot_id, now)? {
@@ -289,15 +281,10 @@ pub fn cancel(
                 ("order_line", line_id),
                 "",
             )?;
-            confirm_by_mail(
-                conn,
-                ctx,
-                actor,
-                &lot,
-                "cancelled",
-                row.delivery_site_id,
-                &row.input(),
-            )?;
+            let site = orgs::find_site(conn, row.delivery_site_id)?
+                .map(|s| s.name)
+                .unwrap_or_default();
+            confirm_by_mail(conn, ctx, actor, &lot, "cancelled", &site, &row.input())?;
         }
         Ok(())
     })

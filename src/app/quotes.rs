@@ -41,16 +41,17 @@ pub fn submit(
     form: &QuoteForm<'_>,
 ) -> Result<i64, QuoteError> {
     let supplier = actor.supplier()?;
-    let (lot, procedure) = super::lots::visible(conn, actor, lot_id)?;
-    if !lot.state(procedure.as_ref()).takes_quotes_at(ctx.now) {
+    if !super::lots::visible(conn, actor, lot_id)?
+        .state()
+        .takes_quotes_at(ctx.now)
+    {
         return Err(QuoteError::DeadlinePassed);
     }
     let input = QuoteInput::parse(form).map_err(QuoteError::Invalid)?;
     db::transaction(conn, |conn| {
         // The deadline again, inside the transaction that stores the quote.
         let lot = lots::find(conn, lot_id)?.ok_or(Denied::NotFound)?;
-        let procedure = store::find_procedure(conn, lot_id)?;
-        if !lot.state(procedure.as_ref()).takes_quotes_at(ctx.now) {
+        if !lot.state().takes_quotes_at(ctx.now) {
             return Err(QuoteError::DeadlinePassed);
         }
         let revision = store::next_revision(conn, lot_id, supplier)?;
@@ -113,7 +114,7 @@ pub fn receipt(
     quote_id: i64,
 ) -> Result<Receipt, ReadError> {
     let supplier = actor.supplier()?;
-    let (lot, _) = super::lots::visible(conn, actor, lot_id)?;
+    let lot = super::lots::visible(conn, actor, lot_id)?;
     let quote = store::find_quote(conn, quote_id)?.ok_or(Denied::NotFound)?;
     // Only the supplier that submitted it ever sees a receipt.
     if quote.lot_id != lot_id || quote.supplier_id != supplier {

@@ -14,6 +14,8 @@ pub struct LotScenario {
     pub lines: Vec<(i64, i64)>,
     /// Per quote of the scenario: (quote id, supplier id).
     pub quotes: Vec<(i64, i64)>,
+    /// Per quote of the scenario: the lead time in days it promises.
+    pub lead_times: Vec<u64>,
 }
 
 /// Builds the scenario of a lot from its active order lines and the latest quote of every
@@ -50,12 +52,14 @@ pub fn lot_scenario(
         });
     }
     let mut quote_ids = Vec::new();
+    let mut lead_times = Vec::new();
     let mut quotes = Vec::new();
     for (row, supplier) in store::latest_quotes(conn, lot.id)? {
         if only_quote.is_some_and(|q| q != row.id) {
             continue;
         }
         quote_ids.push((row.id, row.supplier_id));
+        lead_times.push(row.lead_time_days);
         quotes.push(Quote {
             supplier,
             submitted_at: row.submitted_at.and_utc(),
@@ -68,5 +72,6 @@ pub fn lot_scenario(
         scenario: Scenario::new(terms, quotes, order_lines)?,
         lines: line_ids,
         quotes: quote_ids,
+        lead_times,
     })
 }

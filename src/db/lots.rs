@@ -1,6 +1,5 @@
 //! Lots: their terms, indicative tiers, invited suppliers, state changes and live totals.
 
-use super::procurement::Procedure;
 use super::schema::{lot_indicative_tiers, lot_invitations, lots, order_lines, suppliers};
 use super::{typed, typed_one, Corrupt, DbConnection, Error, RowReader};
 use crate::domain::lot::{Category, IndicativeTier, LotStatus, LotTermsInput};
@@ -94,18 +93,12 @@ impl Lot {
         self.status.effective(self.demand_deadline.and_utc(), now)
     }
 
-    /// What the lot's rules need, with the state of its procedure (if it has one yet).
-    pub fn state(&self, procedure: Option<&Procedure>) -> LotState {
+    /// What the lot's rules need to know about it.
+    pub fn state(&self) -> LotState {
         LotState {
             status: self.status,
             demand_deadline: self.demand_deadline.and_utc(),
             quote_deadline: self.quote_deadline.and_utc(),
-            opening_requested_by: procedure
-                .filter(|p| p.opened_by.is_none())
-                .and_then(|p| p.opening_requested_by),
-            standstill_ends_at: procedure
-                .and_then(|p| p.standstill_ends_at)
-                .map(|t| t.and_utc()),
         }
     }
 }

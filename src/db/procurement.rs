@@ -215,6 +215,19 @@ pub struct Procedure {
     pub confirmed_at: Option<NaiveDateTime>,
 }
 
+impl Procedure {
+    /// Who asked for the opening, while the quotes are not yet open.
+    pub fn opening_requested(&self) -> Option<i64> {
+        self.opening_requested_by
+            .filter(|_| self.opened_by.is_none())
+    }
+
+    /// When the standstill after the award ends.
+    pub fn standstill_end(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.standstill_ends_at.map(|t| t.and_utc())
+    }
+}
+
 /// The lot's procedure record, created empty on first use.
 pub fn procedure(conn: &mut DbConnection, lot: i64) -> QueryResult<Procedure> {
     let found = lot_procedure::table

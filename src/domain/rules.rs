@@ -5,17 +5,14 @@ use super::account::Role;
 use super::lot::LotStatus;
 use chrono::{DateTime, Utc};
 
-/// What the rules need to know about a lot: its stored status, deadlines and the state of
-/// its procedure (opening, award).
+/// What the rules need to know about a lot: its stored status and deadlines. Rules that
+/// also depend on the procedure (who asked for the opening, when the standstill ends) take
+/// those facts as arguments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LotState {
     pub status: LotStatus,
     pub demand_deadline: DateTime<Utc>,
     pub quote_deadline: DateTime<Utc>,
-    /// The staff member who asked for the opening, while the quotes are not yet opened.
-    pub opening_requested_by: Option<i64>,
-    /// When the standstill after the award ends.
-    pub standstill_ends_at: Option<DateTime<Utc>>,
 }
 
 /// The next step of the two-person opening for one staff member.
@@ -73,16 +70,18 @@ impl LotState {
         matches!(self.status, LotStatus::Open | LotStatus::Closed) && now < self.quote_deadline
     }
 
-    /// The opening step this staff member may take now, or why not.
+    /// The opening step this staff member may take now, or why not; `requested_by` is who
+    /// asked for the opening, while the quotes are not yet open.
     pub fn opening_step(
         &self,
+        requested_by: Option<i64>,
         staff: i64,
         now: DateTime<Utc>,
     ) -> Result<OpeningStep, OpeningRefusal> {
         if self.status_at(now) != LotStatus::Closed || now < self.quote_deadline {
             return Err(OpeningRefusal::NotNow);
         }
-        match self.opening_requested_by {
+        match requested_by {
             None => Ok(OpeningStep::Request),
             Some(first) if first == staff => Err(OpeningRefusal::WaitingForSecondPerson),
             Some(first) => Ok(OpeningStep::Confirm {
@@ -109,9 +108,13 @@ impl LotState {
         self.status == LotStatus::Evaluated
     }
 
-    /// Staff revoke an award during the standstill; the lot returns to evaluation.
-    pub fn can_revoke(&self, now: DateTime<Utc>) -> bool {
-        self.status == LotStatus::Awarded && self.standstill_ends_at.is_some_and(|end| now < end)
+    /// Staff revoke an award during its standstill; the lot returns to evaluation.
+    pub fn can_revoke(
+        &self,
+        standstill_ends_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> bool {
+        self.status == LotStatus::Awarded && standstill_ends_at.is_some_and(|end| now < end)
     }
 
     /// Staff cancel a lot at any point before it is confirmed, failed or cancelled.
@@ -152,8 +155,6 @@ mod tests {
                 status,
                 demand_deadline: now + Duration::days(1),
                 quote_deadline: now + Duration::days(2),
-                opening_requested_by: None,
-                standstill_ends_at: None,
             },
             now,
         )
@@ -171,20 +172,22 @@ mod tests {
     #[test]
     fn the_opening_needs_two_different_people_after_the_quote_deadline() {
         let (mut lot, now) = state(LotStatus::Closed);
-        assert_eq!(lot.opening_step(1, now), Err(OpeningRefusal::NotNow));
+        assert_eq!(lot.opening_step(None, 1, now), Err(OpeningRefusal::NotNow));
         let after = lot.quote_deadline;
-        assert_eq!(lot.opening_step(1, after), Ok(OpeningStep::Request));
-        lot.opening_requested_by = Some(1);
+        assert_eq!(lot.opening_step(None, 1, after), Ok(OpeningStep::Request));
         assert_eq!(
-            lot.opening_step(1, after),
+            lot.opening_step(Some(1), 1, after),
             Err(OpeningRefusal::WaitingForSecondPerson)
         );
         assert_eq!(
-            lot.opening_step(2, after),
+            lot.opening_step(Some(1), 2, after),
             Ok(OpeningStep::Confirm { requested_by: 1 })
         );
         lot.status = LotStatus::Evaluated;
-        assert_eq!(lot.opening_step(2, after), Err(OpeningRefusal::NotNow));
+        assert_eq!(
+            lot.opening_step(Some(1), 2, after),
+            Err(OpeningRefusal::NotNow)
+        );
     }
 
     #[test]
@@ -192,7 +195,7 @@ mod tests {
         let (mut lot, now) = state(LotStatus::Open);
         lot.demand_deadline = now - Duration::days(2);
         lot.quote_deadline = now - Duration::days(1);
-        assert_eq!(lot.opening_step(7, now), Ok(OpeningStep::Request));
+        assert_eq!(lot.opening_step(None, 7, now), Ok(OpeningStep::Request));
     }
 
     #[test]
@@ -215,12 +218,12 @@ mod tests {
     #[test]
     fn an_award_is_revocable_only_during_its_standstill() {
         let (mut lot, now) = state(LotStatus::Awarded);
-        assert!(!lot.can_revoke(now));
-        lot.standstill_ends_at = Some(now + Duration::hours(1));
-        assert!(lot.can_revoke(now));
-        assert!(!lot.can_revoke(now + Duration::hours(1)));
+        assert!(!lot.can_revoke(None, now));
+        let end = Some(now + Duration::hours(1));
+        assert!(lot.can_revoke(end, now));
+        assert!(!lot.can_revoke(end, now + Duration::hours(1)));
         lot.status = LotStatus::Confirmed;
-        assert!(!lot.can_revoke(now));
+        assert!(!lot.can_revoke(end, now));
     }
 
     #[test]

@@ -97,7 +97,9 @@ async fn evaluation_page(
                 pricing: tr
                     .t(&format!("pricing.{}", quote.pricing.as_str()))
                     .to_string(),
-                tiers: data.tiers[r.quote]
+                tiers: quote
+                    .tiers
+                    .tiers()
                     .iter()
                     .map(|t| {
                         format!(
@@ -108,7 +110,7 @@ async fn evaluation_page(
                     })
                     .collect::<Vec<_>>()
                     .join(" · "),
-                lead_time: data.lead_times[r.quote],
+                lead_time: built.lead_times[r.quote],
                 is_top: top == Some(r.quote),
             }
         })

@@ -6,7 +6,7 @@ use super::lots::lot_page;
 use super::quotes::QuoteFormView;
 use super::session::{CurrentUser, Form};
 use super::{redirect, render, AppState};
-use crate::app::closing::{self, ClosingError};
+use crate::app::closing::{self, ClosingError, WithReason};
 use crate::app::lots::{LotPageData, MemberResult, ResultLine, ResultsFor};
 use crate::app::opening::{self, Opened, OpeningError};
 use crate::domain::rules::{OpeningRefusal, OpeningStep};
@@ -233,13 +233,6 @@ fn closing_refusal(error: ClosingError) -> Result<&'static str, AppError> {
     }
 }
 
-/// Revoke or cancel, with staff's written reason.
-#[derive(Clone, Copy)]
-enum WithReason {
-    Revoke,
-    Cancel,
-}
-
 async fn with_reason(
     state: &AppState,
     user: &CurrentUser,
@@ -248,12 +241,12 @@ async fn with_reason(
     step: WithReason,
 ) -> Result<HttpResponse, AppError> {
     let (ctx, actor) = (state.ctx(), user.user.clone());
-    let (done, notice) = match step {
-        WithReason::Revoke => (closing::revoke as closing::Step, "award_revoked"),
-        WithReason::Cancel => (closing::cancel as closing::Step, "lot_cancelled"),
+    let notice = match step {
+        WithReason::Revoke => "award_revoked",
+        WithReason::Cancel => "lot_cancelled",
     };
     match state
-        .run(move |conn| done(conn, &ctx, &actor, lot, &reason))
+        .run(move |conn| closing::with_reason(conn, &ctx, &actor, lot, step, &reason))
         .await
     {
         Ok(()) => Ok(redirect(&format!("/lots/{lot}?notice={notice}"))),
