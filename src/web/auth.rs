@@ -4,7 +4,6 @@ use super::error::AppError;
 use super::session::{self, CurrentUser, Form};
 use super::{redirect, unprocessable, AppState, Page};
 use crate::app::accounts::{self, LoginError};
-use crate::app::ReadError;
 use crate::domain::account::Language;
 use crate::i18n::Tr;
 use actix_session::Session;
@@ -122,9 +121,8 @@ pub async fn change_language(
     if let Ok(user) = user {
         let actor = user.user;
         state
-            .run(move |conn| accounts::set_language(conn, &actor, language))
-            .await
-            .map_err(|e: ReadError| AppError::from(e))?;
+            .read(move |conn| accounts::set_language(conn, &actor, language))
+            .await?;
     }
     // Only back to a page of this site.
     let back = if form.back.starts_with('/') && !form.back.starts_with("//") {

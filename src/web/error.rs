@@ -71,33 +71,9 @@ impl From<tokio::task::JoinError> for AppError {
     }
 }
 
-/// An operation's refusals that no page explains further: "not found", "not allowed", or a
-/// failure of the machinery.
-#[macro_export]
-macro_rules! plain_refusals {
-    ($error:path) => {
-        impl From<$error> for $crate::web::error::AppError {
-            fn from(e: $error) -> Self {
-                use $error as E;
-                match e {
-                    E::Denied(d) => d.into(),
-                    E::Store(s) => s.into(),
-                    other => $crate::web::error::AppError::Conflict(other.to_string()),
-                }
-            }
-        }
-    };
-}
-
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
         AppError::Internal(format!("database pool: {e}"))
-    }
-}
-
-impl From<actix_web::error::BlockingError> for AppError {
-    fn from(e: actix_web::error::BlockingError) -> Self {
-        AppError::Internal(format!("blocking task: {e}"))
     }
 }
 

@@ -5,7 +5,6 @@ use super::error::AppError;
 use super::session::CurrentUser;
 use super::AppState;
 use crate::app::exports::{self, Export};
-use crate::app::ReadError;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
@@ -29,9 +28,8 @@ async fn export(
 ) -> Result<HttpResponse, AppError> {
     let actor = user.user.clone();
     let csv = state
-        .run(move |conn| exports::export(conn, &actor, lot, which))
-        .await
-        .map_err(|e: ReadError| AppError::from(e))?;
+        .read(move |conn| exports::export(conn, &actor, lot, which))
+        .await?;
     Ok(download(csv, filename))
 }
 

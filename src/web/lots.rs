@@ -4,7 +4,6 @@ use super::error::AppError;
 use super::session::{self, CurrentUser};
 use super::{ok, AppState, NoticeQuery, Page};
 use crate::app::lots::{self as lot_data, Lot};
-use crate::app::ReadError;
 use crate::domain::account::Role;
 use crate::domain::lot::Progress;
 use crate::i18n::Tr;
@@ -177,9 +176,8 @@ pub async fn lot_page(
     let now = state.now();
     let actor = user.user.clone();
     let data = state
-        .run(move |conn| lot_data::page(conn, &actor, id, now))
-        .await
-        .map_err(|e: ReadError| AppError::from(e))?;
+        .read(move |conn| lot_data::page(conn, &actor, id, now))
+        .await?;
     let tr = user.tr();
     let lot = &data.lot;
     let view = LotView::new(lot, &data.tiers, tr, now);
@@ -267,10 +265,7 @@ pub async fn list(
     query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
     let actor = user.user.clone();
-    let found = state
-        .run(move |conn| lot_data::list(conn, &actor))
-        .await
-        .map_err(|e: ReadError| AppError::from(e))?;
+    let found = state.read(move |conn| lot_data::list(conn, &actor)).await?;
     let tr = user.tr();
     let now = state.now();
     let rows = found

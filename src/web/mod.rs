@@ -50,18 +50,23 @@ impl AppState {
         crate::app::run(&self.pool, work).await
     }
 
+    /// Runs a read (a page's or a download's data); a refusal or failure becomes its error
+    /// page.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, crate::app::ReadError> + Send + 'static,
+    {
+        Ok(self.run(work).await?)
+    }
+
     /// Runs database work on the blocking thread pool.
     pub async fn db<T, F>(&self, work: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            work(&mut conn)
-        })
-        .await?
+        self.run(work).await
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -5,7 +5,6 @@ use super::lots::{lot_page, OrderForm};
 use super::session::{CurrentUser, Form};
 use super::{ok, redirect, render, AppState, Page};
 use crate::app::ordering::{self, OrderError, OrderRequest};
-use crate::app::ReadError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -128,9 +127,8 @@ async fn edit_page(
 ) -> Result<EditPage, AppError> {
     let (ctx, actor) = (state.ctx(), user.user.clone());
     let data = state
-        .run(move |conn| ordering::edit_data(conn, &ctx, &actor, lot, line))
-        .await
-        .map_err(|e: ReadError| AppError::from(e))?;
+        .read(move |conn| ordering::edit_data(conn, &ctx, &actor, lot, line))
+        .await?;
     let tr = user.tr();
     let row = &data.line;
     let form = form.unwrap_or_else(|| OrderForm {

@@ -6,7 +6,6 @@ use super::lots::lot_page;
 use super::session::{CurrentUser, FormFields};
 use super::{ok, redirect, render, AppState, Page};
 use crate::app::quotes::{self, QuoteError};
-use crate::app::ReadError;
 use crate::domain::quote::QuoteForm;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -141,9 +140,8 @@ pub async fn receipt(
     let (lot, quote) = path.into_inner();
     let actor = user.user.clone();
     let receipt = state
-        .run(move |conn| quotes::receipt(conn, &actor, lot, quote))
-        .await
-        .map_err(|e: ReadError| AppError::from(e))?;
+        .read(move |conn| quotes::receipt(conn, &actor, lot, quote))
+        .await?;
     let tr = user.tr();
     ok(&ReceiptPage {
         page: Page::for_user(&user, tr.t("quote.receipt_title"), None),

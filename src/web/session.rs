@@ -3,7 +3,7 @@
 
 use super::error::AppError;
 use super::AppState;
-use crate::app::{accounts, Actor, ReadError};
+use crate::app::{accounts, Actor};
 use crate::domain::account::{Language, Role};
 use crate::i18n::Tr;
 use actix_session::{Session, SessionExt};
@@ -114,9 +114,8 @@ impl FromRequest for CurrentUser {
                 .flatten()
                 .ok_or(AppError::LoginRequired)?;
             let user = state
-                .run(move |conn| accounts::signed_in(conn, id))
-                .await
-                .map_err(|e: ReadError| AppError::from(e))?;
+                .read(move |conn| accounts::signed_in(conn, id))
+                .await?;
             let Some(user) = user else {
                 sign_out(&session);
                 return Err(AppError::LoginRequired);

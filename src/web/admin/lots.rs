@@ -3,7 +3,6 @@
 use super::Fields;
 use crate::app::lot_admin::{self, LotAdminError};
 use crate::app::lots::Lot;
-use crate::app::ReadError;
 use crate::domain::account::Role;
 use crate::domain::lot::{Category, LotForm, LotTermsInput};
 use crate::i18n::{datetime_input_value, parse_datetime_input, Tr};
@@ -169,9 +168,8 @@ async fn form_page(
 ) -> Result<LotFormPage, AppError> {
     let actor = user.user.clone();
     let suppliers = state
-        .run(move |conn| lot_admin::suppliers(conn, &actor))
-        .await
-        .map_err(|e: ReadError| AppError::from(e))?;
+        .read(move |conn| lot_admin::suppliers(conn, &actor))
+        .await?;
     let tr: Tr = user.tr();
     Ok(LotFormPage {
         page: Page::for_user(
@@ -250,9 +248,8 @@ pub async fn edit_form(
     let id = path.into_inner();
     let actor = user.user.clone();
     let draft = state
-        .run(move |conn| lot_admin::draft(conn, &actor, id))
-        .await
-        .map_err(|e: ReadError| AppError::from(e))?;
+        .read(move |conn| lot_admin::draft(conn, &actor, id))
+        .await?;
     if !draft.editable {
         return Ok(redirect(&format!("/lots/{id}")));
     }
