@@ -226,13 +226,16 @@ fn procedure_data(
         data.outcome_reason = Some(procedure.outcome_reason.clone());
     }
     let awarded_quote = awarded_quote(conn, lot, &procedure)?;
-    let award = match &awarded_quote {
-        Some(quote) => Some(AwardInfo {
+    // The award as the page names it, read only for those who are shown it.
+    let award = |conn: &mut DbConnection| -> Result<Option<AwardInfo>, ReadError> {
+        let Some(quote) = &awarded_quote else {
+            return Ok(None);
+        };
+        Ok(Some(AwardInfo {
             supplier: orgs::find_supplier(conn, quote.supplier_id)?
                 .map_or_else(String::new, |s| s.name),
             standstill_ends_at: procedure.standstill_ends_at,
-        }),
-        None => None,
+        }))
     };
     match actor.role {
         Role::Staff => {
@@ -251,7 +254,7 @@ fn procedure_data(
                 ));
             }
             data.evaluation_visible = state.quotes_visible_to(Role::Staff);
-            data.award = award;
+            data.award = award(conn)?;
             data.can_revoke = state.can_revoke(procedure.standstill_end(), now);
             data.can_cancel = state.can_cancel();
             if state.has_results() {
@@ -268,7 +271,7 @@ fn procedure_data(
                     .filter(|(m, _)| m.member_id == member)
                     .collect();
                 data.results_for = Some(ResultsFor::Member);
-                data.award = award;
+                data.award = award(conn)?;
             }
         }
         Role::Supplier => {
@@ -276,9 +279,12 @@ fn procedure_data(
             data.own_quotes = store::revisions_of(conn, lot.id, supplier)?;
             data.takes_quotes = state.takes_quotes_at(now);
             if !data.own_quotes.is_empty() {
-                data.award = award;
+                data.award = award(conn)?;
             }
-            if state.is_confirmed() && awarded_quote.is_some_and(|q| q.supplier_id == supplier) {
+            let won = awarded_quote
+                .as_ref()
+                .is_some_and(|q| q.supplier_id == supplier);
+            if state.is_confirmed() && won {
                 data.results = accepted_lines(conn, lot.id)?;
                 data.results_for = Some(ResultsFor::Winner);
             }

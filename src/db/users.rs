@@ -196,17 +196,15 @@ pub fn buyers_with_lines(conn: &mut DbConnection, lot: i64) -> Result<Vec<User>,
 /// The active buyers of every member without an active line in a lot.
 pub fn buyers_without_lines(conn: &mut DbConnection, lot: i64) -> Result<Vec<User>, Error> {
     use super::schema::order_lines;
-    let ordering: Vec<i64> = order_lines::table
+    let ordering = order_lines::table
         .filter(order_lines::lot_id.eq(lot))
         .filter(order_lines::cancelled_at.is_null())
-        .select(order_lines::member_id)
-        .distinct()
-        .load(conn)?;
+        .select(order_lines::member_id);
     typed(
         users::table
             .filter(users::active.eq(true))
             .filter(users::member_id.is_not_null())
-            .filter(users::member_id.ne_all(ordering.into_iter().map(Some).collect::<Vec<_>>()))
+            .filter(users::member_id.ne_all(ordering.nullable()))
             .order((users::member_id.asc(), users::id.asc()))
             .select(UserRow::as_select())
             .load(conn)?,
