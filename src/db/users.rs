@@ -176,37 +176,28 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
 
-/// The active buyers of every member with an active line in a lot.
-pub fn buyers_with_lines(conn: &mut DbConnection, lot: i64) -> Result<Vec<User>, Error> {
+/// The active buyers of every member that has (`ordered`) or has not (`!ordered`) an
+/// active line in a lot.
+pub fn buyers_by_lines(
+    conn: &mut DbConnection,
+    lot: i64,
+    ordered: bool,
+) -> Result<Vec<User>, Error> {
     use super::schema::order_lines;
     let ordering = order_lines::table
         .filter(order_lines::lot_id.eq(lot))
         .filter(order_lines::cancelled_at.is_null())
-        .select(order_lines::member_id);
-    typed(
-        users::table
-            .filter(users::active.eq(true))
-            .filter(users::member_id.eq_any(ordering.nullable()))
-            .order((users::member_id.asc(), users::id.asc()))
-            .select(UserRow::as_select())
-            .load(conn)?,
-    )
-}
-
-/// The active buyers of every member without an active line in a lot.
-pub fn buyers_without_lines(conn: &mut DbConnection, lot: i64) -> Result<Vec<User>, Error> {
-    use super::schema::order_lines;
-    let ordering = order_lines::table
-        .filter(order_lines::lot_id.eq(lot))
-        .filter(order_lines::cancelled_at.is_null())
-        .select(order_lines::member_id);
-    typed(
-        users::table
-            .filter(users::active.eq(true))
-            .filter(users::member_id.is_not_null())
-            .filter(users::member_id.ne_all(ordering.nullable()))
-            .order((users::member_id.asc(), users::id.asc()))
-            .select(UserRow::as_select())
-            .load(conn)?,
-    )
+        .select(order_lines::member_id.nullable());
+    let query = users::table
+        .filter(users::active.eq(true))
+        .filter(users::member_id.is_not_null())
+        .order((users::member_id.asc(), users::id.asc()))
+        .select(UserRow::as_select())
+        .into_boxed();
+    let query = if ordered {
+        query.filter(users::member_id.eq_any(ordering))
+    } else {
+        query.filter(users::member_id.ne_all(ordering))
+    };
+    typed(query.load(conn)?)
 }

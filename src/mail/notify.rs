@@ -478,7 +478,7 @@ pub fn lot_ended(
     reason: &str,
     now: NaiveDateTime,
 ) -> DbResult<()> {
-    let mut recipients = users::buyers_with_lines(conn, lot.id)?;
+    let mut recipients = users::buyers_by_lines(conn, lot.id, true)?;
     for (s, _) in lots::invited_suppliers(conn, lot.id)? {
         recipients.extend(users::active_of(conn, None, Some(s))?);
     }
@@ -522,7 +522,7 @@ pub fn reminders(
             once: true,
             now,
         };
-        let buyers = users::buyers_without_lines(conn, lot.id)?;
+        let buyers = users::buyers_by_lines(conn, lot.id, false)?;
         queued += send_each(conn, ctx, each_user(&buyers), &notice, |tr, _| {
             let mut c = Content::new(
                 tr,
