@@ -20,14 +20,7 @@ impl Csv {
         let line: Vec<String> = fields
             .into_iter()
             .map(|f| {
-                // A leading = + - @ would be read as a formula by spreadsheets.
-                let f = if f.starts_with(['=', '+', '@'])
-                    || (f.starts_with('-') && f.parse::<f64>().is_err() && !f.contains(','))
-                {
-                    format!("'{f}")
-                } else {
-                    f
-                };
+                let f = if is_formula(&f) { format!("'{f}") } else { f };
                 if f.contains([';', '"', '\n', '\r']) {
                     format!("\"{}\"", f.replace('"', "\"\""))
                 } else {
@@ -42,6 +35,18 @@ impl Csv {
     pub fn into_string(self) -> String {
         self.0
     }
+}
+
+/// Would a spreadsheet read this field as a formula? Anything starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return is, whatever follows — except a plain negative number
+/// such as `-12,50`, which is data.
+fn is_formula(field: &str) -> bool {
+    if let Some(rest) = field.strip_prefix('-') {
+        let (whole, fraction) = rest.split_once(',').unwrap_or((rest, "0"));
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        return !(digits(whole) && digits(fraction));
+    }
+    field.starts_with(['=', '+', '@', '\t', '\r'])
 }
 
 /// An amount as `1234,56` (no grouping, so spreadsheets read a number).
@@ -108,4 +113,37 @@ pub fn audit_log(entries: &[AuditEntry], actor: impl Fn(Option<i64>) -> String) 
         ]);
     }
     csv.into_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(field: &str) -> String {
+        let mut csv = Csv(String::new());
+        csv.row([field.to_string()]);
+        csv.into_string().trim_end_matches("\r\n").to_string()
+    }
+
+    #[test]
+    fn every_field_a_spreadsheet_would_evaluate_is_neutralised() {
+        for formula in [
+            "=1+1",
+            "+1",
+            "@SUM(A1)",
+            "-1+1",
+            "-1,5+HYPERLINK(\"http://x\")",
+            "-A1",
+            "-",
+            "\t=1",
+            "\r=1",
+        ] {
+            let out = written(formula);
+            let inner = out.trim_start_matches('"');
+            assert!(inner.starts_with('\''), "{formula:?} written as {out:?}");
+        }
+        for data in ["-12,50", "-3", "12,50", "Schule Nord", ""] {
+            assert_eq!(written(data), data);
+        }
+    }
 }

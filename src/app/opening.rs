@@ -40,6 +40,10 @@ pub fn open_quotes(
     actor.require(Role::Staff)?;
     let now = ctx.now.naive_utc();
     db::transaction(conn, |conn| {
+        // Two staff pressing at the same instant take their steps one after the other.
+        if !lots::lock(conn, lot_id)? {
+            return Err(Denied::NotFound.into());
+        }
         let lot = lots::find(conn, lot_id)?.ok_or(Denied::NotFound)?;
         let procedure = store::procedure(conn, lot_id)?;
         let step = lot

@@ -49,7 +49,11 @@ pub fn submit(
     }
     let input = QuoteInput::parse(form).map_err(QuoteError::Invalid)?;
     db::transaction(conn, |conn| {
-        // The deadline again, inside the transaction that stores the quote.
+        // The deadline again, inside the transaction that stores the quote; the lot's row
+        // is taken first so simultaneous submissions get one revision each.
+        if !lots::lock(conn, lot_id)? {
+            return Err(Denied::NotFound.into());
+        }
         let lot = lots::find(conn, lot_id)?.ok_or(Denied::NotFound)?;
         if !lot.state().takes_quotes_at(ctx.now) {
             return Err(QuoteError::DeadlinePassed);

@@ -345,6 +345,16 @@ pub fn lock_open_for_orders(
     .map(|n| n == 1)
 }
 
+/// Takes the lot's row for the rest of this transaction, so that steps on one lot (quote
+/// revisions, the opening) run one after the other and each reads what the one before
+/// stored. Returns false if there is no such lot.
+pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    diesel::update(lots::table.find(id))
+        .set(lots::updated_at.eq(lots::updated_at))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
 /// Open lots whose demand deadline has passed.
 pub fn due_for_closing(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<i64>> {
     lots::table

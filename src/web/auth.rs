@@ -124,11 +124,44 @@ pub async fn change_language(
             .read(move |conn| accounts::set_language(conn, &actor, language))
             .await?;
     }
-    // Only back to a page of this site.
-    let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
+    let back = if is_local_path(&form.back) {
         form.back
     } else {
         "/".to_string()
     };
     Ok(redirect(&back))
+}
+
+/// Is this a path on this site that a redirect may go to? A path starts with one `/`; a
+/// second `/` or a `\\` would make browsers leave the site, and anything but visible ASCII
+/// cannot go into a header.
+fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path[1..].starts_with(['/', '\\'])
+        && path.len() <= 2048
+        && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_paths_of_this_site_are_redirect_targets() {
+        for good in ["/", "/lots", "/lots/3?notice=saved", "/a/b#x"] {
+            assert!(super::is_local_path(good), "{good:?}");
+        }
+        for bad in [
+            "",
+            "lots",
+            "//evil.example",
+            "/\\evil.example",
+            "/lots\x1e",
+            "/lots\r\nSet-Cookie: x=1",
+            "/\x7f",
+            "/a b",
+            "/lots\\..",
+            "https://evil.example",
+        ] {
+            assert!(!super::is_local_path(bad), "{bad:?}");
+        }
+    }
 }

@@ -20,6 +20,10 @@ pub enum AppError {
     BadRequest(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("a form field holds control characters")]
+    ControlCharacters,
+    #[error("the form is larger than allowed")]
+    TooLarge,
     #[error("internal error: {0}")]
     Internal(String),
     #[error("database: {0}")]
@@ -111,6 +115,8 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::ControlCharacters => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) | AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -151,6 +157,18 @@ impl ResponseError for AppError {
                 "No longer possible",
                 "Dieser Schritt ist im jetzigen Stand nicht möglich. Bitte laden Sie die Seite neu.",
                 "This step is not possible in the current state. Please reload the page.",
+            ),
+            AppError::ControlCharacters => (
+                "Unzulässige Zeichen",
+                "Characters not allowed",
+                "Ein Feld des Formulars enthält Steuerzeichen (etwa ein Nullbyte). Es wurde nichts gespeichert. Bitte entfernen Sie sie und senden Sie das Formular erneut.",
+                "A field of the form contains control characters (such as a NUL byte). Nothing was stored. Please remove them and send the form again.",
+            ),
+            AppError::TooLarge => (
+                "Zu groß",
+                "Too large",
+                "Das Formular oder die Datei ist größer als erlaubt. Es wurde nichts gespeichert.",
+                "The form or file is larger than allowed. Nothing was stored.",
             ),
             AppError::Internal(_) | AppError::Database(_) => {
                 tracing::error!(error = %self, "request failed");

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod admin;
+mod attack;
 mod concurrency;
 mod deadline;
 mod hostile;
