@@ -115,6 +115,20 @@ fn confirm_by_mail(
     Ok(())
 }
 
+/// Refuses a line that would grow the lot past what the pricing engine can price (checked
+/// with the lot's row taken, so simultaneous orders cannot pass it together).
+fn fits_in_bundle(
+    conn: &mut DbConnection,
+    lot: i64,
+    removed: Option<u64>,
+    added: u64,
+) -> Result<(), OrderError> {
+    lots::bundle_size(conn, lot)?
+        .with_line(removed, added)
+        .map(|_| ())
+        .map_err(|e| OrderError::Invalid(vec![e]))
+}
+
 /// Places a new line. A form sent twice (the same key) places one line.
 pub fn place(
     conn: &mut DbConnection,
@@ -140,6 +154,7 @@ pub fn place(
         if orders::find_by_idempotency_key(conn, lot_id, member, key)?.is_some() {
             return Ok(());
         }
+        fits_in_bundle(conn, lot_id, None, input.quantity)?;
         let line = orders::insert(
             conn,
             &orders::NewLine {
@@ -240,6 +255,10 @@ pub fn change(
         if !lots::lock_open_for_orders(conn, lot_id, now)? {
             return Err(OrderError::Closed);
         }
+        let before = orders::find(conn, line_id)?
+            .filter(|line| line.cancelled_at.is_none())
+            .ok_or(Denied::NotFound)?;
+        fits_in_bundle(conn, lot_id, Some(before.quantity), input.quantity)?;
         if orders::update(conn, line_id, site.id, &input, now)? == 0 {
             return Err(Denied::NotFound.into());
         }

@@ -1,8 +1,10 @@
 //! Lots: their terms, indicative tiers, invited suppliers, state changes and live totals.
 
-use super::schema::{lot_indicative_tiers, lot_invitations, lots, order_lines, suppliers};
+use super::schema::{
+    lot_bundles, lot_indicative_tiers, lot_invitations, lots, order_lines, suppliers,
+};
 use super::{typed, typed_one, Corrupt, DbConnection, Error, RowReader};
-use crate::domain::lot::{Category, IndicativeTier, LotStatus, LotTermsInput};
+use crate::domain::lot::{BundleSize, Category, IndicativeTier, LotStatus, LotTermsInput};
 use crate::domain::money::{UnitPrice, VatRate};
 use crate::domain::rules::LotState;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -153,6 +155,13 @@ pub fn insert(
         )),
         lots::id
     )?;
+    diesel::insert_into(lot_bundles::table)
+        .values((
+            lot_bundles::lot_id.eq(id),
+            lot_bundles::ordered_quantity.eq(0),
+            lot_bundles::ordered_lines.eq(0),
+        ))
+        .execute(conn)?;
     replace_tiers_and_invitations(conn, id, &terms.indicative_tiers, invited, now)?;
     Ok(id)
 }
@@ -362,6 +371,19 @@ pub fn due_for_closing(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResu
         .filter(lots::demand_deadline.le(now))
         .select(lots::id)
         .load(conn)
+}
+
+/// The lot's active lines and their total quantity, as kept with every order write.
+pub fn bundle_size(conn: &mut DbConnection, lot: i64) -> Result<BundleSize, Error> {
+    let (quantity, lines): (i64, i64) = lot_bundles::table
+        .find(lot)
+        .select((lot_bundles::ordered_quantity, lot_bundles::ordered_lines))
+        .first(conn)?;
+    let read = RowReader::new("lots", lot);
+    Ok(BundleSize {
+        quantity: read.quantity("ordered_quantity", quantity)?,
+        lines: read.quantity("ordered_lines", lines)?,
+    })
 }
 
 /// The live bundle: total quantity and number of members taking part.

@@ -1,6 +1,6 @@
 //! Order lines: a member's demand in a lot, placed, changed and cancelled by its buyers.
 
-use super::schema::{delivery_sites, order_lines};
+use super::schema::{delivery_sites, lot_bundles, order_lines};
 use super::{typed, typed_one, Corrupt, DbConnection, Error, RowReader};
 use crate::domain::lot::OrderInput;
 use crate::domain::money::UnitPrice;
@@ -155,7 +155,20 @@ pub struct NewLine<'a> {
     pub now: NaiveDateTime,
 }
 
+/// Moves the lot's kept bundle size along with a line written in the same transaction.
+fn adjust_bundle(conn: &mut DbConnection, lot: i64, quantity: i64, lines: i64) -> QueryResult<()> {
+    diesel::update(lot_bundles::table.find(lot))
+        .set((
+            lot_bundles::ordered_quantity.eq(lot_bundles::ordered_quantity + quantity),
+            lot_bundles::ordered_lines.eq(lot_bundles::ordered_lines + lines),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Stores a new line and counts it into the lot's bundle size.
 pub fn insert(conn: &mut DbConnection, line: &NewLine<'_>) -> QueryResult<i64> {
+    adjust_bundle(conn, line.lot, line.input.quantity as i64, 1)?;
     crate::insert_returning_id!(
         conn,
         diesel::insert_into(order_lines::table).values((
@@ -175,6 +188,7 @@ pub fn insert(conn: &mut DbConnection, line: &NewLine<'_>) -> QueryResult<i64> {
     )
 }
 
+/// Changes an active line and the lot's bundle size with it.
 pub fn update(
     conn: &mut DbConnection,
     id: i64,
@@ -182,6 +196,10 @@ pub fn update(
     input: &OrderInput,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
+    let Some((lot, before)) = active_quantity(conn, id)? else {
+        return Ok(0);
+    };
+    adjust_bundle(conn, lot, input.quantity as i64 - before, 0)?;
     diesel::update(
         order_lines::table
             .find(id)
@@ -199,6 +217,10 @@ pub fn update(
 
 /// Cancels a line; it stays stored, marked with the time of cancellation.
 pub fn cancel(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    let Some((lot, before)) = active_quantity(conn, id)? else {
+        return Ok(0);
+    };
+    adjust_bundle(conn, lot, -before, -1)?;
     diesel::update(
         order_lines::table
             .find(id)
@@ -209,4 +231,14 @@ pub fn cancel(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResu
         order_lines::updated_at.eq(now),
     ))
     .execute(conn)
+}
+
+/// The lot and quantity of a line that is not cancelled.
+fn active_quantity(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(i64, i64)>> {
+    order_lines::table
+        .find(id)
+        .filter(order_lines::cancelled_at.is_null())
+        .select((order_lines::lot_id, order_lines::quantity))
+        .first(conn)
+        .optional()
 }

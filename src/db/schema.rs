@@ -70,6 +70,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    lot_bundles (lot_id) {
+        lot_id -> BigInt,
+        ordered_quantity -> BigInt,
+        ordered_lines -> BigInt,
+    }
+}
+
+diesel::table! {
     lot_indicative_tiers (lot_id, min_quantity) {
         lot_id -> BigInt,
         min_quantity -> BigInt,
@@ -239,6 +247,7 @@ diesel::joinable!(award_members -> members (member_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     members,
+    lot_bundles,
     delivery_sites,
     suppliers,
     users,

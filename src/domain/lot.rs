@@ -1,7 +1,7 @@
 //! A lot's terms, its life (`draft → open → closed → …`) and the rules a buyer's order meets.
 
 use super::money::{DecimalError, UnitPrice, VatRate};
-use super::pricing::{MAX_LINE_QUANTITY, MAX_LOT_QUANTITY};
+use super::pricing::{MAX_LINE_QUANTITY, MAX_LOT_QUANTITY, MAX_ORDER_LINES};
 use chrono::{DateTime, Utc};
 
 /// Where a lot stands in its life.
@@ -414,6 +414,37 @@ impl OrderInput {
     }
 }
 
+/// The size of a lot's bundle: its active lines and their total quantity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BundleSize {
+    pub quantity: u64,
+    pub lines: u64,
+}
+
+impl BundleSize {
+    /// The bundle after a line of `removed` units (zero for a new line) is replaced by one
+    /// of `added`, if the pricing engine can still price it; a lot that would grow past
+    /// the engine's limits could never be awarded.
+    pub fn with_line(self, removed: Option<u64>, added: u64) -> Result<Self, FieldError> {
+        let lines = if removed.is_some() {
+            self.lines
+        } else {
+            self.lines + 1
+        };
+        let quantity = self.quantity - removed.unwrap_or(0).min(self.quantity) + added;
+        if quantity > MAX_LOT_QUANTITY {
+            return Err(FieldError::new("quantity", "error.bundle_quantity")
+                .with("max", MAX_LOT_QUANTITY.to_string())
+                .with("left", (MAX_LOT_QUANTITY - (quantity - added)).to_string()));
+        }
+        if lines > MAX_ORDER_LINES as u64 {
+            return Err(FieldError::new("quantity", "error.bundle_lines")
+                .with("max", MAX_ORDER_LINES.to_string()));
+        }
+        Ok(BundleSize { quantity, lines })
+    }
+}
+
 /// How far the bundle has come: towards the minimum total and the next indicative tier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Progress {
@@ -462,6 +493,34 @@ impl Progress {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_bundle_grows_only_as_far_as_the_engine_can_price() {
+        let near = BundleSize {
+            quantity: MAX_LOT_QUANTITY - 10,
+            lines: 3,
+        };
+        assert_eq!(
+            near.with_line(None, 10),
+            Ok(BundleSize {
+                quantity: MAX_LOT_QUANTITY,
+                lines: 4
+            })
+        );
+        let refused = near.with_line(None, 11).expect_err("past the limit");
+        assert_eq!(refused.key, "error.bundle_quantity");
+        assert!(refused.args.contains(&("left", "10".to_string())));
+        // Changing a line counts the quantity it replaces.
+        assert_eq!(near.with_line(Some(5), 15).map(|b| b.lines), Ok(3));
+        assert!(near.with_line(Some(5), 16).is_err());
+        let many = BundleSize {
+            quantity: 0,
+            lines: MAX_ORDER_LINES as u64,
+        };
+        assert!(many.with_line(None, 1).is_err());
+        assert!(many.with_line(Some(1), 1).is_ok());
+    }
+
     use super::*;
 
     fn tier(min: u64, price: &str) -> IndicativeTier {

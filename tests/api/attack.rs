@@ -261,3 +261,59 @@ async fn two_staff_pressing_open_at_the_same_instant_get_no_server_error() {
         .status;
     assert!(status.as_str() == "closed" || status.as_str() == "evaluated");
 }
+
+/// A lot filled to the largest bundle the pricing engine can price refuses one unit more
+/// with a clear message, and can still be evaluated and awarded.
+#[tokio::test]
+async fn no_order_takes_a_lot_past_what_the_engine_can_price() {
+    use sammelkauf::domain::lot::OrderInput;
+    use sammelkauf::domain::pricing::{MAX_LINE_QUANTITY, MAX_LOT_QUANTITY};
+    let app = spawn_app().await;
+    let f = fixture(&app);
+    let full_lines = MAX_LOT_QUANTITY / MAX_LINE_QUANTITY - 1;
+    {
+        let mut conn = app.pool.get().expect("conn");
+        let buyer = sammelkauf::db::users::find_by_email(&mut conn, "buyer-b@itk.example")
+            .expect("q")
+            .expect("buyer");
+        let input = OrderInput {
+            quantity: MAX_LINE_QUANTITY,
+            max_unit_price: None,
+            reference: String::new(),
+        };
+        for i in 0..full_lines {
+            sammelkauf::db::orders::insert(
+                &mut conn,
+                &sammelkauf::db::orders::NewLine {
+                    lot: f.lot,
+                    member: f.member_b,
+                    site: f.sites_b[0],
+                    input: &input,
+                    idempotency_key: &format!("seed-{i}"),
+                    placed_by: buyer.id,
+                    now: chrono::Utc::now().naive_utc(),
+                },
+            )
+            .expect("seed line");
+        }
+    }
+    let last = MAX_LINE_QUANTITY.to_string();
+    let fits = order(&app, &f, &last, "").await;
+    assert_eq!(fits.status, 303, "{}", fits.body);
+    let over = order(&app, &f, "1", "").await;
+    assert_eq!(over.status, 422, "{}", over.body);
+    assert!(over.body.contains("Höchstmenge"), "{}", over.body);
+    assert_eq!(stored_total(&app, f.lot).0, MAX_LOT_QUANTITY);
+
+    let mut staff = award(&app, &f).await;
+    let evaluation = staff
+        .get(&format!("/admin/lots/{}/evaluation", f.lot))
+        .await;
+    assert!(evaluation.status < 500, "{}", evaluation.body);
+    let mut conn = app.pool.get().expect("conn");
+    let status = lots::find(&mut conn, f.lot)
+        .expect("q")
+        .expect("lot")
+        .status;
+    assert_eq!(status.as_str(), "awarded");
+}

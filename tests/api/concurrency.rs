@@ -94,6 +94,12 @@ async fn fifty_buyers_from_ten_members_order_and_change_at_the_same_time() {
     let (total, members) = stored_total(&app, lot);
     assert_eq!(total, sum);
     assert_eq!(members, 10);
+    // The bundle size kept with the lot moved with every write.
+    let kept = {
+        let mut conn = app.pool.get().expect("conn");
+        sammelkauf::db::lots::bundle_size(&mut conn, lot).expect("bundle")
+    };
+    assert_eq!((kept.quantity, kept.lines), (sum, 150));
     let mut staff = Browser::new(&app);
     staff.login("staff@coop.example").await;
     let page = staff.get(&format!("/lots/{lot}")).await;

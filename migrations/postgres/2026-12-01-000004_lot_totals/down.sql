@@ -1,0 +1,1 @@
+DROP TABLE lot_bundles;
