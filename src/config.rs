@@ -23,6 +23,12 @@ pub struct Settings {
     pub tick_seconds: u64,
     /// Seconds between runs of the email delivery worker.
     pub mail_tick_seconds: u64,
+    /// Minutes a session may go unused before it ends.
+    pub session_idle_minutes: i64,
+    /// Hours after which a session ends however much it is used.
+    pub session_max_hours: i64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client's address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -120,6 +126,37 @@ impl Settings {
                     )
                 })?,
         };
+        let number = |name: &'static str, default: i64, range: std::ops::RangeInclusive<i64>| {
+            match var(name) {
+                None => Ok(default),
+                Some(v) => v.parse().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+                    config_error(
+                        name,
+                        format!(
+                            "must be a whole number from {} to {}",
+                            range.start(),
+                            range.end()
+                        ),
+                    )
+                }),
+            }
+        };
+        let session_idle_minutes = number("SESSION_IDLE_MINUTES", 60, 5..=43_200)?;
+        let session_max_hours = number("SESSION_MAX_HOURS", 12, 1..=720)?;
+        let trusted_proxies = var("TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse().map_err(|_| {
+                    config_error(
+                        "TRUSTED_PROXIES",
+                        format!("{p:?} is not an IP address (list them separated by commas)"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let secret = match var("SECRET_KEY") {
             Some(s) if s.len() < 32 => {
                 return Err(config_error(
@@ -157,6 +194,9 @@ impl Settings {
             session_key,
             tick_seconds,
             mail_tick_seconds,
+            session_idle_minutes,
+            session_max_hours,
+            trusted_proxies,
         })
     }
 

@@ -34,6 +34,59 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
     }
 }
 
+/// Runs the deliberately slow hashing off the async workers, at most as many at once as
+/// there are cores, so a flood of sign-ins or password links queues up instead of
+/// starving every other request.
+#[derive(Clone)]
+pub struct Hasher {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for Hasher {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Hasher {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(cores)),
+        }
+    }
+}
+
+/// Hashing could not run (the blocking pool is gone: the server is stopping).
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing: {0}")]
+pub struct HashError(String);
+
+impl Hasher {
+    async fn bounded<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| HashError(e.to_string()))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| HashError(e.to_string()))
+    }
+
+    pub async fn hash(&self, password: String) -> Result<String, HashError> {
+        self.bounded(move || hash(&password))
+            .await?
+            .map_err(HashError)
+    }
+
+    pub async fn verify(
+        &self,
+        password: String,
+        stored: Option<String>,
+    ) -> Result<bool, HashError> {
+        self.bounded(move || verify(&password, stored.as_deref()))
+            .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -69,6 +69,7 @@ impl Application {
             clock: clock.clone(),
             settings: Arc::new(settings),
             mail: mail.clone(),
+            hasher: crate::password::Hasher::default(),
         };
         let data = aweb::Data::new(state);
         let server = HttpServer::new(move || {
@@ -96,7 +97,10 @@ impl Application {
                         )
                         .build(),
                 )
-                .wrap(Logger::new("%r %s %Dms"))
+                .wrap(
+                    Logger::new("%{request}xi %s %Dms")
+                        .custom_request_replace("request", logged_request),
+                )
                 .app_data(data.clone())
                 .app_data(aweb::FormConfig::default().limit(256 * 1024))
                 .configure(web::routes)
@@ -153,4 +157,16 @@ impl Application {
             () = delivery => Ok(()),
         }
     }
+}
+
+/// The request line as the access log shows it: method and path without the query, and
+/// without the secret of a password link.
+fn logged_request(req: &actix_web::dev::ServiceRequest) -> String {
+    let path = req.path();
+    let path = if path.starts_with("/password/") {
+        "/password/…"
+    } else {
+        path
+    };
+    format!("{} {path}", req.method())
 }

@@ -1,15 +1,77 @@
 //! Signing in: who the session's account is, checking a password with the lock-out after
 //! repeated failures, and the account's language.
 
-use super::{operation_error, record, Actor, Ctx, Denied, ReadError, StoreError};
-use crate::db::{self, throttle, users, DbConnection};
+use super::{operation_error, record, run, Actor, Ctx, Denied, ReadError, StoreError};
+use crate::db::{self, sessions, throttle, users, DbConnection, Pool};
 use crate::domain::account::Language;
+use crate::password::Hasher;
+use chrono::{Duration, NaiveDateTime};
+use diesel::QueryResult;
+use rand::RngCore;
 
-/// The session's account, if it still exists and is active.
-pub fn signed_in(conn: &mut DbConnection, id: i64) -> Result<Option<Actor>, ReadError> {
-    Ok(users::find(conn, id)?
-        .filter(|u| u.active)
-        .map(|u| Actor::from_account(&u)))
+/// How long a session lasts: unused, and at most.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+/// A session's secret, as the cookie holds it; the server stores only its hash.
+fn session_id(secret: &str) -> String {
+    crate::domain::quote::sha256_hex(secret)
+}
+
+/// Starts a session for an account that has just signed in; answers the secret for the
+/// cookie.
+fn start_session(conn: &mut DbConnection, user: i64, now: NaiveDateTime) -> QueryResult<String> {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let secret = hex::encode(bytes);
+    sessions::insert(conn, &session_id(&secret), user, now)?;
+    Ok(secret)
+}
+
+/// The account of a session that has neither been idle too long nor lasted too long, and
+/// is still active.
+pub fn signed_in(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    limits: SessionLimits,
+    secret: &str,
+) -> Result<Option<Actor>, ReadError> {
+    let now = ctx.now.naive_utc();
+    let id = session_id(secret);
+    let Some((user, last_seen)) =
+        sessions::find_user(conn, &id, now - limits.absolute, now - limits.idle)?
+    else {
+        return Ok(None);
+    };
+    // Noting each use to the minute is enough for the idle limit and spares a write on
+    // most requests.
+    if now - last_seen >= Duration::minutes(1) {
+        sessions::touch(conn, &id, now)?;
+    }
+    Ok(Some(Actor::from_account(&user)))
+}
+
+/// Ends this session.
+pub fn sign_out(conn: &mut DbConnection, secret: &str) -> Result<(), ReadError> {
+    sessions::delete(conn, &session_id(secret))?;
+    Ok(())
+}
+
+/// Ends every session of an account, and forgets sessions that expired.
+pub(crate) fn end_sessions(
+    conn: &mut DbConnection,
+    user: i64,
+    now: NaiveDateTime,
+    limits: Option<SessionLimits>,
+) -> QueryResult<()> {
+    sessions::delete_all_of(conn, user)?;
+    if let Some(limits) = limits {
+        sessions::delete_expired(conn, now - limits.absolute, now - limits.idle)?;
+    }
+    Ok(())
 }
 
 /// Why a sign-in was refused.
@@ -26,53 +88,74 @@ pub enum LoginError {
 }
 operation_error!(LoginError);
 
-/// Minutes an account or address stays locked after too many failures.
-pub const LOCKOUT_MINUTES: i64 = throttle::LOCKOUT_MINUTES;
+/// Minutes an account stays locked after too many wrong passwords.
+pub const LOCKOUT_MINUTES: i64 = throttle::ACCOUNT_LOGINS.minutes;
 
-/// Checks an email address and password; failures count per account and per address.
-pub fn login(
-    conn: &mut DbConnection,
+/// A signed-in account with the secret of its new session.
+pub struct SignedIn {
+    pub actor: Actor,
+    pub session: String,
+}
+
+/// Checks an email address and password and starts a session. Every attempt is counted per account and per
+/// address before the password is checked, so simultaneous attempts cannot get past the
+/// lock-out; the hashing runs off the async workers without holding a connection.
+pub async fn login(
+    pool: &Pool,
+    hasher: &Hasher,
     ctx: &Ctx,
     email: &str,
     password: &str,
     address: &str,
-) -> Result<Actor, LoginError> {
+) -> Result<SignedIn, LoginError> {
     let email = email.trim().to_lowercase();
     let now = ctx.now.naive_utc();
-    let keys = [format!("account:{email}"), format!("address:{address}")];
-    for key in &keys {
-        if throttle::locked_until(conn, key, now)?.is_some() {
-            return Err(LoginError::Locked);
-        }
-    }
-    let user = users::find_by_email(conn, &email)?;
-    let valid = crate::password::verify(password, user.as_ref().map(|u| u.password_hash.as_str()));
-    match user {
-        Some(user) if valid && user.active => {
-            db::transaction(conn, |conn| {
-                throttle::reset(conn, &keys[0])?;
-                record(
-                    conn,
-                    ctx,
-                    Some(user.id),
-                    "user.login",
-                    None,
-                    ("user", user.id),
-                    "",
+    let account_key = format!("account:{email}");
+    let address_key = format!("address:{address}");
+    let (user, allowed) = {
+        let (email, account_key, address_key) =
+            (email.clone(), account_key.clone(), address_key.clone());
+        run(pool, move |conn| {
+            let allowed = db::transaction(conn, |conn| {
+                Ok::<_, diesel::result::Error>(
+                    throttle::take(conn, &address_key, throttle::ADDRESS_LOGINS, now)?
+                        && throttle::take(conn, &account_key, throttle::ACCOUNT_LOGINS, now)?,
                 )
             })?;
-            Ok(Actor::from_account(&user))
-        }
-        _ => {
-            db::transaction(conn, |conn| {
-                for key in &keys {
-                    throttle::record_failure(conn, key, now)?;
-                }
-                Ok::<_, diesel::result::Error>(())
-            })?;
-            Err(LoginError::Wrong)
-        }
+            Ok::<_, LoginError>((users::find_by_email(conn, &email)?, allowed))
+        })
+        .await?
+    };
+    if !allowed {
+        return Err(LoginError::Locked);
     }
+    let valid = hasher
+        .verify(
+            password.to_string(),
+            user.as_ref().map(|u| u.password_hash.clone()),
+        )
+        .await
+        .map_err(|e| LoginError::Store(StoreError::Hash(e)))?;
+    let user = match user {
+        Some(user) if valid && user.active => user,
+        _ => return Err(LoginError::Wrong),
+    };
+    let ctx = ctx.clone();
+    let id = user.id;
+    let session = run(pool, move |conn| {
+        db::transaction(conn, |conn| {
+            throttle::reset(conn, &account_key)?;
+            throttle::forgive(conn, &address_key)?;
+            record(conn, &ctx, Some(id), "user.login", None, ("user", id), "")?;
+            start_session(conn, id, now)
+        })
+        .map_err(LoginError::from)
+    })
+    .await?;
+    Ok(SignedIn {
+        actor: Actor::from_account(&user),
+        session,
+    })
 }
 
 /// Remembers the account's language.

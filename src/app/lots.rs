@@ -276,7 +276,10 @@ fn procedure_data(
         }
         Role::Supplier => {
             let supplier = actor.supplier()?;
-            data.own_quotes = store::revisions_of(conn, lot.id, supplier)?;
+            data.own_quotes = store::revisions_of(conn, lot.id, supplier)?
+                .into_iter()
+                .filter(|q| state.receipt_readable_by(actor.joined_at, q.submitted_at.and_utc()))
+                .collect();
             data.takes_quotes = state.takes_quotes_at(now);
             if !data.own_quotes.is_empty() {
                 data.award = award(conn)?;

@@ -3,6 +3,7 @@
 //! its emails and answers with a typed outcome or a typed error. The web layer parses forms,
 //! calls one operation and renders; it never touches the database itself.
 
+pub mod account_admin;
 pub mod accounts;
 pub mod award;
 pub mod closing;
@@ -11,6 +12,7 @@ pub mod lot_admin;
 pub mod lots;
 pub mod opening;
 pub mod ordering;
+pub mod passwords;
 pub mod quotes;
 pub mod scenario;
 
@@ -39,6 +41,8 @@ pub struct Actor {
     pub member_id: Option<i64>,
     pub supplier_id: Option<i64>,
     pub language: Language,
+    /// When the account joined its organisation.
+    pub joined_at: DateTime<Utc>,
 }
 
 impl Actor {
@@ -51,6 +55,7 @@ impl Actor {
             member_id: account.member_id,
             supplier_id: account.supplier_id,
             language: account.language,
+            joined_at: account.joined_at.and_utc(),
         }
     }
 
@@ -111,6 +116,8 @@ pub enum StoreError {
     Engine(#[from] crate::domain::pricing::InvalidInput),
     #[error("background task: {0}")]
     Task(#[from] tokio::task::JoinError),
+    #[error(transparent)]
+    Hash(#[from] crate::password::HashError),
 }
 
 impl From<diesel::result::Error> for StoreError {
@@ -180,6 +187,11 @@ macro_rules! operation_error {
         }
         impl From<diesel::r2d2::PoolError> for $name {
             fn from(e: diesel::r2d2::PoolError) -> Self {
+                $name::Store(e.into())
+            }
+        }
+        impl From<$crate::password::HashError> for $name {
+            fn from(e: $crate::password::HashError) -> Self {
                 $name::Store(e.into())
             }
         }

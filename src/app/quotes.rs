@@ -121,7 +121,12 @@ pub fn receipt(
     let lot = super::lots::visible(conn, actor, lot_id)?;
     let quote = store::find_quote(conn, quote_id)?.ok_or(Denied::NotFound)?;
     // Only the supplier that submitted it ever sees a receipt.
-    if quote.lot_id != lot_id || quote.supplier_id != supplier {
+    if quote.lot_id != lot_id
+        || quote.supplier_id != supplier
+        || !lot
+            .state()
+            .receipt_readable_by(actor.joined_at, quote.submitted_at.and_utc())
+    {
         return Err(Denied::NotFound.into());
     }
     let tiers = store::tiers_of(conn, quote_id)?;

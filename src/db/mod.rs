@@ -7,6 +7,7 @@ pub mod orgs;
 pub mod outbox;
 pub mod procurement;
 pub mod schema;
+pub mod sessions;
 pub mod throttle;
 pub mod users;
 

@@ -124,13 +124,53 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<OutboxRow>> 
 }
 
 pub fn mark_sent(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(outbox::table.find(id).filter(outbox::status.eq(SENDING)))
+    let done = diesel::update(outbox::table.find(id).filter(outbox::status.eq(SENDING)))
         .set((
             outbox::status.eq(SENT),
             outbox::sent_at.eq(Some(now)),
             outbox::last_error.eq(""),
         ))
-        .execute(conn)
+        .execute(conn)?;
+    scrub_password_links(conn, id)?;
+    Ok(done)
+}
+
+/// Once an email with a password link has gone out, its stored copy keeps no usable link:
+/// whoever reads the outbox later cannot take over the account.
+fn scrub_password_links(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    let bodies: Option<(String, String)> = outbox::table
+        .find(id)
+        .filter(outbox::body_text.like("%/password/%"))
+        .select((outbox::body_text, outbox::body_html))
+        .first(conn)
+        .optional()?;
+    if let Some((text, html)) = bodies {
+        diesel::update(outbox::table.find(id))
+            .set((
+                outbox::body_text.eq(without_password_tokens(&text)),
+                outbox::body_html.eq(without_password_tokens(&html)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The text with the token of every `/password/<token>` link replaced.
+fn without_password_tokens(text: &str) -> String {
+    let marker = "/password/";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(marker) {
+        let (before, after) = rest.split_at(at + marker.len());
+        out.push_str(before);
+        let token_len = after.bytes().take_while(u8::is_ascii_hexdigit).count();
+        if token_len > 0 {
+            out.push_str("[entfernt]");
+        }
+        rest = &after[token_len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Records a failed attempt: tried again at `retry_at`, or failed for good without one.
@@ -239,4 +279,33 @@ pub fn use_token(
     .set(password_tokens::used_at.eq(Some(now)))
     .execute(conn)
     .map(|n| n == 1)
+}
+
+/// Uses up every open link of an account (one was just used, or the account changed).
+pub fn use_all_tokens_of(
+    conn: &mut DbConnection,
+    user: i64,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        password_tokens::table
+            .filter(password_tokens::user_id.eq(user))
+            .filter(password_tokens::used_at.is_null()),
+    )
+    .set(password_tokens::used_at.eq(Some(now)))
+    .execute(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn password_tokens_are_removed_from_sent_copies() {
+        let token = "ab".repeat(32);
+        let text =
+            format!("Link: https://x.example/password/{token}\nand again /password/{token}.");
+        let scrubbed = super::without_password_tokens(&text);
+        assert!(!scrubbed.contains(&token));
+        assert_eq!(scrubbed.matches("/password/[entfernt]").count(), 2);
+        assert_eq!(super::without_password_tokens("no link"), "no link");
+    }
 }

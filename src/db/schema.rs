@@ -45,6 +45,24 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff_grants (user_id) {
+        user_id -> BigInt,
+        requested_by -> BigInt,
+        requested_at -> Timestamp,
     }
 }
 
@@ -245,8 +263,12 @@ diesel::joinable!(quote_tiers -> quotes (quote_id));
 diesel::joinable!(award_lines -> order_lines (order_line_id));
 diesel::joinable!(award_members -> members (member_id));
 
+diesel::joinable!(sessions -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     members,
+    sessions,
+    staff_grants,
     lot_bundles,
     delivery_sites,
     suppliers,

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 /// An account as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: i64,
     email: String,
     name: String,
@@ -21,6 +21,7 @@ struct UserRow {
     active: bool,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    joined_at: NaiveDateTime,
 }
 
 /// An account with its role and language read into the domain's types.
@@ -37,6 +38,8 @@ pub struct User {
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// When the account joined its organisation.
+    pub joined_at: NaiveDateTime,
 }
 
 impl TryFrom<UserRow> for User {
@@ -56,6 +59,7 @@ impl TryFrom<UserRow> for User {
             active: row.active,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            joined_at: row.joined_at,
         })
     }
 }
@@ -149,9 +153,16 @@ pub fn active_of(
 pub fn insert(conn: &mut DbConnection, user: &NewUser<'_>) -> QueryResult<i64> {
     crate::insert_returning_id!(
         conn,
-        diesel::insert_into(users::table).values(user),
+        diesel::insert_into(users::table).values((user, users::joined_at.eq(user.created_at))),
         users::id
     )
+}
+
+/// Marks the account as having joined its (new) organisation now.
+pub fn set_joined(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::joined_at.eq(now))
+        .execute(conn)
 }
 
 pub fn update(conn: &mut DbConnection, id: i64, changes: &UserChanges<'_>) -> QueryResult<usize> {
@@ -200,4 +211,65 @@ pub fn buyers_by_lines(
         query.filter(users::member_id.ne_all(ordering))
     };
     typed(query.load(conn)?)
+}
+
+/// A request to give an account the staff role, waiting for a second staff member.
+#[derive(Debug, Clone, Queryable)]
+pub struct StaffGrant {
+    pub user_id: i64,
+    pub requested_by: i64,
+    pub requested_at: NaiveDateTime,
+}
+
+/// Asks for the staff role for an account (replacing an earlier request).
+pub fn request_staff(
+    conn: &mut DbConnection,
+    user: i64,
+    by: i64,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    use super::schema::staff_grants;
+    diesel::delete(staff_grants::table.find(user)).execute(conn)?;
+    diesel::insert_into(staff_grants::table)
+        .values((
+            staff_grants::user_id.eq(user),
+            staff_grants::requested_by.eq(by),
+            staff_grants::requested_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Removes the request; answers whether there was one.
+pub fn withdraw_staff(conn: &mut DbConnection, user: i64) -> QueryResult<bool> {
+    use super::schema::staff_grants;
+    diesel::delete(staff_grants::table.find(user))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Every waiting request for the staff role.
+pub fn staff_grants(conn: &mut DbConnection) -> QueryResult<Vec<StaffGrant>> {
+    use super::schema::staff_grants;
+    staff_grants::table
+        .order(staff_grants::user_id.asc())
+        .select((
+            staff_grants::user_id,
+            staff_grants::requested_by,
+            staff_grants::requested_at,
+        ))
+        .load(conn)
+}
+
+pub fn staff_grant(conn: &mut DbConnection, user: i64) -> QueryResult<Option<StaffGrant>> {
+    use super::schema::staff_grants;
+    staff_grants::table
+        .find(user)
+        .select((
+            staff_grants::user_id,
+            staff_grants::requested_by,
+            staff_grants::requested_at,
+        ))
+        .first(conn)
+        .optional()
 }

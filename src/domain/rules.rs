@@ -103,6 +103,17 @@ impl LotState {
             )
     }
 
+    /// A supplier's user reads a receipt of its company's quote if it belonged to the
+    /// company when the quote was submitted; someone added later (perhaps by an insider)
+    /// waits for the opening like everyone else.
+    pub fn receipt_readable_by(
+        &self,
+        joined_at: DateTime<Utc>,
+        submitted_at: DateTime<Utc>,
+    ) -> bool {
+        joined_at <= submitted_at || self.quotes_visible_to(Role::Staff)
+    }
+
     /// Staff award an evaluated lot.
     pub fn can_award(&self) -> bool {
         self.status == LotStatus::Evaluated

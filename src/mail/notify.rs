@@ -573,3 +573,26 @@ pub fn account_link(
     })
     .map(|_| ())
 }
+
+/// A new account in a supplier's organisation, announced to the organisation's existing
+/// users: nobody joins a supplier unnoticed.
+pub fn supplier_user_added(
+    conn: &mut DbConnection,
+    ctx: &MailContext,
+    colleagues: &[users::User],
+    added: &users::User,
+    now: NaiveDateTime,
+) -> DbResult<()> {
+    let notice = Notice {
+        kind: "supplier-user-added",
+        lot: None,
+        once: false,
+        now,
+    };
+    send_each(conn, ctx, each_user(colleagues), &notice, |tr, _| {
+        let who = [("name", added.name.clone()), ("email", added.email.clone())];
+        Content::new(tr, tr.t("mail.supplier_user_added.subject").to_string())
+            .paragraph(tr.f("mail.supplier_user_added.text", &who))
+    })
+    .map(|_| ())
+}

@@ -57,15 +57,16 @@ pub async fn login(
     req: HttpRequest,
     Form(form): Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
-    let ctx = state.ctx();
-    let (email, password) = (form.email.clone(), form.password);
-    let outcome = state
-        .run(move |conn| accounts::login(conn, &ctx, &email, &password, &address))
-        .await;
+    let address = state.client_address(&req);
+    let outcome = accounts::login(
+        &state.pool,
+        &state.hasher,
+        &state.ctx(),
+        &form.email,
+        &form.password,
+        &address,
+    )
+    .await;
     let tr = Tr(session::session_language(&session));
     match outcome {
         Ok(user) => {
@@ -96,9 +97,18 @@ pub async fn login(
 #[derive(Deserialize)]
 pub struct Empty {}
 
-pub async fn logout(session: Session, Form(_): Form<Empty>) -> HttpResponse {
+pub async fn logout(
+    state: web::Data<AppState>,
+    session: Session,
+    Form(_): Form<Empty>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(secret) = session::session_secret(&session) {
+        state
+            .read(move |conn| accounts::sign_out(conn, &secret))
+            .await?;
+    }
     session::sign_out(&session);
-    redirect("/login")
+    Ok(redirect("/login"))
 }
 
 #[derive(Deserialize)]

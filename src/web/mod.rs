@@ -29,9 +29,36 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     pub mail: crate::mail::MailContext,
+    pub hasher: crate::password::Hasher,
 }
 
 impl AppState {
+    /// How long sessions last, as configured.
+    pub fn session_limits(&self) -> crate::app::accounts::SessionLimits {
+        crate::app::accounts::SessionLimits {
+            idle: chrono::Duration::minutes(self.settings.session_idle_minutes),
+            absolute: chrono::Duration::hours(self.settings.session_max_hours),
+        }
+    }
+
+    /// The client's address: the peer, or what a trusted reverse proxy says it forwarded.
+    pub fn client_address(&self, req: &actix_web::HttpRequest) -> String {
+        let peer = req.peer_addr().map(|a| a.ip());
+        match peer {
+            Some(ip) if self.settings.trusted_proxies.contains(&ip) => req
+                .headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                // The last entry is the one our proxy added; earlier ones the client chose.
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok())
+                .unwrap_or(ip)
+                .to_string(),
+            Some(ip) => ip.to_string(),
+            None => "unknown".into(),
+        }
+    }
+
     /// What an operation needs besides the connection: the time now and the email links.
     pub fn ctx(&self) -> crate::app::Ctx {
         crate::app::Ctx {
@@ -277,6 +304,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/users", web::post().to(admin::users::create))
         .route("/admin/users/{id}", web::get().to(admin::users::show))
         .route("/admin/users/{id}", web::post().to(admin::users::update))
+        .route(
+            "/admin/users/{id}/confirm-staff",
+            web::post().to(admin::users::confirm_staff),
+        )
         .route("/admin/audit", web::get().to(admin::audit::list))
         .default_service(web::to(not_found));
 }

@@ -15,7 +15,7 @@ use rand::RngCore;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-const USER_ID: &str = "uid";
+const SESSION: &str = "sid";
 const CSRF: &str = "csrf";
 const LANG: &str = "lang";
 
@@ -44,16 +44,23 @@ pub fn idempotency_key() -> String {
 }
 
 /// Starts a new session for a user who has just signed in (new cookie, new form token).
-pub fn sign_in(session: &Session, user: &Actor) -> Result<(), AppError> {
+pub fn sign_in(session: &Session, signed_in: &accounts::SignedIn) -> Result<(), AppError> {
     session.renew();
     session.clear();
+    let user = &signed_in.actor;
     session
-        .insert(USER_ID, user.id)
+        .insert(SESSION, &signed_in.session)
         .and_then(|_| session.insert(CSRF, random_token()))
         .and_then(|_| session.insert(LANG, user.language.as_str()))
         .map_err(|e| AppError::Internal(format!("session: {e}")))
 }
 
+/// The server-side session's secret, if the cookie carries one.
+pub fn session_secret(session: &Session) -> Option<String> {
+    session.get::<String>(SESSION).ok().flatten()
+}
+
+/// Forgets the cookie (the server-side session is ended by the caller).
 pub fn sign_out(session: &Session) {
     session.purge();
 }
@@ -108,13 +115,10 @@ impl FromRequest for CurrentUser {
         let state = req.app_data::<Data<AppState>>().cloned();
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::Internal("no state".into()))?;
-            let id = session
-                .get::<i64>(USER_ID)
-                .ok()
-                .flatten()
-                .ok_or(AppError::LoginRequired)?;
+            let secret = session_secret(&session).ok_or(AppError::LoginRequired)?;
+            let (ctx, limits) = (state.ctx(), state.session_limits());
             let user = state
-                .read(move |conn| accounts::signed_in(conn, id))
+                .read(move |conn| accounts::signed_in(conn, &ctx, limits, &secret))
                 .await?;
             let Some(user) = user else {
                 sign_out(&session);

@@ -317,3 +317,442 @@ async fn no_order_takes_a_lot_past_what_the_engine_can_price() {
         .status;
     assert_eq!(status.as_str(), "awarded");
 }
+
+/// The messages queued for an address, newest first: (kind, body text).
+fn queued_for(app: &TestApp, email: &str) -> Vec<(String, String)> {
+    let mut conn = app.pool.get().expect("conn");
+    sammelkauf::db::outbox::list(&mut conn, None, 10_000)
+        .expect("outbox")
+        .into_iter()
+        .filter(|m| m.recipient == email)
+        .map(|m| (m.kind, m.body_text))
+        .collect()
+}
+
+/// Twelve clients send wrong passwords for one account at the same instant, again and
+/// again: at most five passwords are evaluated, and then even the right one is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_lockout_holds_against_twelve_simultaneous_clients() {
+    let app = spawn_app().await;
+    fixture(&app);
+    let barrier = Arc::new(Barrier::new(12));
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let mut browser = Browser::new(&app);
+        browser.get("/login").await;
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            for _ in 0..4 {
+                barrier.wait().await;
+                let answer = browser
+                    .post(
+                        "/login",
+                        &[
+                            ("email", "buyer-a@krz.example"),
+                            ("password", "falsch-falsch"),
+                        ],
+                    )
+                    .await;
+                statuses.push(answer.status);
+            }
+            statuses
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.extend(task.await.expect("task"));
+    }
+    let evaluated = statuses.iter().filter(|s| **s == 422).count();
+    let locked = statuses.iter().filter(|s| **s == 429).count();
+    assert!(evaluated <= 5, "{evaluated} wrong passwords evaluated");
+    assert_eq!(evaluated + locked, 48, "{statuses:?}");
+    let mut owner = Browser::new(&app);
+    owner.get("/login").await;
+    let right = owner
+        .post(
+            "/login",
+            &[("email", "buyer-a@krz.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        right.status, 429,
+        "the right password is refused while locked"
+    );
+    // Another account behind the same address is not locked out with it.
+    let colleague = owner
+        .post(
+            "/login",
+            &[("email", "buyer-b@itk.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(colleague.status, 303);
+}
+
+/// A copy of the cookie taken before logout, a password change or deactivation opens
+/// nothing afterwards; an idle session ends by itself.
+#[tokio::test]
+async fn a_replayed_cookie_opens_nothing_after_logout_password_change_or_deactivation() {
+    let app = spawn_app_with(&[("SESSION_IDLE_MINUTES", "30".to_string())]).await;
+    let f = fixture(&app);
+    let lot_path = format!("/lots/{}", f.lot);
+
+    // Logout ends every copy of the session.
+    let mut buyer = Browser::new(&app);
+    buyer.login("buyer-a@krz.example").await;
+    let copy = buyer.clone_session();
+    let mut replay = copy.clone_session();
+    assert_eq!(replay.get(&lot_path).await.status, 200);
+    let key = extract_field(&replay.get(&lot_path).await.body, "idempotency_key");
+    buyer.get("/lots").await;
+    assert_eq!(buyer.post("/logout", &[]).await.status, 303);
+    assert_eq!(
+        replay.get("/lots").await.status,
+        303,
+        "replayed after logout"
+    );
+    let site = f.sites_a[0].to_string();
+    let order = replay
+        .post(
+            &format!("{lot_path}/orders"),
+            &[
+                ("quantity", "10"),
+                ("site", &site),
+                ("idempotency_key", &key),
+            ],
+        )
+        .await;
+    assert_eq!(order.location.as_deref(), Some("/login"));
+    assert!(stored_lines(&app, f.lot).is_empty());
+
+    // A new password through a reset link ends the sessions that were open.
+    let mut buyer = Browser::new(&app);
+    buyer.login("buyer-a@krz.example").await;
+    let mut other_device = Browser::new(&app);
+    other_device.login("buyer-a@krz.example").await;
+    let mut anonymous = Browser::new(&app);
+    anonymous.get("/password-reset").await;
+    anonymous
+        .post("/password-reset", &[("email", "buyer-a@krz.example")])
+        .await;
+    let link = password_link(&app, "buyer-a@krz.example");
+    anonymous.get(&link).await;
+    let set = anonymous
+        .post(&link, &[("password", PASSWORD), ("repeat", PASSWORD)])
+        .await;
+    assert_eq!(set.status, 303, "{}", set.body);
+    assert_eq!(
+        buyer.get("/lots").await.status,
+        303,
+        "session survived a new password"
+    );
+    assert_eq!(other_device.get("/lots").await.status, 303);
+
+    // Deactivation ends them too.
+    let mut buyer = Browser::new(&app);
+    buyer.login("buyer-b@itk.example").await;
+    let id = {
+        let mut conn = app.pool.get().expect("conn");
+        sammelkauf::db::users::find_by_email(&mut conn, "buyer-b@itk.example")
+            .expect("q")
+            .expect("user")
+            .id
+    };
+    let mut staff = Browser::new(&app);
+    staff.login("staff@coop.example").await;
+    staff.get(&format!("/admin/users/{id}")).await;
+    let member = format!("member:{}", f.member_b);
+    let deactivated = staff
+        .post(
+            &format!("/admin/users/{id}"),
+            &[
+                ("email", "buyer-b@itk.example"),
+                ("name", "B"),
+                ("role", "buyer"),
+                ("organisation", &member),
+                ("language", "de"),
+            ],
+        )
+        .await;
+    assert_eq!(deactivated.status, 303, "{}", deactivated.body);
+    assert_eq!(
+        buyer.get("/lots").await.status,
+        303,
+        "session survived deactivation"
+    );
+
+    // An idle session ends after the configured time.
+    assert_eq!(staff.get("/lots").await.status, 200);
+    app.clock.advance(chrono::Duration::minutes(31));
+    assert_eq!(
+        staff.get("/lots").await.status,
+        303,
+        "idle session still open"
+    );
+}
+
+/// One staff member alone can neither read a sealed quote through an account added to the
+/// supplier nor make a second staff account to open the quotes with.
+#[tokio::test]
+async fn one_staff_member_alone_cannot_read_sealed_prices_or_open_quotes() {
+    let app = spawn_app().await;
+    let f = fixture(&app);
+    let mut supplier = Browser::new(&app);
+    supplier.login("sales@systemhaus.example").await;
+    supplier.get(&format!("/lots/{}", f.lot)).await;
+    let quoted = supplier
+        .post(
+            &format!("/lots/{}/quotes", f.lot),
+            &quote_fields("all_units", &[("1", "777")], ""),
+        )
+        .await;
+    assert_eq!(quoted.status, 303);
+    let receipt = quoted.location.expect("receipt");
+    assert_eq!(supplier.get(&receipt).await.status, 200);
+
+    // The insider adds an account to the supplier with an address the insider reads. No
+    // password can be chosen: the form has none, and a smuggled field changes nothing.
+    app.clock.advance(chrono::Duration::minutes(5));
+    let mut insider = Browser::new(&app);
+    insider.login("staff@coop.example").await;
+    insider.get("/admin/users").await;
+    let org = format!("supplier:{}", f.supplier);
+    let created = insider
+        .post(
+            "/admin/users",
+            &[
+                ("email", "insider@coop.example"),
+                ("name", "Ina Insider"),
+                ("role", "supplier"),
+                ("organisation", &org),
+                ("language", "de"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let mut mole = Browser::new(&app);
+    mole.get("/login").await;
+    let smuggled = mole
+        .post(
+            "/login",
+            &[("email", "insider@coop.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(smuggled.status, 422, "a password chosen by staff works");
+    // The supplier's own users are told someone joined their company.
+    let announced = queued_for(&app, "sales@systemhaus.example");
+    assert!(
+        announced
+            .iter()
+            .any(|(kind, text)| kind == "supplier-user-added"
+                && text.contains("insider@coop.example")),
+        "{announced:?}"
+    );
+    // Reading the invitation (the insider's own mailbox) gives an account that still
+    // cannot read the receipt before the opening.
+    accept_invitation(&app, "insider@coop.example").await;
+    mole.login("insider@coop.example").await;
+    let page = mole.get(&format!("/lots/{}", f.lot)).await;
+    assert!(!page.body.contains(&receipt), "the receipt is listed");
+    let read = mole.get(&receipt).await;
+    assert_eq!(read.status, 404);
+    assert!(!read.body.contains("777"));
+
+    // A second staff account made by the same person stays inactive until someone else
+    // confirms it, and cannot be confirmed by its maker.
+    insider.get("/admin/users").await;
+    let second = insider
+        .post(
+            "/admin/users",
+            &[
+                ("email", "zweit@coop.example"),
+                ("name", "Zweites Ich"),
+                ("role", "staff"),
+                ("organisation", ""),
+                ("language", "de"),
+            ],
+        )
+        .await;
+    assert_eq!(second.status, 303, "{}", second.body);
+    let account_page = second.location.expect("account page");
+    let id: i64 = account_page
+        .trim_start_matches("/admin/users/")
+        .split('?')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .expect("id");
+    assert!(
+        queued_for(&app, "zweit@coop.example").is_empty(),
+        "invited before confirmation"
+    );
+    let shown = insider.get(&account_page).await;
+    assert!(
+        !shown.body.contains("/confirm-staff"),
+        "own request offered"
+    );
+    let own = insider
+        .post(&format!("/admin/users/{id}/confirm-staff"), &[])
+        .await;
+    assert_eq!(own.status, 409);
+    // Activating it through the edit form does not work either.
+    let activate = insider
+        .post(
+            &format!("/admin/users/{id}"),
+            &[
+                ("email", "zweit@coop.example"),
+                ("name", "Zweites Ich"),
+                ("role", "staff"),
+                ("organisation", ""),
+                ("language", "de"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(activate.status, 303);
+    {
+        let mut conn = app.pool.get().expect("conn");
+        let account = sammelkauf::db::users::find(&mut conn, id)
+            .expect("q")
+            .expect("account");
+        assert!(!account.active, "activated without a second person");
+    }
+    // Promoting an existing buyer also waits for a second person.
+    let buyer_id = {
+        let mut conn = app.pool.get().expect("conn");
+        sammelkauf::db::users::find_by_email(&mut conn, "buyer-a@krz.example")
+            .expect("q")
+            .expect("buyer")
+            .id
+    };
+    insider.get(&format!("/admin/users/{buyer_id}")).await;
+    let promoted = insider
+        .post(
+            &format!("/admin/users/{buyer_id}"),
+            &[
+                ("email", "buyer-a@krz.example"),
+                ("name", "A"),
+                ("role", "staff"),
+                ("organisation", ""),
+                ("language", "de"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(promoted.status, 303);
+    let mut promoted_buyer = Browser::new(&app);
+    promoted_buyer.login("buyer-a@krz.example").await;
+    assert_eq!(
+        promoted_buyer.get("/admin/users").await.status,
+        403,
+        "staff role without confirmation"
+    );
+
+    // The second staff member confirms: now the account is staff and invited.
+    let mut colleague = Browser::new(&app);
+    colleague.login("staff2@coop.example").await;
+    let shown = colleague.get(&account_page).await;
+    assert!(shown.body.contains("/confirm-staff"));
+    let confirmed = colleague
+        .post(&format!("/admin/users/{id}/confirm-staff"), &[])
+        .await;
+    assert_eq!(confirmed.status, 303, "{}", confirmed.body);
+    assert!(queued_for(&app, "zweit@coop.example")
+        .iter()
+        .any(|(_, text)| text.contains("/password/")));
+    let mut conn = app.pool.get().expect("conn");
+    let account = sammelkauf::db::users::find(&mut conn, id)
+        .expect("q")
+        .expect("account");
+    assert!(account.active && account.role == sammelkauf::domain::account::Role::Staff);
+    assert_eq!(
+        sammelkauf::db::audit::count_actions(&mut conn, "user.staff_granted").expect("audit"),
+        1
+    );
+}
+
+/// Reset links: limited per account, one used link ends the others, and the sent copy in
+/// the outbox keeps no usable link.
+#[tokio::test]
+async fn password_links_are_limited_single_use_and_not_kept() {
+    let app = spawn_app().await;
+    fixture(&app);
+    let mut anonymous = Browser::new(&app);
+    anonymous.get("/password-reset").await;
+    for _ in 0..6 {
+        let answer = anonymous
+            .post("/password-reset", &[("email", "buyer-a@krz.example")])
+            .await;
+        assert_eq!(answer.status, 303);
+    }
+    let links: Vec<_> = queued_for(&app, "buyer-a@krz.example")
+        .into_iter()
+        .filter(|(_, text)| text.contains("/password/"))
+        .collect();
+    assert_eq!(links.len(), 3, "an inbox flooded with links");
+    let newest = password_link(&app, "buyer-a@krz.example");
+    let older: Vec<String> = links
+        .iter()
+        .map(|(_, text)| {
+            let token: String = text
+                .split("/password/")
+                .nth(1)
+                .expect("link")
+                .chars()
+                .take_while(char::is_ascii_hexdigit)
+                .collect();
+            format!("/password/{token}")
+        })
+        .filter(|link| *link != newest)
+        .collect();
+    assert_eq!(older.len(), 2);
+    anonymous.get(&newest).await;
+    let set = anonymous
+        .post(&newest, &[("password", PASSWORD), ("repeat", PASSWORD)])
+        .await;
+    assert_eq!(set.status, 303);
+    for link in &older {
+        assert_eq!(anonymous.get(link).await.status, 410, "{link} still works");
+    }
+    // A bogus token is refused before anything else happens.
+    let bogus = anonymous
+        .post(
+            &format!("/password/{}", "0".repeat(64)),
+            &[("password", PASSWORD), ("repeat", PASSWORD)],
+        )
+        .await;
+    assert_eq!(bogus.status, 410);
+
+    // Once sent, the stored copy has no token left.
+    let mut conn = app.pool.get().expect("conn");
+    let ids: Vec<i64> = sammelkauf::db::outbox::list(&mut conn, None, 1000)
+        .expect("outbox")
+        .into_iter()
+        .filter(|m| m.body_text.contains("/password/"))
+        .map(|m| m.id)
+        .collect();
+    for id in &ids {
+        diesel::Connection::transaction(&mut *conn, |c| {
+            diesel::RunQueryDsl::execute(
+                diesel::update(sammelkauf::db::schema::outbox::table)
+                    .filter(diesel::ExpressionMethods::eq(
+                        sammelkauf::db::schema::outbox::id,
+                        *id,
+                    ))
+                    .set(diesel::ExpressionMethods::eq(
+                        sammelkauf::db::schema::outbox::status,
+                        "sending",
+                    )),
+                c,
+            )?;
+            sammelkauf::db::outbox::mark_sent(c, *id, chrono::Utc::now().naive_utc())
+        })
+        .expect("sent");
+    }
+    for message in sammelkauf::db::outbox::list(&mut conn, None, 1000).expect("outbox") {
+        let text = message.body_text;
+        if let Some(rest) = text.split("/password/").nth(1) {
+            assert!(!rest.starts_with(|c: char| c.is_ascii_hexdigit()), "{text}");
+        }
+    }
+}

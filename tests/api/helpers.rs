@@ -119,6 +119,9 @@ pub async fn spawn_app_with(extra: &[(&str, String)]) -> TestApp {
         ("TICK_SECONDS", "3600".to_string()),
         // Tests run the delivery worker themselves.
         ("MAIL_TICK_SECONDS", "3600".to_string()),
+        // Tests move the clock by weeks while a browser stays signed in.
+        ("SESSION_IDLE_MINUTES", "43200".to_string()),
+        ("SESSION_MAX_HOURS", "720".to_string()),
     ]
     .into_iter()
     .chain(extra.iter().map(|(k, v)| (*k, v.clone())))
@@ -171,7 +174,12 @@ pub fn add_user(
     supplier: Option<i64>,
 ) -> i64 {
     let mut conn = pool.get().expect("conn");
-    let now = Utc::now().naive_utc();
+    // Before the test clock's start: the account belonged to its organisation all along.
+    let now = Utc
+        .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+        .single()
+        .expect("time")
+        .naive_utc();
     users::insert(
         &mut conn,
         &users::NewUser {
@@ -298,6 +306,7 @@ pub fn fixture(app: &TestApp) -> Fixture {
 /// A browser: keeps cookies, does not follow redirects, knows the last form token.
 pub struct Browser {
     pub client: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
     pub base: String,
     pub csrf: String,
 }
@@ -316,15 +325,33 @@ pub fn extract_csrf(body: &str) -> Option<String> {
 
 impl Browser {
     pub fn new(app: &TestApp) -> Self {
+        Self::with_jar(app.address.clone(), Arc::default(), String::new())
+    }
+
+    fn with_jar(base: String, jar: Arc<reqwest::cookie::Jar>, csrf: String) -> Self {
         Browser {
             client: reqwest::Client::builder()
-                .cookie_store(true)
+                .cookie_provider(jar.clone())
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("client"),
-            base: app.address.clone(),
-            csrf: String::new(),
+            jar,
+            base,
+            csrf,
         }
+    }
+
+    /// A second browser holding a copy of this one's cookies (a stolen or saved cookie).
+    pub fn clone_session(&self) -> Browser {
+        use reqwest::cookie::CookieStore;
+        let url: reqwest::Url = self.base.parse().expect("url");
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        if let Some(header) = self.jar.cookies(&url) {
+            for pair in header.to_str().expect("cookie header").split("; ") {
+                jar.add_cookie_str(pair, &url);
+            }
+        }
+        Self::with_jar(self.base.clone(), jar, self.csrf.clone())
     }
 
     async fn page(&mut self, response: reqwest::Response) -> Page {
@@ -410,4 +437,35 @@ pub fn shown_total(body: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_string()
+}
+
+/// The path of the newest password link emailed to an address (read from the outbox before
+/// it is sent).
+pub fn password_link(app: &TestApp, email: &str) -> String {
+    let mut conn = app.pool.get().expect("conn");
+    let message = sammelkauf::db::outbox::list(&mut conn, None, 10_000)
+        .expect("outbox")
+        .into_iter()
+        .find(|m| m.recipient == email && m.body_text.contains("/password/"))
+        .unwrap_or_else(|| panic!("no password link for {email}"));
+    let token: String = message
+        .body_text
+        .split("/password/")
+        .nth(1)
+        .expect("link")
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    format!("/password/{token}")
+}
+
+/// Sets an invited account's password through its emailed link, as the person would.
+pub async fn accept_invitation(app: &TestApp, email: &str) {
+    let path = password_link(app, email);
+    let mut browser = Browser::new(app);
+    assert_eq!(browser.get(&path).await.status, 200, "{path}");
+    let set = browser
+        .post(&path, &[("password", PASSWORD), ("repeat", PASSWORD)])
+        .await;
+    assert_eq!(set.status, 303, "{}", set.body);
 }

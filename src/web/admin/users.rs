@@ -1,9 +1,8 @@
-//! Staff manage accounts: role, organisation, language, active or not.
+//! Staff manage accounts: role, organisation, language, active or not; the staff role is
+//! confirmed by a second staff member.
 
-use super::record;
-use crate::db::{self, orgs, users};
-use crate::domain::account::{EmailAddress, Language, Role};
-use crate::password;
+use crate::app::account_admin::{self, AccountError, AccountForm, Overview, Saved};
+use crate::domain::account::Role;
 use crate::web::error::AppError;
 use crate::web::session::{CurrentUser, Form};
 use crate::web::{ok, redirect, unprocessable, AppState, NoticeQuery, Page};
@@ -24,81 +23,20 @@ pub struct UserFields {
     #[serde(default)]
     language: String,
     #[serde(default)]
-    password: String,
-    #[serde(default)]
     active: Option<String>,
 }
 
-/// An account's checked values.
-struct CheckedUser {
-    email: String,
-    name: String,
-    role: Role,
-    member_id: Option<i64>,
-    supplier_id: Option<i64>,
-    language: Language,
-    password_hash: Option<String>,
-}
-
-/// Checks the form; an empty password keeps the current one (or, for a new account, sends
-/// an invitation).
-fn check_user(
-    conn: &mut db::DbConnection,
-    fields: &UserFields,
-) -> Result<Result<CheckedUser, Vec<&'static str>>, AppError> {
-    let mut errors = Vec::new();
-    let email = EmailAddress::parse(&fields.email);
-    if email.is_none() {
-        errors.push("error.email");
-    }
-    let name = fields.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        errors.push("error.name");
-    }
-    let role = Role::parse(&fields.role);
-    if role.is_none() {
-        errors.push("error.role");
-    }
-    let language = Language::parse(&fields.language).unwrap_or_default();
-    let (kind, org) = fields.organisation.split_once(':').unwrap_or(("", ""));
-    let org: Option<i64> = org.parse().ok();
-    let (member_id, supplier_id) = match (role, kind, org) {
-        (Some(Role::Staff), _, _) => (None, None),
-        (Some(Role::Buyer), "member", Some(id)) if orgs::find_member(conn, id)?.is_some() => {
-            (Some(id), None)
+impl UserFields {
+    fn form(&self, creating: bool) -> AccountForm {
+        AccountForm {
+            email: self.email.clone(),
+            name: self.name.clone(),
+            role: self.role.clone(),
+            organisation: self.organisation.clone(),
+            language: self.language.clone(),
+            active: creating || self.active.is_some(),
         }
-        (Some(Role::Supplier), "supplier", Some(id))
-            if orgs::find_supplier(conn, id)?.is_some() =>
-        {
-            (None, Some(id))
-        }
-        (Some(_), _, _) => {
-            errors.push("error.organisation");
-            (None, None)
-        }
-        (None, _, _) => (None, None),
-    };
-    let password_hash = if fields.password.is_empty() {
-        // New accounts without a password get an invitation link instead.
-        None
-    } else if fields.password.chars().count() < password::MIN_LENGTH {
-        errors.push("error.password_short");
-        None
-    } else {
-        Some(password::hash(&fields.password).map_err(AppError::Internal)?)
-    };
-    Ok(match (errors.is_empty(), email, role) {
-        (true, Some(email), Some(role)) => Ok(CheckedUser {
-            email: email.as_str().to_string(),
-            name,
-            role,
-            member_id,
-            supplier_id,
-            language,
-            password_hash,
-        }),
-        _ => Err(errors),
-    })
+    }
 }
 
 pub struct UserRow {
@@ -108,6 +46,14 @@ pub struct UserRow {
     pub role: String,
     pub organisation: String,
     pub active: bool,
+    pub staff_pending: bool,
+}
+
+/// The waiting staff-role request of the account being edited, as the page shows it.
+pub struct PendingGrant {
+    pub text: String,
+    /// The viewer may confirm it (someone else asked).
+    pub can_confirm: bool,
 }
 
 #[derive(Template)]
@@ -117,6 +63,7 @@ struct UsersPage {
     rows: Vec<UserRow>,
     form: UserFields,
     editing: Option<i64>,
+    pending: Option<PendingGrant>,
     organisations: Vec<(String, String)>,
     errors: Vec<String>,
 }
@@ -127,19 +74,19 @@ async fn users_page(
     form: UserFields,
     editing: Option<i64>,
     errors: Vec<&'static str>,
-    notice: Option<&str>,
+    notice: Option<String>,
 ) -> Result<UsersPage, AppError> {
-    let (accounts, members, suppliers) = state
-        .db(|conn| {
-            Ok((
-                users::list(conn)?,
-                orgs::list_members(conn)?,
-                orgs::list_suppliers(conn)?,
-            ))
-        })
+    let actor = user.user.clone();
+    let Overview {
+        accounts,
+        members,
+        suppliers,
+        grants,
+    } = state
+        .read(move |conn| account_admin::overview(conn, &actor))
         .await?;
     let tr = user.tr();
-    let org_name = |u: &users::User| {
+    let org_name = |u: &crate::app::Account| {
         u.member_id
             .and_then(|id| members.iter().find(|m| m.id == id).map(|m| m.name.clone()))
             .or_else(|| {
@@ -161,8 +108,26 @@ async fn users_page(
             role: tr.t(&format!("role.{}", u.role.as_str())).to_string(),
             organisation: org_name(u),
             active: u.active,
+            staff_pending: grants.iter().any(|g| g.user_id == u.id),
         })
         .collect();
+    let pending = editing
+        .and_then(|id| grants.iter().find(|g| g.user_id == id))
+        .map(|grant| {
+            let by = accounts
+                .iter()
+                .find(|a| a.id == grant.requested_by)
+                .map_or_else(String::new, |a| a.name.clone());
+            let can_confirm = grant.requested_by != user.user.id;
+            PendingGrant {
+                text: if can_confirm {
+                    tr.f("users.grant_pending", &[("name", by)])
+                } else {
+                    tr.t("users.grant_own").to_string()
+                },
+                can_confirm,
+            }
+        });
     let organisations = members
         .iter()
         .map(|m| {
@@ -178,11 +143,14 @@ async fn users_page(
             )
         }))
         .collect();
+    let mut page = Page::for_user(user, tr.t("users.title"), None);
+    page.notice = notice;
     Ok(UsersPage {
-        page: Page::for_user(user, tr.t("users.title"), notice),
+        page,
         rows,
         form,
         editing,
+        pending,
         organisations,
         errors: errors.into_iter().map(|k| tr.t(k).to_string()).collect(),
     })
@@ -200,26 +168,20 @@ pub async fn list(
         active: Some("on".into()),
         ..UserFields::default()
     };
-    ok(&users_page(
-        &state,
-        &user,
-        form,
-        None,
-        Vec::new(),
-        query.notice.as_deref(),
-    )
-    .await?)
+    let notice = crate::web::notice_text(user.tr(), query.notice.as_deref());
+    ok(&users_page(&state, &user, form, None, Vec::new(), notice).await?)
 }
 
 pub async fn show(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<i64>,
+    query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(Role::Staff)?;
     let id = path.into_inner();
+    let actor = user.user.clone();
     let account = state
-        .db(move |conn| users::find(conn, id)?.ok_or(AppError::NotFound))
+        .read(move |conn| account_admin::account(conn, &actor, id))
         .await?;
     let organisation = match (account.member_id, account.supplier_id) {
         (Some(m), _) => format!("member:{m}"),
@@ -232,10 +194,10 @@ pub async fn show(
         role: account.role.as_str().to_string(),
         organisation,
         language: account.language.as_str().to_string(),
-        password: String::new(),
         active: account.active.then(|| "on".to_string()),
     };
-    ok(&users_page(&state, &user, form, Some(id), Vec::new(), None).await?)
+    let notice = crate::web::notice_text(user.tr(), query.notice.as_deref());
+    ok(&users_page(&state, &user, form, Some(id), Vec::new(), notice).await?)
 }
 
 pub async fn create(
@@ -243,7 +205,11 @@ pub async fn create(
     user: CurrentUser,
     Form(fields): Form<UserFields>,
 ) -> Result<HttpResponse, AppError> {
-    save(state, user, None, fields).await
+    let (ctx, actor, form) = (state.ctx(), user.user.clone(), fields.form(true));
+    let saved = state
+        .run(move |conn| account_admin::create(conn, &ctx, &actor, &form))
+        .await;
+    answer(&state, &user, None, fields, saved).await
 }
 
 pub async fn update(
@@ -252,113 +218,54 @@ pub async fn update(
     path: web::Path<i64>,
     Form(fields): Form<UserFields>,
 ) -> Result<HttpResponse, AppError> {
-    save(state, user, Some(path.into_inner()), fields).await
+    let id = path.into_inner();
+    let (ctx, actor, form) = (state.ctx(), user.user.clone(), fields.form(false));
+    let saved = state
+        .run(move |conn| account_admin::update(conn, &ctx, &actor, id, &form))
+        .await;
+    answer(&state, &user, Some(id), fields, saved).await
 }
 
-async fn save(
+async fn answer(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Option<i64>,
+    fields: UserFields,
+    saved: Result<Saved, AccountError>,
+) -> Result<HttpResponse, AppError> {
+    match saved {
+        Ok(Saved::Changed) => Ok(redirect("/admin/users?notice=saved")),
+        Ok(Saved::Invited(id)) => Ok(redirect(&format!("/admin/users/{id}?notice=user_invited"))),
+        Ok(Saved::StaffRequested(id)) => Ok(redirect(&format!(
+            "/admin/users/{id}?notice=staff_requested"
+        ))),
+        Err(AccountError::Invalid(errors)) => {
+            unprocessable(&users_page(state, user, fields, id, errors, None).await?)
+        }
+        Err(AccountError::Denied(d)) => Err(d.into()),
+        Err(AccountError::Store(e)) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+/// A second staff member confirms the staff role.
+pub async fn confirm_staff(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: Option<i64>,
-    mut fields: UserFields,
+    path: web::Path<i64>,
+    Form(_): Form<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(Role::Staff)?;
-    let actor = user.user.id;
-    let now = state.now().naive_utc();
-    let submitted = fields.clone();
-    let mail = state.mail.clone();
-    let result = state
-        .db(move |conn| {
-            if let Some(id) = id {
-                users::find(conn, id)?.ok_or(AppError::NotFound)?;
-            }
-            let checked = match check_user(conn, &submitted)? {
-                Ok(c) => c,
-                Err(errors) => return Ok(Err(errors)),
-            };
-            let active = id.is_none() || submitted.active.is_some();
-            if id == Some(actor) && (!active || checked.role != Role::Staff) {
-                return Ok(Err(vec!["error.self_lockout"]));
-            }
-            let saved = db::transaction(conn, |conn| {
-                let saved = match id {
-                    None => users::insert(
-                        conn,
-                        &users::NewUser {
-                            email: &checked.email,
-                            name: &checked.name,
-                            // "!" is no password hash: nobody can sign in before setting one.
-                            password_hash: checked.password_hash.as_deref().unwrap_or("!invited"),
-                            role: checked.role.as_str(),
-                            member_id: checked.member_id,
-                            supplier_id: checked.supplier_id,
-                            language: checked.language.as_str(),
-                            active: true,
-                            created_at: now,
-                            updated_at: now,
-                        },
-                    )?,
-                    Some(id) => {
-                        users::update(
-                            conn,
-                            id,
-                            &users::UserChanges {
-                                name: &checked.name,
-                                role: checked.role.as_str(),
-                                member_id: checked.member_id,
-                                supplier_id: checked.supplier_id,
-                                language: checked.language.as_str(),
-                                active,
-                                updated_at: now,
-                            },
-                        )?;
-                        if let Some(hash) = &checked.password_hash {
-                            users::set_password(conn, id, hash)?;
-                        }
-                        id
-                    }
-                };
-                let details = format!(
-                    "{} role={} member={:?} supplier={:?} active={}",
-                    checked.email,
-                    checked.role.as_str(),
-                    checked.member_id,
-                    checked.supplier_id,
-                    active
-                );
-                let action = if id.is_some() {
-                    "user.changed"
-                } else {
-                    "user.created"
-                };
-                record(conn, actor, action, None, ("user", saved), &details, now)?;
-                if id.is_none() && checked.password_hash.is_none() {
-                    if let Some(created) = users::find(conn, saved)? {
-                        crate::web::password::issue_link(
-                            conn,
-                            &mail,
-                            &created,
-                            "invitation_account",
-                            chrono::Duration::days(crate::web::password::INVITATION_DAYS),
-                            now,
-                        )?;
-                    }
-                }
-                Ok::<_, AppError>(saved)
-            });
-            match saved {
-                Ok(saved) => Ok(Ok(saved)),
-                Err(AppError::Database(e)) if db::is_unique_violation(&e) => {
-                    Ok(Err(vec!["error.email_taken"]))
-                }
-                Err(e) => Err(e),
-            }
-        })
-        .await?;
-    match result {
-        Ok(_) => Ok(redirect("/admin/users?notice=saved")),
-        Err(errors) => {
-            fields.password.clear();
-            unprocessable(&users_page(&state, &user, fields, id, errors, None).await?)
-        }
+    let id = path.into_inner();
+    let (ctx, actor) = (state.ctx(), user.user.clone());
+    match state
+        .run(move |conn| account_admin::confirm_staff(conn, &ctx, &actor, id))
+        .await
+    {
+        Ok(()) => Ok(redirect(&format!("/admin/users/{id}?notice=staff_granted"))),
+        Err(AccountError::Invalid(_)) => Err(AppError::Conflict("no staff role to confirm".into())),
+        Err(AccountError::Denied(d)) => Err(d.into()),
+        Err(AccountError::Store(e)) => Err(e.into()),
     }
 }
