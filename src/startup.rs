@@ -51,6 +51,7 @@ impl Application {
         let mail_tick = Duration::from_secs(settings.mail_tick_seconds);
         let key = Key::from(&settings.session_key);
         let secure = settings.secure_cookies();
+        let session_hours = settings.session_max_hours;
         let mail = crate::mail::MailContext {
             base_url: settings.base_url.clone(),
         };
@@ -73,27 +74,38 @@ impl Application {
         };
         let data = aweb::Data::new(state);
         let server = HttpServer::new(move || {
+            let mut headers = DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("X-Frame-Options", "DENY"))
+                .add(("Referrer-Policy", "same-origin"))
+                .add((
+                    "Content-Security-Policy",
+                    "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+                ))
+                // Pages and downloads carry personal and price data: no cache keeps them
+                // (the stylesheet sets its own caching).
+                .add(("Cache-Control", "no-store"));
+            if secure {
+                headers = headers.add((
+                    "Strict-Transport-Security",
+                    "max-age=31536000; includeSubDomains",
+                ));
+            }
             App::new()
-                .wrap(
-                    DefaultHeaders::new()
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("X-Frame-Options", "DENY"))
-                        .add(("Referrer-Policy", "same-origin"))
-                        .add((
-                            "Content-Security-Policy",
-                            "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
-                        )),
-                )
+                .wrap(headers)
                 .wrap(
                     SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
-                        .cookie_name("sammelkauf".into())
+                        // Over https the cookie is bound to this host and path only.
+                        .cookie_name(if secure { "__Host-sammelkauf" } else { "sammelkauf" }.into())
                         .cookie_secure(secure)
                         .cookie_http_only(true)
                         .cookie_same_site(SameSite::Lax)
                         .cookie_content_security(CookieContentSecurity::Private)
                         .session_lifecycle(
                             PersistentSession::default()
-                                .session_ttl(actix_web::cookie::time::Duration::hours(10)),
+                                .session_ttl(actix_web::cookie::time::Duration::hours(
+                                    session_hours,
+                                )),
                         )
                         .build(),
                 )

@@ -190,17 +190,26 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
     }
 }
 
-/// Largest uploaded file accepted in a form (a tier table as CSV is far smaller).
+/// Largest multipart form accepted, files included (a tier table as CSV is far smaller).
 const MAX_UPLOAD: usize = 1024 * 1024;
+/// Most fields in one multipart form: a full tier table (1,000 rows of two fields) and the
+/// quote's other fields.
+const MAX_PARTS: usize = 2_100;
+/// Longest field name.
+const MAX_NAME: usize = 64;
 
 /// A form's fields in order (repeated names kept), sent URL-encoded or as
 /// `multipart/form-data` with file fields read as UTF-8 text; the form token is checked
 /// like [`Form`]'s.
 pub struct FormFields(pub Vec<(String, String)>);
 
+/// Reads a multipart form within its limits. The form token must be its first field
+/// (every form of ours puts it there) and is checked before anything else is read, so a
+/// forged request cannot make the server buffer its parts.
 async fn multipart_fields(
     req: &HttpRequest,
     payload: Payload,
+    expected_token: Option<String>,
 ) -> Result<Vec<(String, String)>, AppError> {
     use futures_util::StreamExt;
     let bad = |what: String| AppError::BadRequest(format!("multipart: {what}"));
@@ -209,7 +218,16 @@ async fn multipart_fields(
     let mut total = 0usize;
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(|e| bad(e.to_string()))?;
+        if fields.len() >= MAX_PARTS {
+            return Err(AppError::TooLarge);
+        }
         let name = field.name().unwrap_or_default().to_string();
+        if name.len() > MAX_NAME {
+            return Err(bad("field name too long".into()));
+        }
+        if fields.is_empty() && name != "csrf" {
+            return Err(AppError::Csrf);
+        }
         let is_file = field
             .content_disposition()
             .is_some_and(|cd| cd.get_filename().is_some());
@@ -218,7 +236,7 @@ async fn multipart_fields(
             let chunk = chunk.map_err(|e| bad(e.to_string()))?;
             total += chunk.len();
             if total > MAX_UPLOAD {
-                return Err(bad("too large".into()));
+                return Err(AppError::TooLarge);
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -229,6 +247,12 @@ async fn multipart_fields(
         } else {
             String::from_utf8(bytes).map_err(|_| bad(format!("{name} is not UTF-8 text")))?
         };
+        if fields.is_empty() {
+            match &expected_token {
+                Some(expected) if !text.is_empty() && tokens_match(expected, &text) => {}
+                _ => return Err(AppError::Csrf),
+            }
+        }
         fields.push((name, text));
     }
     Ok(fields)
@@ -257,7 +281,10 @@ impl FromRequest for FormFields {
                     serde_urlencoded::from_bytes(&body)
                         .map_err(|e| AppError::BadRequest(format!("form: {e}")))?
                 }
-                None => multipart_fields(&req, payload).await?,
+                None => {
+                    let expected = session.get::<String>(CSRF).ok().flatten();
+                    multipart_fields(&req, payload, expected).await?
+                }
             };
             refuse_control_characters(&fields)?;
             let sent = fields

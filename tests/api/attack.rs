@@ -756,3 +756,128 @@ async fn password_links_are_limited_single_use_and_not_kept() {
         }
     }
 }
+
+/// Multipart forms are bounded in size, parts and name length, and a forged one is refused
+/// before its parts are read.
+#[tokio::test]
+async fn oversized_or_forged_multipart_forms_are_refused_and_store_nothing() {
+    let app = spawn_app().await;
+    let f = fixture(&app);
+    let mut supplier = Browser::new(&app);
+    supplier.login("sales@systemhaus.example").await;
+    supplier.get(&format!("/lots/{}", f.lot)).await;
+    let url = format!("{}/lots/{}/quotes", app.address, f.lot);
+    let token = supplier.csrf.clone();
+    let send = |form: reqwest::multipart::Form| {
+        let client = supplier.client.clone();
+        let url = url.clone();
+        async move {
+            match client.post(&url).multipart(form).send().await {
+                Ok(answer) => Some(answer.status().as_u16()),
+                // The server may close the connection once it has answered.
+                Err(_) => None,
+            }
+        }
+    };
+    let base = |token: &str| {
+        reqwest::multipart::Form::new()
+            .text("csrf", token.to_string())
+            .text("pricing", "all_units")
+            .text("lead_time_days", "10")
+            .text("valid_until", "2026-12-31")
+    };
+    // Two megabytes of file.
+    let big = base(&token).part(
+        "csv_file",
+        reqwest::multipart::Part::bytes(vec![b'1'; 2 * 1024 * 1024]).file_name("big.csv"),
+    );
+    assert!(matches!(send(big).await, Some(413) | None));
+    // Thousands of tiny parts.
+    let mut many = base(&token);
+    for _ in 0..5_000 {
+        many = many.text("x", "1");
+    }
+    assert!(matches!(send(many).await, Some(413) | None));
+    // A field name of 10 KB.
+    let long_name = base(&token).text("n".repeat(10_000), "1");
+    assert!(matches!(send(long_name).await, Some(400) | None));
+    // The token after a large part, or a wrong token first: refused before reading on.
+    let late_token = reqwest::multipart::Form::new()
+        .part(
+            "csv_file",
+            reqwest::multipart::Part::bytes(vec![b'1'; 512 * 1024]).file_name("a.csv"),
+        )
+        .text("csrf", token.clone());
+    assert!(matches!(send(late_token).await, Some(403) | None));
+    let forged = base("falsch").text("csv", "1;100\n");
+    assert_eq!(send(forged).await, Some(403));
+    let mut conn = app.pool.get().expect("conn");
+    assert!(store::revisions_of(&mut conn, f.lot, f.supplier)
+        .expect("revisions")
+        .is_empty());
+}
+
+/// Pages and downloads with personal or price data are never cached; over https the
+/// session cookie is host-bound and HSTS is sent.
+#[tokio::test]
+async fn private_pages_are_not_cached_and_https_gets_hsts_and_a_host_cookie() {
+    let app = spawn_app().await;
+    let f = fixture(&app);
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let mut buyer = Browser::new(&app);
+    buyer.login("buyer-a@krz.example").await;
+    for path in [format!("/lots/{}", f.lot), "/lots".to_string()] {
+        let answer = buyer
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(answer.status(), 200);
+        assert_eq!(
+            answer
+                .headers()
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok()),
+            Some("no-store"),
+            "{path}"
+        );
+        assert!(answer.headers().get("strict-transport-security").is_none());
+    }
+    let css = client
+        .get(format!("{}/static/style.css", app.address))
+        .send()
+        .await
+        .expect("css");
+    assert!(css
+        .headers()
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("public")));
+
+    let secure = spawn_app_with(&[("BASE_URL", "https://einkauf.example".to_string())]).await;
+    let login = client
+        .get(format!("{}/login", secure.address))
+        .send()
+        .await
+        .expect("login");
+    assert!(login
+        .headers()
+        .get("strict-transport-security")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("max-age=")));
+    let cookie = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.contains("sammelkauf"))
+        .expect("session cookie")
+        .to_string();
+    assert!(cookie.starts_with("__Host-sammelkauf="), "{cookie}");
+    assert!(cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"));
+}
