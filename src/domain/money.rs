@@ -85,8 +85,9 @@ impl UnitPrice {
         if value.normalize().scale() > 4 {
             return Err(DecimalError::TooManyDecimals);
         }
-        let scaled = (value * Decimal::from(PRICE_SCALE as i64))
-            .to_i128()
+        let scaled = value
+            .checked_mul(Decimal::from(PRICE_SCALE as i64))
+            .and_then(|v| v.to_i128())
             .ok_or(DecimalError::TooLarge)?;
         Self::from_scaled(scaled)
     }
