@@ -12,8 +12,10 @@ pub mod lot_admin;
 pub mod lots;
 pub mod opening;
 pub mod ordering;
+pub mod organisations;
 pub mod passwords;
 pub mod quotes;
+pub mod records;
 pub mod scenario;
 
 use crate::db::{self, DbConnection, Pool};

@@ -51,6 +51,27 @@ pub fn list(conn: &mut DbConnection, lot: Option<i64>, limit: i64) -> QueryResul
     query.load(conn)
 }
 
+/// One page of entries, newest first: those older than `before` (an entry id), if given.
+pub fn page(
+    conn: &mut DbConnection,
+    lot: Option<i64>,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<AuditEntry>> {
+    let mut query = audit_log::table
+        .select(AuditEntry::as_select())
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(lot) = lot {
+        query = query.filter(audit_log::lot_id.eq(lot));
+    }
+    if let Some(before) = before {
+        query = query.filter(audit_log::id.lt(before));
+    }
+    query.load(conn)
+}
+
 pub fn count_actions(conn: &mut DbConnection, action: &str) -> QueryResult<i64> {
     audit_log::table
         .filter(audit_log::action.eq(action))

@@ -223,6 +223,27 @@ pub fn list(
     query.load(conn)
 }
 
+/// One page of messages, newest first: those older than `before` (a message id), if given.
+pub fn page(
+    conn: &mut DbConnection,
+    status: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    let mut query = outbox::table
+        .select(OutboxRow::as_select())
+        .order(outbox::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(status) = status {
+        query = query.filter(outbox::status.eq(status.to_string()));
+    }
+    if let Some(before) = before {
+        query = query.filter(outbox::id.lt(before));
+    }
+    query.load(conn)
+}
+
 pub fn count_by_status(conn: &mut DbConnection, status: &str) -> QueryResult<i64> {
     outbox::table
         .filter(outbox::status.eq(status))

@@ -87,15 +87,6 @@ impl AppState {
         Ok(self.run(work).await?)
     }
 
-    /// Runs database work on the blocking thread pool.
-    pub async fn db<T, F>(&self, work: F) -> Result<T, AppError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
-    {
-        self.run(work).await
-    }
-
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }

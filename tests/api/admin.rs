@@ -408,3 +408,59 @@ async fn the_demo_cooperative_loads_and_a_demo_buyer_orders_for_two_sites() {
         .expect("number");
     assert_eq!(after, before + 50);
 }
+
+#[tokio::test]
+async fn the_audit_log_and_outbox_are_read_a_page_at_a_time() {
+    let app = spawn_app().await;
+    fixture(&app);
+    {
+        let mut conn = app.pool.get().expect("conn");
+        for i in 0..250 {
+            sammelkauf::db::audit::append(
+                &mut conn,
+                &sammelkauf::db::audit::NewAuditEntry {
+                    at: chrono::Utc::now().naive_utc(),
+                    actor_id: None,
+                    action: "test.entry",
+                    lot_id: None,
+                    entity: "test",
+                    entity_id: Some(i),
+                    details: &format!("Eintrag-{i:03}"),
+                },
+            )
+            .expect("audit");
+        }
+    }
+    let mut staff = Browser::new(&app);
+    staff.login("staff@coop.example").await;
+    let mut seen = std::collections::HashSet::new();
+    let mut path = "/admin/audit".to_string();
+    let mut pages = 0;
+    loop {
+        let page = staff.get(&path).await;
+        assert_eq!(page.status, 200);
+        pages += 1;
+        let rows = page.body.matches("<tr><td>").count();
+        assert!(rows <= 100, "{rows} rows on one page");
+        for i in 0..250 {
+            if page.body.contains(&format!("Eintrag-{i:03}")) {
+                assert!(seen.insert(i), "entry {i} on two pages");
+            }
+        }
+        let Some(start) = page.body.find("rel=\"next\"") else {
+            break;
+        };
+        let link = page.body[..start]
+            .rsplit("href=\"")
+            .next()
+            .expect("link")
+            .split('"')
+            .next()
+            .expect("link")
+            .replace("&amp;", "&");
+        path = link;
+    }
+    assert_eq!(seen.len(), 250, "every entry on some page");
+    assert!(pages >= 3);
+    assert_eq!(staff.get("/admin/outbox?before=1").await.status, 200);
+}

@@ -1,14 +1,12 @@
 //! The audit log for staff: every recorded state change, newest first.
 
-use crate::db::{audit, users};
-use crate::domain::account::Role;
+use crate::app::records;
 use crate::web::error::AppError;
 use crate::web::session::CurrentUser;
 use crate::web::{ok, AppState, Page};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-use std::collections::HashMap;
 
 pub struct AuditRow {
     pub at: String,
@@ -25,11 +23,14 @@ struct AuditPage {
     page: Page,
     rows: Vec<AuditRow>,
     lot: Option<i64>,
+    /// The link to the next page of older entries.
+    older: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub struct AuditQuery {
     lot: Option<i64>,
+    before: Option<i64>,
 }
 
 pub async fn list(
@@ -37,20 +38,13 @@ pub async fn list(
     user: CurrentUser,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(Role::Staff)?;
-    let lot = query.lot;
-    let (entries, names) = state
-        .db(move |conn| {
-            let entries = audit::list(conn, lot, 500)?;
-            let names: HashMap<i64, String> = users::list(conn)?
-                .into_iter()
-                .map(|u| (u.id, format!("{} <{}>", u.name, u.email)))
-                .collect();
-            Ok((entries, names))
-        })
+    let (actor, lot, before) = (user.user.clone(), query.lot, query.before);
+    let records::AuditPage { entries, names } = state
+        .read(move |conn| records::audit_log(conn, &actor, lot, before))
         .await?;
     let tr = user.tr();
     let rows = entries
+        .rows
         .into_iter()
         .map(|e| AuditRow {
             at: tr.datetime(e.at),
@@ -67,9 +61,14 @@ pub async fn list(
             details: e.details,
         })
         .collect();
+    let older = entries.older.map(|id| match lot {
+        Some(lot) => format!("/admin/audit?lot={lot}&before={id}"),
+        None => format!("/admin/audit?before={id}"),
+    });
     ok(&AuditPage {
         page: Page::for_user(&user, tr.t("audit.title"), None),
         rows,
         lot,
+        older,
     })
 }

@@ -6,33 +6,6 @@ pub mod orgs;
 pub mod outbox;
 pub mod users;
 
-use crate::db::{audit as log, DbConnection};
-use chrono::NaiveDateTime;
-
-/// Appends one staff action to the audit log.
-pub fn record(
-    conn: &mut DbConnection,
-    actor: i64,
-    action: &str,
-    lot: Option<i64>,
-    entity: (&str, i64),
-    details: &str,
-    now: NaiveDateTime,
-) -> Result<(), diesel::result::Error> {
-    log::append(
-        conn,
-        &log::NewAuditEntry {
-            at: now,
-            actor_id: Some(actor),
-            action,
-            lot_id: lot,
-            entity: entity.0,
-            entity_id: Some(entity.1),
-            details,
-        },
-    )
-}
-
 /// Reads a form's fields given as a list of pairs (for repeated and numbered fields).
 pub struct Fields(pub Vec<(String, String)>);
 

@@ -1,8 +1,7 @@
 //! Staff manage member organisations with their delivery sites, and suppliers.
 
-use super::record;
-use crate::db::{self, orgs, users};
-use crate::domain::account::{EmailAddress, Role};
+use crate::app::organisations::{self, OrgError, OrgForm, SiteForm};
+use crate::domain::account::Role;
 use crate::web::error::AppError;
 use crate::web::session::{CurrentUser, Form};
 use crate::web::{ok, redirect, unprocessable, AppState, NoticeQuery, Page};
@@ -20,46 +19,22 @@ pub struct OrgFields {
     contact_email: String,
 }
 
-/// Checks an organisation's name and contact address; message keys on failure.
-fn check_org(fields: &OrgFields) -> Result<(String, String, String), Vec<&'static str>> {
-    let mut errors = Vec::new();
-    let name = fields.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        errors.push("error.name");
-    }
-    let city = fields.city.trim().to_string();
-    if city.chars().count() > 200 || city.chars().any(char::is_control) {
-        errors.push("error.too_long");
-    }
-    let email = fields.contact_email.trim();
-    let email = if email.is_empty() {
-        String::new()
-    } else {
-        match EmailAddress::parse(email) {
-            Some(e) => e.as_str().to_string(),
-            None => {
-                errors.push("error.email");
-                String::new()
-            }
+impl OrgFields {
+    fn form(&self) -> OrgForm {
+        OrgForm {
+            name: self.name.clone(),
+            city: self.city.clone(),
+            contact_email: self.contact_email.clone(),
         }
-    };
-    if errors.is_empty() {
-        Ok((name, city, email))
-    } else {
-        Err(errors)
     }
 }
 
-/// Saves an organisation; a name already taken comes back as a message key.
-fn saved_or_duplicate<T>(
-    result: Result<T, AppError>,
-) -> Result<Result<T, Vec<&'static str>>, AppError> {
-    match result {
-        Ok(v) => Ok(Ok(v)),
-        Err(AppError::Database(e)) if db::is_unique_violation(&e) => {
-            Ok(Err(vec!["error.name_taken"]))
-        }
-        Err(e) => Err(e),
+/// Form mistakes come back to the form; everything else is an error page.
+fn form_errors(error: OrgError) -> Result<Vec<&'static str>, AppError> {
+    match error {
+        OrgError::Invalid(errors) => Ok(errors),
+        OrgError::Denied(d) => Err(d.into()),
+        OrgError::Store(e) => Err(e.into()),
     }
 }
 
@@ -86,7 +61,10 @@ async fn members_page(
     errors: Vec<&'static str>,
     notice: Option<&str>,
 ) -> Result<MembersPage, AppError> {
-    let members = state.db(|conn| Ok(orgs::list_members(conn)?)).await?;
+    let actor = user.user.clone();
+    let members = state
+        .read(move |conn| organisations::members(conn, &actor))
+        .await?;
     let tr = user.tr();
     Ok(MembersPage {
         page: Page::for_user(user, tr.t("members.title"), notice),
@@ -125,35 +103,16 @@ pub async fn create_member(
     user: CurrentUser,
     Form(fields): Form<OrgFields>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(Role::Staff)?;
-    let (name, city, email) = match check_org(&fields) {
-        Ok(v) => v,
-        Err(errors) => {
-            return unprocessable(&members_page(&state, &user, fields, errors, None).await?)
-        }
-    };
-    let actor = user.user.id;
-    let now = state.now().naive_utc();
-    let result = state
-        .db(move |conn| {
-            db::transaction(conn, |conn| {
-                let id = orgs::insert_member(conn, &name, &city, &email, now)?;
-                record(
-                    conn,
-                    actor,
-                    "member.created",
-                    None,
-                    ("member", id),
-                    &name,
-                    now,
-                )?;
-                Ok::<_, AppError>(id)
-            })
-        })
-        .await;
-    match saved_or_duplicate(result)? {
+    let (ctx, actor, form) = (state.ctx(), user.user.clone(), fields.form());
+    match state
+        .run(move |conn| organisations::create_member(conn, &ctx, &actor, &form))
+        .await
+    {
         Ok(id) => Ok(redirect(&format!("/admin/members/{id}?notice=saved"))),
-        Err(errors) => unprocessable(&members_page(&state, &user, fields, errors, None).await?),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            unprocessable(&members_page(&state, &user, fields, errors, None).await?)
+        }
     }
 }
 
@@ -183,17 +142,18 @@ async fn member_page(
     errors: Vec<&'static str>,
     notice: Option<&str>,
 ) -> Result<MemberPage, AppError> {
-    let (member, sites, buyers) = state
-        .db(move |conn| {
-            let member = orgs::find_member(conn, id)?.ok_or(AppError::NotFound)?;
-            let sites = orgs::sites_of(conn, id)?;
-            let buyers = users::of_member(conn, id)?
-                .into_iter()
-                .map(|u| (u.id, u.name, u.email))
-                .collect::<Vec<_>>();
-            Ok((member, sites, buyers))
-        })
+    let actor = user.user.clone();
+    let organisations::MemberData {
+        member,
+        sites,
+        buyers,
+    } = state
+        .read(move |conn| organisations::member(conn, &actor, id))
         .await?;
+    let buyers = buyers
+        .into_iter()
+        .map(|u| (u.id, u.name, u.email))
+        .collect();
     let tr = user.tr();
     Ok(MemberPage {
         page: Page::for_user(user, &member.name, notice),
@@ -241,40 +201,15 @@ pub async fn update_member(
     path: web::Path<i64>,
     Form(fields): Form<OrgFields>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(Role::Staff)?;
     let id = path.into_inner();
-    let (name, city, email) = match check_org(&fields) {
-        Ok(v) => v,
-        Err(errors) => {
-            return unprocessable(
-                &member_page(&state, &user, id, Some(fields), errors, None).await?,
-            )
-        }
-    };
-    let actor = user.user.id;
-    let now = state.now().naive_utc();
-    let result = state
-        .db(move |conn| {
-            db::transaction(conn, |conn| {
-                if orgs::update_member(conn, id, &name, &city, &email, now)? == 0 {
-                    return Err(AppError::NotFound);
-                }
-                record(
-                    conn,
-                    actor,
-                    "member.changed",
-                    None,
-                    ("member", id),
-                    &name,
-                    now,
-                )?;
-                Ok(())
-            })
-        })
-        .await;
-    match saved_or_duplicate(result)? {
+    let (ctx, actor, form) = (state.ctx(), user.user.clone(), fields.form());
+    match state
+        .run(move |conn| organisations::update_member(conn, &ctx, &actor, id, &form))
+        .await
+    {
         Ok(()) => Ok(redirect(&format!("/admin/members/{id}?notice=saved"))),
-        Err(errors) => {
+        Err(e) => {
+            let errors = form_errors(e)?;
             unprocessable(&member_page(&state, &user, id, Some(fields), errors, None).await?)
         }
     }
@@ -290,16 +225,14 @@ pub struct SiteFields {
     active: Option<String>,
 }
 
-fn check_site(fields: &SiteFields) -> Result<(String, String), Vec<&'static str>> {
-    let name = fields.name.trim().to_string();
-    let address = fields.address.trim().to_string();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        return Err(vec!["error.name"]);
+impl SiteFields {
+    fn form(&self) -> SiteForm {
+        SiteForm {
+            name: self.name.clone(),
+            address: self.address.clone(),
+            active: self.active.is_some(),
+        }
     }
-    if address.chars().count() > 500 {
-        return Err(vec!["error.too_long"]);
-    }
-    Ok((name, address))
 }
 
 pub async fn create_site(
@@ -308,37 +241,15 @@ pub async fn create_site(
     path: web::Path<i64>,
     Form(fields): Form<SiteFields>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(Role::Staff)?;
     let member = path.into_inner();
-    let (name, address) = match check_site(&fields) {
-        Ok(v) => v,
-        Err(errors) => {
-            return unprocessable(&member_page(&state, &user, member, None, errors, None).await?)
-        }
-    };
-    let actor = user.user.id;
-    let now = state.now().naive_utc();
-    let result = state
-        .db(move |conn| {
-            orgs::find_member(conn, member)?.ok_or(AppError::NotFound)?;
-            db::transaction(conn, |conn| {
-                let id = orgs::insert_site(conn, member, &name, &address, now)?;
-                record(
-                    conn,
-                    actor,
-                    "site.created",
-                    None,
-                    ("delivery_site", id),
-                    &name,
-                    now,
-                )?;
-                Ok::<_, AppError>(())
-            })
-        })
-        .await;
-    match saved_or_duplicate(result)? {
+    let (ctx, actor, form) = (state.ctx(), user.user.clone(), fields.form());
+    match state
+        .run(move |conn| organisations::create_site(conn, &ctx, &actor, member, &form))
+        .await
+    {
         Ok(()) => Ok(redirect(&format!("/admin/members/{member}?notice=saved"))),
-        Err(errors) => {
+        Err(e) => {
+            let errors = form_errors(e)?;
             unprocessable(&member_page(&state, &user, member, None, errors, None).await?)
         }
     }
@@ -350,46 +261,20 @@ pub async fn update_site(
     path: web::Path<i64>,
     Form(fields): Form<SiteFields>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(Role::Staff)?;
     let id = path.into_inner();
-    let site = state
-        .db(move |conn| orgs::find_site(conn, id)?.ok_or(AppError::NotFound))
+    let actor = user.user.clone();
+    let member = state
+        .read(move |conn| organisations::site_member(conn, &actor, id))
         .await?;
-    let (name, address) = match check_site(&fields) {
-        Ok(v) => v,
-        Err(errors) => {
-            return unprocessable(
-                &member_page(&state, &user, site.member_id, None, errors, None).await?,
-            )
-        }
-    };
-    let active = fields.active.is_some();
-    let actor = user.user.id;
-    let now = state.now().naive_utc();
-    let result = state
-        .db(move |conn| {
-            db::transaction(conn, |conn| {
-                orgs::update_site(conn, id, &name, &address, active)?;
-                record(
-                    conn,
-                    actor,
-                    "site.changed",
-                    None,
-                    ("delivery_site", id),
-                    &name,
-                    now,
-                )?;
-                Ok::<_, AppError>(())
-            })
-        })
-        .await;
-    match saved_or_duplicate(result)? {
-        Ok(()) => Ok(redirect(&format!(
-            "/admin/members/{}?notice=saved",
-            site.member_id
-        ))),
-        Err(errors) => {
-            unprocessable(&member_page(&state, &user, site.member_id, None, errors, None).await?)
+    let (ctx, actor, form) = (state.ctx(), user.user.clone(), fields.form());
+    match state
+        .run(move |conn| organisations::update_site(conn, &ctx, &actor, id, &form))
+        .await
+    {
+        Ok(()) => Ok(redirect(&format!("/admin/members/{member}?notice=saved"))),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            unprocessable(&member_page(&state, &user, member, None, errors, None).await?)
         }
     }
 }
@@ -418,7 +303,10 @@ async fn suppliers_page(
     errors: Vec<&'static str>,
     notice: Option<&str>,
 ) -> Result<SuppliersPage, AppError> {
-    let suppliers = state.db(|conn| Ok(orgs::list_suppliers(conn)?)).await?;
+    let actor = user.user.clone();
+    let suppliers = state
+        .read(move |conn| organisations::suppliers(conn, &actor))
+        .await?;
     let tr = user.tr();
     Ok(SuppliersPage {
         page: Page::for_user(user, tr.t("suppliers.title"), notice),
@@ -458,10 +346,10 @@ pub async fn supplier(
     user: CurrentUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(Role::Staff)?;
     let id = path.into_inner();
+    let actor = user.user.clone();
     let supplier = state
-        .db(move |conn| orgs::find_supplier(conn, id)?.ok_or(AppError::NotFound))
+        .read(move |conn| organisations::supplier(conn, &actor, id))
         .await?;
     let form = OrgFields {
         name: supplier.name,
@@ -494,40 +382,14 @@ async fn save_supplier(
     id: Option<i64>,
     fields: OrgFields,
 ) -> Result<HttpResponse, AppError> {
-    user.require(Role::Staff)?;
-    let (name, _, email) = match check_org(&fields) {
-        Ok(v) => v,
-        Err(errors) => {
-            return unprocessable(&suppliers_page(&state, &user, fields, id, errors, None).await?)
-        }
-    };
-    let actor = user.user.id;
-    let now = state.now().naive_utc();
-    let result = state
-        .db(move |conn| {
-            db::transaction(conn, |conn| {
-                let saved = match id {
-                    None => orgs::insert_supplier(conn, &name, &email, now)?,
-                    Some(id) => {
-                        if orgs::update_supplier(conn, id, &name, &email, now)? == 0 {
-                            return Err(AppError::NotFound);
-                        }
-                        id
-                    }
-                };
-                let action = if id.is_some() {
-                    "supplier.changed"
-                } else {
-                    "supplier.created"
-                };
-                record(conn, actor, action, None, ("supplier", saved), &name, now)?;
-                Ok(())
-            })
-        })
-        .await;
-    match saved_or_duplicate(result)? {
-        Ok(()) => Ok(redirect("/admin/suppliers?notice=saved")),
-        Err(errors) => {
+    let (ctx, actor, form) = (state.ctx(), user.user.clone(), fields.form());
+    match state
+        .run(move |conn| organisations::save_supplier(conn, &ctx, &actor, id, &form))
+        .await
+    {
+        Ok(_) => Ok(redirect("/admin/suppliers?notice=saved")),
+        Err(e) => {
+            let errors = form_errors(e)?;
             unprocessable(&suppliers_page(&state, &user, fields, id, errors, None).await?)
         }
     }

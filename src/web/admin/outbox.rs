@@ -1,7 +1,6 @@
 //! Staff see the outbox with every email's state and last error, and send one again.
 
-use crate::db::outbox;
-use crate::domain::account::Role;
+use crate::app::records::{self, ResendError};
 use crate::web::error::AppError;
 use crate::web::session::{CurrentUser, Form};
 use crate::web::{ok, redirect, AppState, Page};
@@ -29,61 +28,54 @@ struct OutboxPage {
     rows: Vec<OutboxRowView>,
     filter: String,
     counts: Vec<(&'static str, String, i64)>,
+    /// The link to the next page of older messages.
+    older: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub struct OutboxQuery {
     status: Option<String>,
     notice: Option<String>,
+    before: Option<i64>,
 }
-
-const STATES: [&str; 4] = [
-    outbox::PENDING,
-    outbox::SENDING,
-    outbox::SENT,
-    outbox::FAILED,
-];
 
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(Role::Staff)?;
     let filter = query
         .status
         .clone()
-        .filter(|s| STATES.contains(&s.as_str()));
-    let wanted = filter.clone();
-    let (rows, counts) = state
-        .db(move |conn| {
-            let rows = outbox::list(conn, wanted.as_deref(), 500)?;
-            let counts = STATES
-                .iter()
-                .map(|s| outbox::count_by_status(conn, s).map(|n| (*s, n)))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((rows, counts))
-        })
+        .filter(|s| records::STATES.contains(&s.as_str()));
+    let (actor, wanted, before) = (user.user.clone(), filter.clone(), query.before);
+    let records::OutboxPage { messages, counts } = state
+        .read(move |conn| records::outbox(conn, &actor, wanted.as_deref(), before))
         .await?;
     let tr = user.tr();
+    let filter = filter.unwrap_or_default();
     ok(&OutboxPage {
         page: Page::for_user(&user, tr.t("outbox.title"), query.notice.as_deref()),
-        rows: rows
+        rows: messages
+            .rows
             .into_iter()
             .map(|r| OutboxRowView {
+                can_resend: records::can_resend(&r),
                 id: r.id,
                 created: tr.datetime(r.created_at),
                 recipient: r.recipient,
                 subject: r.subject,
                 kind: r.kind,
                 status_label: tr.t(&format!("outbox.status.{}", r.status)).to_string(),
-                can_resend: r.status != outbox::SENDING,
                 status: r.status,
                 attempts: r.attempts,
                 error: r.last_error,
             })
             .collect(),
-        filter: filter.unwrap_or_default(),
+        older: messages
+            .older
+            .map(|id| format!("/admin/outbox?status={filter}&before={id}")),
+        filter,
         counts: counts
             .into_iter()
             .map(|(s, n)| (s, tr.t(&format!("outbox.status.{s}")).to_string(), n))
@@ -100,22 +92,14 @@ pub async fn resend(
     path: web::Path<i64>,
     Form(_): Form<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(Role::Staff)?;
     let id = path.into_inner();
-    let actor = user.user.id;
-    let now = state.now().naive_utc();
-    state
-        .db(move |conn| {
-            crate::db::transaction(conn, |conn| {
-                if outbox::find(conn, id)?.is_none() {
-                    return Err(AppError::NotFound);
-                }
-                if outbox::resend(conn, id, now)? == 1 {
-                    super::record(conn, actor, "email.resent", None, ("email", id), "", now)?;
-                }
-                Ok(())
-            })
-        })
-        .await?;
-    Ok(redirect("/admin/outbox?notice=resent"))
+    let (ctx, actor) = (state.ctx(), user.user.clone());
+    match state
+        .run(move |conn| records::resend(conn, &ctx, &actor, id))
+        .await
+    {
+        Ok(()) => Ok(redirect("/admin/outbox?notice=resent")),
+        Err(ResendError::Denied(d)) => Err(d.into()),
+        Err(ResendError::Store(e)) => Err(e.into()),
+    }
 }
