@@ -1,13 +1,13 @@
 //! A realistic demo cooperative for an empty database: staff, members with delivery sites
 //! and buyers, suppliers, and lots in every state that exists so far.
 
-use crate::db::procurement as procurement_store;
-use crate::db::{self, lots, orders, orgs, users, DbConnection};
+use crate::app::{award, lot_admin, opening, ordering, quotes, Actor, Ctx};
+use crate::db::{self, lots, orgs, users, DbConnection};
 use crate::domain::account::{Language, Role};
-use crate::domain::lot::{Category, IndicativeTier, LotStatus, LotTermsInput, OrderInput};
+use crate::domain::lot::{Category, IndicativeTier, LotTermsInput};
 use crate::domain::money::{UnitPrice, VatRate};
-use crate::domain::pricing::{PricingMode, Tier, TierTable};
-use crate::domain::quote::{sha256_hex, QuoteInput};
+use crate::domain::pricing::PricingMode;
+use crate::domain::quote::QuoteForm;
 use crate::password;
 use chrono::{DateTime, Duration, Utc};
 
@@ -194,16 +194,19 @@ pub fn seed(
     if users::count(conn)? > 0 {
         return Err(DemoError::NotEmpty);
     }
-    // Hashing is slow on purpose: do it before the transaction, once per account.
-    db::transaction(conn, |conn| seed_in_transaction(conn, mail, now))
+    // Hashing is slow on purpose: once for every demo account, before the transaction.
+    let hash = password::hash(DEMO_PASSWORD).map_err(DemoError::Hash)?;
+    db::transaction(conn, |conn| seed_in_transaction(conn, mail, now, &hash))
 }
 
 fn seed_in_transaction(
     conn: &mut DbConnection,
     mail: &crate::mail::MailContext,
     now: DateTime<Utc>,
+    hash: &str,
 ) -> Result<Vec<DemoAccount>, DemoError> {
-    let ts = now.naive_utc();
+    // The cooperative exists since before the demo's oldest lot.
+    let ts = (now - Duration::days(90)).naive_utc();
     let mut accounts = Vec::new();
     let mut add_user = |conn: &mut DbConnection,
                         email: String,
@@ -213,13 +216,12 @@ fn seed_in_transaction(
                         supplier_id: Option<i64>,
                         organisation: &str|
      -> Result<i64, DemoError> {
-        let hash = password::hash(DEMO_PASSWORD).map_err(DemoError::Hash)?;
         let id = users::insert(
             conn,
             &users::NewUser {
                 email: &email,
                 name,
-                password_hash: &hash,
+                password_hash: hash,
                 role: role.as_str(),
                 member_id,
                 supplier_id,
@@ -290,7 +292,7 @@ fn seed_in_transaction(
     for name in SUPPLIERS {
         let domain = format!("{}.example", slug(name));
         let supplier = orgs::insert_supplier(conn, name, &format!("angebote@{domain}"), ts)?;
-        add_user(
+        let user = add_user(
             conn,
             format!("vertrieb@{domain}"),
             "Vertrieb",
@@ -299,7 +301,7 @@ fn seed_in_transaction(
             Some(supplier),
             name,
         )?;
-        suppliers.push(supplier);
+        suppliers.push((supplier, user));
     }
 
     let lot = |title: &str,
@@ -394,66 +396,57 @@ fn seed_in_transaction(
         Duration::days(60),
         &[(1000, "449.00"), (5000, "429.00"), (12000, "409.00")],
     )?;
-    let all_suppliers: Vec<i64> = suppliers.clone();
-    let notebooks_id = lots::insert(conn, &notebooks, &all_suppliers, staff, ts)?;
-    let displays_id = lots::insert(conn, &displays, &all_suppliers[..3], staff, ts)?;
-    let licences_id = lots::insert(conn, &licences, &all_suppliers[1..], staff, ts)?;
-    let firewalls_id = lots::insert(conn, &firewalls, &all_suppliers[..2], staff, ts)?;
-    lots::insert(conn, &ipads, &all_suppliers, staff, ts)?;
-    for id in [notebooks_id, displays_id, licences_id, firewalls_id] {
-        lots::transition(conn, id, LotStatus::Draft, LotStatus::Open, ts)?;
-    }
-
-    let place = |conn: &mut DbConnection,
-                 lot: i64,
-                 m: usize,
-                 site: usize,
-                 quantity: u64,
-                 limit: Option<&str>,
-                 reference: &str|
-     -> Result<(), DemoError> {
-        let (member, buyer, sites) = &members[m];
-        let input = OrderInput {
-            quantity,
-            max_unit_price: limit.map(price).transpose()?,
-            reference: reference.into(),
-        };
-        let key = format!("demo-{lot}-{m}-{site}");
-        orders::insert(
-            conn,
-            &orders::NewLine {
-                lot,
-                member: *member,
-                site: sites[site % sites.len()],
-                input: &input,
-                idempotency_key: &key,
-                placed_by: *buyer,
-                now: ts,
-            },
-        )?;
-        Ok(())
+    let find = |conn: &mut DbConnection, id: i64| -> Result<Actor, DemoError> {
+        users::find(conn, id)?
+            .map(|u| Actor::from_account(&u))
+            .ok_or_else(|| DemoError::Procurement(format!("account {id} missing")))
     };
-    place(conn, notebooks_id, 0, 0, 120, None, "KST 4711")?;
-    place(
+    let mut buyers = Vec::new();
+    for (member, buyer, sites) in &members {
+        buyers.push((*member, find(conn, *buyer)?, sites.clone()));
+    }
+    let mut sellers = Vec::new();
+    for (supplier, user) in &suppliers {
+        sellers.push((*supplier, find(conn, *user)?));
+    }
+    let demo = Seeder {
+        mail: mail.clone(),
+        now,
+        staff: find(conn, staff)?,
+        second_staff: find(conn, second_staff)?,
+        buyers,
+        suppliers: sellers,
+    };
+    let all: Vec<usize> = (0..demo.suppliers.len()).collect();
+
+    // Open lots: members are ordering now.
+    let notebooks_id = demo.lot(conn, Duration::days(-3), &notebooks, &all)?;
+    let displays_id = demo.lot(conn, Duration::days(-2), &displays, &all[..3])?;
+    let licences_id = demo.lot(conn, Duration::days(-1), &licences, &all[1..])?;
+    let firewalls_id = demo.lot(conn, Duration::days(-10), &firewalls, &all[..2])?;
+    demo.draft(conn, Duration::zero(), &ipads, &all)?;
+    let day = Duration::days(-1);
+    demo.order(conn, day, notebooks_id, 0, 0, 120, "", "KST 4711")?;
+    demo.order(
         conn,
+        day,
         notebooks_id,
         0,
         2,
         60,
-        Some("880.00"),
+        "880,00",
         "Schulträger Lemgo",
     )?;
-    place(conn, notebooks_id, 2, 2, 150, None, "")?;
-    place(conn, notebooks_id, 4, 0, 40, None, "991-12345-67")?;
-    place(conn, notebooks_id, 7, 1, 10, Some("860.00"), "")?;
-    place(conn, displays_id, 4, 2, 300, None, "DigitalPakt")?;
-    place(conn, displays_id, 5, 0, 120, Some("2900.00"), "")?;
-    place(conn, licences_id, 1, 0, 250, None, "")?;
-    place(conn, licences_id, 6, 1, 75, None, "")?;
-    place(conn, firewalls_id, 4, 0, 4, None, "")?;
-    place(conn, firewalls_id, 9, 1, 2, None, "")?;
-    // The firewall lot's demand deadline has passed: it is closed.
-    lots::transition(conn, firewalls_id, LotStatus::Open, LotStatus::Closed, ts)?;
+    demo.order(conn, day, notebooks_id, 2, 2, 150, "", "")?;
+    demo.order(conn, day, notebooks_id, 4, 0, 40, "", "991-12345-67")?;
+    demo.order(conn, day, notebooks_id, 7, 1, 10, "860,00", "")?;
+    demo.order(conn, day, displays_id, 4, 2, 300, "", "DigitalPakt")?;
+    demo.order(conn, day, displays_id, 5, 0, 120, "2900,00", "")?;
+    demo.order(conn, day, licences_id, 1, 0, 250, "", "")?;
+    demo.order(conn, day, licences_id, 6, 1, 75, "", "")?;
+    let early = Duration::days(-5);
+    demo.order(conn, early, firewalls_id, 4, 0, 4, "", "")?;
+    demo.order(conn, early, firewalls_id, 9, 1, 2, "", "")?;
 
     // Lots further on: one confirmed, one in its standstill period, one cancelled.
     let headsets = lot(
@@ -492,152 +485,207 @@ fn seed_in_transaction(
         Duration::days(30),
         &[],
     )?;
-    let headsets_id = lots::insert(conn, &headsets, &all_suppliers[..3], staff, ts)?;
-    let docks_id = lots::insert(conn, &docks, &all_suppliers, staff, ts)?;
-    let beamer_id = lots::insert(conn, &beamer, &all_suppliers, staff, ts)?;
-    for id in [headsets_id, docks_id, beamer_id] {
-        lots::transition(conn, id, LotStatus::Draft, LotStatus::Open, ts)?;
-    }
-    place(conn, headsets_id, 1, 0, 400, None, "Homeoffice 2026")?;
-    place(conn, headsets_id, 3, 1, 250, Some("95.00"), "")?;
-    place(conn, headsets_id, 5, 2, 180, None, "")?;
-    place(conn, headsets_id, 8, 0, 60, Some("80.00"), "")?;
-    place(conn, docks_id, 2, 0, 90, None, "")?;
-    place(conn, docks_id, 10, 1, 45, Some("199.00"), "")?;
-    place(conn, beamer_id, 6, 0, 20, None, "")?;
+    let headsets_id = demo.lot(conn, Duration::days(-45), &headsets, &all[..3])?;
+    let docks_id = demo.lot(conn, Duration::days(-20), &docks, &all)?;
+    let beamer_id = demo.lot(conn, Duration::days(-4), &beamer, &all)?;
+    let month = Duration::days(-40);
+    demo.order(conn, month, headsets_id, 1, 0, 400, "", "Homeoffice 2026")?;
+    demo.order(conn, month, headsets_id, 3, 1, 250, "95,00", "")?;
+    demo.order(conn, month, headsets_id, 5, 2, 180, "", "")?;
+    demo.order(conn, month, headsets_id, 8, 0, 60, "80,00", "")?;
+    let weeks = Duration::days(-15);
+    demo.order(conn, weeks, docks_id, 2, 0, 90, "", "")?;
+    demo.order(conn, weeks, docks_id, 10, 1, 45, "199,00", "")?;
+    demo.order(conn, Duration::days(-3), beamer_id, 6, 0, 20, "", "")?;
 
-    let quote = |conn: &mut DbConnection,
-                 lot: i64,
-                 supplier_index: usize,
-                 pricing: PricingMode,
-                 rows: &[(u64, &str)],
-                 at: DateTime<Utc>|
-     -> Result<(), DemoError> {
-        let supplier = suppliers[supplier_index];
-        let tiers = rows
-            .iter()
-            .map(|&(min_quantity, p)| {
-                Ok(Tier {
-                    min_quantity,
-                    unit_price: price(p)?,
-                })
-            })
-            .collect::<Result<Vec<_>, DemoError>>()?;
-        let input = QuoteInput {
-            pricing,
-            tiers: TierTable::new(tiers).map_err(|e| DemoError::Procurement(e.to_string()))?,
-            max_quantity: None,
-            lead_time_days: 21,
-            valid_until: (now + Duration::days(90)).date_naive(),
-            comment: String::new(),
-        };
-        let revision = procurement_store::next_revision(conn, lot, supplier)?;
-        let digest = sha256_hex(&input.canonical(lot, supplier, revision, at));
-        procurement_store::insert_quote(
+    use PricingMode::{AllUnits, Graduated};
+    let headsets_quotes: [(usize, PricingMode, TierRows, i64); 3] = [
+        (
+            0,
+            AllUnits,
+            &[("10", "109.00"), ("500", "94.00"), ("800", "86.50")],
+            -27,
+        ),
+        (
+            1,
+            Graduated,
+            &[("10", "105.00"), ("300", "92.00"), ("600", "84.00")],
+            -26,
+        ),
+        (2, AllUnits, &[("100", "99.00")], -26),
+    ];
+    for (supplier, pricing, rows, days) in headsets_quotes {
+        demo.quote(
             conn,
-            &procurement_store::NewQuote {
-                lot,
-                supplier,
-                revision,
-                input: &input,
-                receipt_number: &format!("SK-{lot}-{supplier}-R{revision}-DEMO"),
-                digest: &digest,
-                submitted_by: staff,
-                now: at.naive_utc(),
-            },
+            Duration::days(days),
+            headsets_id,
+            supplier,
+            pricing,
+            rows,
         )?;
-        Ok(())
-    };
-    quote(
+    }
+    let docks_quotes: [(usize, TierRows, i64); 2] = [
+        (0, &[("1", "205.00"), ("100", "189.00")], -7),
+        (3, &[("1", "199.00"), ("120", "179.00")], -6),
+    ];
+    for (supplier, rows, days) in docks_quotes {
+        demo.quote(
+            conn,
+            Duration::days(days),
+            docks_id,
+            supplier,
+            AllUnits,
+            rows,
+        )?;
+    }
+    demo.open_and_award(conn, Duration::days(-20), headsets_id)?;
+    demo.open_and_award(conn, Duration::days(-3), docks_id)?;
+    // What the server does by itself: confirm after the standstill, close past deadlines.
+    let ctx = demo.ctx(Duration::zero());
+    crate::app::closing::confirm_due_lots(conn, &ctx)?;
+    crate::app::closing::close_due_lots(conn, now).map_err(failed)?;
+    crate::app::closing::with_reason(
         conn,
-        headsets_id,
-        0,
-        PricingMode::AllUnits,
-        &[(10, "109.00"), (500, "94.00"), (800, "86.50")],
-        now - Duration::days(27),
-    )?;
-    quote(
-        conn,
-        headsets_id,
-        1,
-        PricingMode::Graduated,
-        &[(10, "105.00"), (300, "92.00"), (600, "84.00")],
-        now - Duration::days(26),
-    )?;
-    quote(
-        conn,
-        headsets_id,
-        2,
-        PricingMode::AllUnits,
-        &[(100, "99.00")],
-        now - Duration::days(26),
-    )?;
-    quote(
-        conn,
-        docks_id,
-        0,
-        PricingMode::AllUnits,
-        &[(1, "205.00"), (100, "189.00")],
-        now - Duration::days(7),
-    )?;
-    quote(
-        conn,
-        docks_id,
-        3,
-        PricingMode::AllUnits,
-        &[(1, "199.00"), (120, "179.00")],
-        now - Duration::days(6),
-    )?;
+        &ctx,
+        &demo.staff,
+        beamer_id,
+        crate::app::closing::WithReason::Cancel,
+        "Der Bedarf wird über den Landesrahmenvertrag gedeckt.",
+    )
+    .map_err(failed)?;
+    Ok(accounts)
+}
 
-    for (lot_id, awarded_at) in [
-        (headsets_id, now - Duration::days(20)),
-        (docks_id, now - Duration::days(3)),
-    ] {
-        let at = awarded_at.naive_utc();
-        lots::transition(conn, lot_id, LotStatus::Open, LotStatus::Closed, at)?;
-        procurement_store::request_opening(conn, lot_id, staff, at)?;
-        procurement_store::confirm_opening(conn, lot_id, second_staff, at)?;
-        lots::transition(conn, lot_id, LotStatus::Closed, LotStatus::Evaluated, at)?;
-        let Some(row) = lots::find(conn, lot_id)? else {
-            continue;
+/// A quote's tiers as typed into the form: (from quantity, unit price).
+type TierRows = &'static [(&'static str, &'static str)];
+
+fn failed(e: impl std::fmt::Display) -> DemoError {
+    DemoError::Procurement(e.to_string())
+}
+
+/// Seeds lots through the product's own operations, each at its moment in the demo's past,
+/// so what the demo shows is what those operations produce (receipts, audit entries,
+/// emails).
+struct Seeder {
+    mail: crate::mail::MailContext,
+    now: DateTime<Utc>,
+    staff: Actor,
+    second_staff: Actor,
+    /// Each member with its first buyer and its delivery sites.
+    buyers: Vec<(i64, Actor, Vec<i64>)>,
+    /// Each supplier with its user.
+    suppliers: Vec<(i64, Actor)>,
+}
+
+impl Seeder {
+    /// The operations' context at `offset` from now.
+    fn ctx(&self, offset: Duration) -> Ctx {
+        Ctx {
+            now: self.now + offset,
+            mail: self.mail.clone(),
+        }
+    }
+
+    fn draft(
+        &self,
+        conn: &mut DbConnection,
+        at: Duration,
+        terms: &LotTermsInput,
+        invited: &[usize],
+    ) -> Result<i64, DemoError> {
+        let invited: Vec<i64> = invited.iter().map(|i| self.suppliers[*i].0).collect();
+        lot_admin::create(conn, &self.ctx(at), &self.staff, terms, &invited).map_err(failed)
+    }
+
+    /// A lot created and opened for orders at `at`.
+    fn lot(
+        &self,
+        conn: &mut DbConnection,
+        at: Duration,
+        terms: &LotTermsInput,
+        invited: &[usize],
+    ) -> Result<i64, DemoError> {
+        let id = self.draft(conn, at, terms, invited)?;
+        lot_admin::open(conn, &self.ctx(at), &self.staff, id).map_err(failed)?;
+        Ok(id)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn order(
+        &self,
+        conn: &mut DbConnection,
+        at: Duration,
+        lot: i64,
+        member: usize,
+        site: usize,
+        quantity: u64,
+        limit: &str,
+        reference: &str,
+    ) -> Result<(), DemoError> {
+        let (_, buyer, sites) = &self.buyers[member];
+        let request = ordering::OrderRequest {
+            quantity: quantity.to_string(),
+            site: sites[site % sites.len()].to_string(),
+            max_unit_price: limit.to_string(),
+            reference: reference.to_string(),
+        };
+        let key = format!("demo-{lot}-{member}-{site}");
+        ordering::place(conn, &self.ctx(at), buyer, lot, &request, &key).map_err(failed)
+    }
+
+    fn quote(
+        &self,
+        conn: &mut DbConnection,
+        at: Duration,
+        lot: i64,
+        supplier: usize,
+        pricing: PricingMode,
+        rows: &[(&str, &str)],
+    ) -> Result<(), DemoError> {
+        let valid_until = (self.now + Duration::days(90)).date_naive().to_string();
+        let form = QuoteForm {
+            pricing: pricing.as_str(),
+            rows: rows.to_vec(),
+            csv: "",
+            max_quantity: "",
+            lead_time_days: "21",
+            valid_until: &valid_until,
+            comment: "",
+        };
+        quotes::submit(conn, &self.ctx(at), &self.suppliers[supplier].1, lot, &form)
+            .map(|_| ())
+            .map_err(failed)
+    }
+
+    /// Two staff members open the quotes; the first awards the top-ranked one.
+    fn open_and_award(
+        &self,
+        conn: &mut DbConnection,
+        at: Duration,
+        lot: i64,
+    ) -> Result<(), DemoError> {
+        let ctx = self.ctx(at);
+        for staff in [&self.staff, &self.second_staff] {
+            opening::open_quotes(conn, &ctx, staff, lot).map_err(failed)?;
+        }
+        let Some(row) = lots::find(conn, lot)? else {
+            return Err(failed(format!("lot {lot} missing")));
         };
         let built = crate::app::scenario::lot_scenario(conn, &row, None)?;
         let top = crate::domain::pricing::evaluate(&built.scenario)
             .award
-            .and_then(|a| built.quotes.get(a.quote).map(|(id, _)| *id));
-        if let Some(top) = top {
-            let ctx = crate::app::Ctx {
-                now: awarded_at,
-                mail: mail.clone(),
-            };
-            let actor = users::find(conn, staff)?
-                .map(|u| crate::app::Actor::from_account(&u))
-                .ok_or_else(|| DemoError::Procurement("staff account missing".into()))?;
-            crate::app::award::award(
-                conn,
-                &ctx,
-                &actor,
-                lot_id,
-                &crate::app::award::AwardRequest {
-                    quote: top.to_string(),
-                    justification: String::new(),
-                },
-            )?;
-        }
+            .and_then(|a| built.quotes.get(a.quote).map(|(id, _)| *id))
+            .ok_or_else(|| failed(format!("lot {lot} has no quote to award")))?;
+        award::award(
+            conn,
+            &ctx,
+            &self.staff,
+            lot,
+            &award::AwardRequest {
+                quote: top.to_string(),
+                justification: String::new(),
+            },
+        )?;
+        Ok(())
     }
-    // The headsets' standstill has ended: confirmed as the server would.
-    crate::app::closing::confirm_due_lots(
-        conn,
-        &crate::app::Ctx {
-            now,
-            mail: mail.clone(),
-        },
-    )?;
-    lots::transition(conn, beamer_id, LotStatus::Open, LotStatus::Cancelled, ts)?;
-    procurement_store::set_outcome_reason(
-        conn,
-        beamer_id,
-        "Der Bedarf wird über den Landesrahmenvertrag gedeckt.",
-    )?;
-    Ok(accounts)
 }
