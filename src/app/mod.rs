@@ -18,12 +18,15 @@ pub mod quotes;
 pub mod records;
 pub mod scenario;
 
-use crate::db::{self, DbConnection, Pool};
+use crate::db;
 use crate::domain::account::{Language, Role};
 use crate::mail::MailContext;
 use chrono::{DateTime, Utc};
 
 pub use crate::db::users::User as Account;
+/// The connection and pool operations run on (the web layer only passes them through).
+pub use crate::db::{DbConnection, Pool};
+pub type PoolError = diesel::r2d2::PoolError;
 
 /// What every operation may need besides the connection: the time it happens at and where
 /// emails link to.

@@ -26,8 +26,6 @@ pub enum AppError {
     TooLarge,
     #[error("internal error: {0}")]
     Internal(String),
-    #[error("database: {0}")]
-    Database(#[from] diesel::result::Error),
 }
 
 impl From<crate::app::Denied> for AppError {
@@ -54,15 +52,6 @@ impl From<crate::app::ReadError> for AppError {
     }
 }
 
-impl From<crate::db::Error> for AppError {
-    fn from(e: crate::db::Error) -> Self {
-        match e {
-            crate::db::Error::Query(q) => AppError::Database(q),
-            crate::db::Error::Corrupt(c) => AppError::Internal(c.to_string()),
-        }
-    }
-}
-
 impl From<crate::mail::QueueError> for AppError {
     fn from(e: crate::mail::QueueError) -> Self {
         AppError::Internal(e.to_string())
@@ -75,24 +64,9 @@ impl From<tokio::task::JoinError> for AppError {
     }
 }
 
-impl From<diesel::r2d2::PoolError> for AppError {
-    fn from(e: diesel::r2d2::PoolError) -> Self {
-        AppError::Internal(format!("database pool: {e}"))
-    }
-}
-
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
         AppError::Internal(format!("template: {e}"))
-    }
-}
-
-impl crate::db::AsDbError for AppError {
-    fn as_db_error(&self) -> Option<&diesel::result::Error> {
-        match self {
-            AppError::Database(e) => Some(e),
-            _ => None,
-        }
     }
 }
 
@@ -117,7 +91,7 @@ impl ResponseError for AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::ControlCharacters => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Internal(_) | AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -170,7 +144,7 @@ impl ResponseError for AppError {
                 "Das Formular oder die Datei ist größer als erlaubt. Es wurde nichts gespeichert.",
                 "The form or file is larger than allowed. Nothing was stored.",
             ),
-            AppError::Internal(_) | AppError::Database(_) => {
+            AppError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
                 (
                     "Interner Fehler",

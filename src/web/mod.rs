@@ -14,7 +14,7 @@ pub mod session;
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::db::{DbConnection, Pool};
+use crate::app::{DbConnection, Pool, PoolError};
 use crate::i18n::Tr;
 use actix_web::{http::header, web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -71,7 +71,7 @@ impl AppState {
     pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
-        E: From<diesel::r2d2::PoolError> + From<tokio::task::JoinError> + Send + 'static,
+        E: From<PoolError> + From<tokio::task::JoinError> + Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     {
         crate::app::run(&self.pool, work).await
