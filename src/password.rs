@@ -91,6 +91,36 @@ impl Hasher {
 mod tests {
     use super::*;
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_hashes_run_at_once_than_the_bound() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let hasher = Hasher {
+            permits: Arc::new(tokio::sync::Semaphore::new(2)),
+        };
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let (hasher, running, peak) = (hasher.clone(), running.clone(), peak.clone());
+                tokio::spawn(async move {
+                    hasher
+                        .bounded(move || {
+                            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                            peak.fetch_max(now, Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_millis(5));
+                            running.fetch_sub(1, Ordering::SeqCst);
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for task in tasks {
+            assert!(task.await.is_ok_and(|r| r.is_ok()));
+        }
+        assert!((1..=2).contains(&peak.load(Ordering::SeqCst)));
+    }
+
     #[test]
     fn hashes_are_argon2id_and_verify() {
         let h = hash("korrekt pferd batterie").unwrap_or_default();

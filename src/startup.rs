@@ -182,3 +182,20 @@ fn logged_request(req: &actix_web::dev::ServiceRequest) -> String {
     };
     format!("{} {path}", req.method())
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_access_log_never_shows_a_password_link() {
+        let token = "ab".repeat(32);
+        let req = actix_web::test::TestRequest::post()
+            .uri(&format!("/password/{token}?x=1"))
+            .to_srv_request();
+        let logged = super::logged_request(&req);
+        assert_eq!(logged, "POST /password/…");
+        let req = actix_web::test::TestRequest::get()
+            .uri("/lots/3?notice=saved")
+            .to_srv_request();
+        assert_eq!(super::logged_request(&req), "GET /lots/3");
+    }
+}

@@ -12,9 +12,9 @@ pub mod procedure;
 pub mod quotes;
 pub mod session;
 
+use crate::app::{DbConnection, Pool, PoolError};
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::app::{DbConnection, Pool, PoolError};
 use crate::i18n::Tr;
 use actix_web::{http::header, web, HttpResponse};
 use chrono::{DateTime, Utc};
