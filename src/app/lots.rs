@@ -50,17 +50,19 @@ pub fn list(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<ListedLot>, Re
         Role::Buyer => lots::list_for_members(conn)?,
         Role::Supplier => lots::list_for_supplier(conn, actor.supplier()?)?,
     };
-    found
+    let ids: Vec<i64> = found.iter().map(|lot| lot.id).collect();
+    let mut totals = lots::totals_of(conn, &ids)?;
+    Ok(found
         .into_iter()
         .map(|lot| {
-            let (total, members) = lots::totals(conn, lot.id)?;
-            Ok(ListedLot {
+            let (total, members) = totals.remove(&lot.id).unwrap_or_default();
+            ListedLot {
                 lot,
                 total,
                 members,
-            })
+            }
         })
-        .collect()
+        .collect())
 }
 
 /// The award as everyone concerned reads it.

@@ -115,18 +115,24 @@ fn confirm_by_mail(
     Ok(())
 }
 
-/// Refuses a line that would grow the lot past what the pricing engine can price (checked
-/// with the lot's row taken, so simultaneous orders cannot pass it together).
-fn fits_in_bundle(
+/// Counts the change into the lot's bundle as the transaction's last write, or refuses a
+/// line that would grow the lot past what the pricing engine can price (the count and the
+/// check are one statement, so simultaneous orders cannot pass the limit together).
+fn count_into_bundle(
     conn: &mut DbConnection,
     lot: i64,
+    change: &orders::BundleChange,
     removed: Option<u64>,
     added: u64,
 ) -> Result<(), OrderError> {
-    lots::bundle_size(conn, lot)?
+    if lots::apply_bundle_change(conn, lot, change)? {
+        return Ok(());
+    }
+    let refusal = lots::bundle_size(conn, lot)?
         .with_line(removed, added)
-        .map(|_| ())
-        .map_err(|e| OrderError::Invalid(vec![e]))
+        .err()
+        .unwrap_or_else(|| FieldError::new("quantity", "error.bundle_quantity"));
+    Err(OrderError::Invalid(vec![refusal]))
 }
 
 /// Places a new line. A form sent twice (the same key) places one line.
@@ -154,8 +160,7 @@ pub fn place(
         if orders::find_by_idempotency_key(conn, lot_id, member, key)?.is_some() {
             return Ok(());
         }
-        fits_in_bundle(conn, lot_id, None, input.quantity)?;
-        let line = orders::insert(
+        let (line, change) = orders::insert(
             conn,
             &orders::NewLine {
                 lot: lot_id,
@@ -176,7 +181,8 @@ pub fn place(
             ("order_line", line),
             &describe(&input, site.id),
         )?;
-        confirm_by_mail(conn, ctx, actor, &lot, "placed", &site.name, &input)
+        confirm_by_mail(conn, ctx, actor, &lot, "placed", &site.name, &input)?;
+        count_into_bundle(conn, lot_id, &change, None, input.quantity)
     });
     match placed {
         // The same key raced in from a second request: that one placed the line.
@@ -258,10 +264,9 @@ pub fn change(
         let before = orders::find(conn, line_id)?
             .filter(|line| line.cancelled_at.is_none())
             .ok_or(Denied::NotFound)?;
-        fits_in_bundle(conn, lot_id, Some(before.quantity), input.quantity)?;
-        if orders::update(conn, line_id, site.id, &input, now)? == 0 {
+        let Some(change) = orders::update(conn, line_id, site.id, &input, now)? else {
             return Err(Denied::NotFound.into());
-        }
+        };
         record(
             conn,
             ctx,
@@ -271,7 +276,8 @@ pub fn change(
             ("order_line", line_id),
             &describe(&input, site.id),
         )?;
-        confirm_by_mail(conn, ctx, actor, &lot, "changed", &site.name, &input)
+        confirm_by_mail(conn, ctx, actor, &lot, "changed", &site.name, &input)?;
+        count_into_bundle(conn, lot_id, &change, Some(before.quantity), input.quantity)
     })
 }
 
@@ -290,7 +296,7 @@ pub fn cancel(
         if !lots::lock_open_for_orders(conn, lot_id, now)? {
             return Err(OrderError::Closed);
         }
-        if orders::cancel(conn, line_id, now)? == 1 {
+        if let Some(change) = orders::cancel(conn, line_id, now)? {
             record(
                 conn,
                 ctx,
@@ -304,6 +310,7 @@ pub fn cancel(
                 .map(|s| s.name)
                 .unwrap_or_default();
             confirm_by_mail(conn, ctx, actor, &lot, "cancelled", &site, &row.input())?;
+            count_into_bundle(conn, lot_id, &change, Some(row.quantity), 0)?;
         }
         Ok(())
     })

@@ -1,5 +1,6 @@
 //! Lots: their terms, indicative tiers, invited suppliers, state changes and live totals.
 
+use super::orders::BundleChange;
 use super::schema::{
     lot_bundles, lot_indicative_tiers, lot_invitations, lots, order_lines, suppliers,
 };
@@ -160,6 +161,7 @@ pub fn insert(
             lot_bundles::lot_id.eq(id),
             lot_bundles::ordered_quantity.eq(0),
             lot_bundles::ordered_lines.eq(0),
+            lot_bundles::members.eq(0),
         ))
         .execute(conn)?;
     replace_tiers_and_invitations(conn, id, &terms.indicative_tiers, invited, now)?;
@@ -333,23 +335,58 @@ pub fn transition(
         .map(|n| n == 1)
 }
 
-/// Takes the lot's row for this transaction (the first write of an order transaction, so
-/// writers on one lot queue up instead of failing) and confirms it is open before
-/// `now`. Returns false if the lot is not open for orders.
+/// Confirms the lot is open for orders before `now` and keeps it so until this
+/// transaction ends. On PostgreSQL that is a shared lock: orders on one lot run side by
+/// side, while closing the lot waits for them. SQLite has one writer at a time; the first
+/// statement is a write so that the transaction takes it at once instead of failing to
+/// upgrade later. Returns false if the lot is not open for orders.
 pub fn lock_open_for_orders(
     conn: &mut DbConnection,
     id: i64,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
+    let open = lots::table
+        .find(id)
+        .filter(lots::status.eq(LotStatus::Open.as_str()))
+        .filter(lots::demand_deadline.gt(now));
+    match conn {
+        DbConnection::Pg(c) => open
+            .select(lots::id)
+            .for_share()
+            .first::<i64>(c)
+            .optional()
+            .map(|found| found.is_some()),
+        DbConnection::Sqlite(c) => diesel::update(open)
+            .set(lots::updated_at.eq(lots::updated_at))
+            .execute(c)
+            .map(|n| n == 1),
+    }
+}
+
+/// Counts a change of lines into the lot's bundle, if the bundle stays within what the
+/// pricing engine can price; false (nothing changed) if it would not. The last write of
+/// an order transaction, so the bundle's row is held only until the commit.
+pub fn apply_bundle_change(
+    conn: &mut DbConnection,
+    lot: i64,
+    change: &BundleChange,
+) -> QueryResult<bool> {
+    use crate::domain::pricing::{MAX_LOT_QUANTITY, MAX_ORDER_LINES};
+    let (quantity, lines) = (change.quantity, change.lines);
+    let max_quantity = MAX_LOT_QUANTITY as i64;
+    let max_lines = MAX_ORDER_LINES as i64;
+    // A change that shrinks the bundle always fits.
     diesel::update(
-        lots::table
-            .find(id)
-            .filter(lots::status.eq(LotStatus::Open.as_str()))
-            .filter(lots::demand_deadline.gt(now)),
+        lot_bundles::table
+            .find(lot)
+            .filter(lot_bundles::ordered_quantity.le(max_quantity - quantity.max(0)))
+            .filter(lot_bundles::ordered_lines.le(max_lines - lines.max(0))),
     )
-    // A write that changes nothing, but takes the row (PostgreSQL) or the database
-    // (SQLite) for this transaction.
-    .set(lots::updated_at.eq(lots::updated_at))
+    .set((
+        lot_bundles::ordered_quantity.eq(lot_bundles::ordered_quantity + quantity),
+        lot_bundles::ordered_lines.eq(lot_bundles::ordered_lines + lines),
+        lot_bundles::members.eq(lot_bundles::members + change.members),
+    ))
     .execute(conn)
     .map(|n| n == 1)
 }
@@ -386,8 +423,41 @@ pub fn bundle_size(conn: &mut DbConnection, lot: i64) -> Result<BundleSize, Erro
     })
 }
 
-/// The live bundle: total quantity and number of members taking part.
+/// The live bundle: total quantity and number of members taking part, as kept with every
+/// order write.
 pub fn totals(conn: &mut DbConnection, lot: i64) -> Result<(u64, u64), Error> {
+    Ok(totals_of(conn, &[lot])?.remove(&lot).unwrap_or_default())
+}
+
+/// The live bundles of several lots in one query.
+pub fn totals_of(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, (u64, u64)>, Error> {
+    let rows: Vec<(i64, i64, i64)> = lot_bundles::table
+        .filter(lot_bundles::lot_id.eq_any(ids))
+        .select((
+            lot_bundles::lot_id,
+            lot_bundles::ordered_quantity,
+            lot_bundles::members,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, quantity, members)| {
+            let read = RowReader::new("lot_bundles", id);
+            Ok((
+                id,
+                (
+                    read.quantity("ordered_quantity", quantity)?,
+                    read.quantity("members", members)?,
+                ),
+            ))
+        })
+        .collect()
+}
+
+/// The bundle counted afresh from the active lines (to check the kept totals against).
+pub fn counted_totals(conn: &mut DbConnection, lot: i64) -> Result<(u64, u64), Error> {
     // SUM over BIGINT is NUMERIC on PostgreSQL; cast it back to an integer on both backends.
     let (quantity, members): (i64, i64) = order_lines::table
         .filter(order_lines::lot_id.eq(lot))

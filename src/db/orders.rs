@@ -1,6 +1,6 @@
 //! Order lines: a member's demand in a lot, placed, changed and cancelled by its buyers.
 
-use super::schema::{delivery_sites, lot_bundles, order_lines};
+use super::schema::{delivery_sites, lot_member_totals, order_lines};
 use super::{typed, typed_one, Corrupt, DbConnection, Error, RowReader};
 use crate::domain::lot::OrderInput;
 use crate::domain::money::UnitPrice;
@@ -155,21 +155,65 @@ pub struct NewLine<'a> {
     pub now: NaiveDateTime,
 }
 
-/// Moves the lot's kept bundle size along with a line written in the same transaction.
-fn adjust_bundle(conn: &mut DbConnection, lot: i64, quantity: i64, lines: i64) -> QueryResult<()> {
-    diesel::update(lot_bundles::table.find(lot))
-        .set((
-            lot_bundles::ordered_quantity.eq(lot_bundles::ordered_quantity + quantity),
-            lot_bundles::ordered_lines.eq(lot_bundles::ordered_lines + lines),
-        ))
-        .execute(conn)
-        .map(|_| ())
+/// How a write changed a lot's bundle: quantity, lines and members taking part. The
+/// member's own totals change with the line; the lot's are changed by
+/// [`super::lots::apply_bundle_change`], as the transaction's last write.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BundleChange {
+    pub quantity: i64,
+    pub lines: i64,
+    pub members: i64,
 }
 
-/// Stores a new line and counts it into the lot's bundle size.
-pub fn insert(conn: &mut DbConnection, line: &NewLine<'_>) -> QueryResult<i64> {
-    adjust_bundle(conn, line.lot, line.input.quantity as i64, 1)?;
-    crate::insert_returning_id!(
+/// Counts a line's change into its member's totals for the lot.
+fn count_for_member(
+    conn: &mut DbConnection,
+    lot: i64,
+    member: i64,
+    quantity: i64,
+    lines: i64,
+) -> QueryResult<BundleChange> {
+    use lot_member_totals as t;
+    let row = (
+        t::lot_id.eq(lot),
+        t::member_id.eq(member),
+        t::ordered_quantity.eq(quantity),
+        t::ordered_lines.eq(lines),
+    );
+    let add = (
+        t::ordered_quantity.eq(t::ordered_quantity + quantity),
+        t::ordered_lines.eq(t::ordered_lines + lines),
+    );
+    // Upserts exist only on the concrete connections.
+    match conn {
+        DbConnection::Pg(c) => diesel::insert_into(t::table)
+            .values(row)
+            .on_conflict((t::lot_id, t::member_id))
+            .do_update()
+            .set(add)
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_into(t::table)
+            .values(row)
+            .on_conflict((t::lot_id, t::member_id))
+            .do_update()
+            .set(add)
+            .execute(c)?,
+    };
+    let after: i64 = t::table
+        .find((lot, member))
+        .select(t::ordered_lines)
+        .first(conn)?;
+    let before = after - lines;
+    Ok(BundleChange {
+        quantity,
+        lines,
+        members: i64::from(after > 0) - i64::from(before > 0),
+    })
+}
+
+/// Stores a new line and counts it into its member's totals.
+pub fn insert(conn: &mut DbConnection, line: &NewLine<'_>) -> QueryResult<(i64, BundleChange)> {
+    let id = crate::insert_returning_id!(
         conn,
         diesel::insert_into(order_lines::table).values((
             order_lines::lot_id.eq(line.lot),
@@ -185,21 +229,24 @@ pub fn insert(conn: &mut DbConnection, line: &NewLine<'_>) -> QueryResult<i64> {
             order_lines::updated_at.eq(line.now),
         )),
         order_lines::id
-    )
+    )?;
+    let change = count_for_member(conn, line.lot, line.member, line.input.quantity as i64, 1)?;
+    Ok((id, change))
 }
 
-/// Changes an active line and the lot's bundle size with it.
+/// Changes an active line and its member's totals with it; `None` if there is no such
+/// active line.
 pub fn update(
     conn: &mut DbConnection,
     id: i64,
     site: i64,
     input: &OrderInput,
     now: NaiveDateTime,
-) -> QueryResult<usize> {
-    let Some((lot, before)) = active_quantity(conn, id)? else {
-        return Ok(0);
+) -> QueryResult<Option<BundleChange>> {
+    let Some((lot, member, before)) = active_quantity(conn, id)? else {
+        return Ok(None);
     };
-    adjust_bundle(conn, lot, input.quantity as i64 - before, 0)?;
+    let change = count_for_member(conn, lot, member, input.quantity as i64 - before, 0)?;
     diesel::update(
         order_lines::table
             .find(id)
@@ -212,15 +259,21 @@ pub fn update(
         order_lines::reference.eq(&input.reference),
         order_lines::updated_at.eq(now),
     ))
-    .execute(conn)
+    .execute(conn)?;
+    Ok(Some(change))
 }
 
 /// Cancels a line; it stays stored, marked with the time of cancellation.
-pub fn cancel(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
-    let Some((lot, before)) = active_quantity(conn, id)? else {
-        return Ok(0);
+/// `None` if the line was cancelled already.
+pub fn cancel(
+    conn: &mut DbConnection,
+    id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Option<BundleChange>> {
+    let Some((lot, member, before)) = active_quantity(conn, id)? else {
+        return Ok(None);
     };
-    adjust_bundle(conn, lot, -before, -1)?;
+    let change = count_for_member(conn, lot, member, -before, -1)?;
     diesel::update(
         order_lines::table
             .find(id)
@@ -230,15 +283,24 @@ pub fn cancel(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResu
         order_lines::cancelled_at.eq(Some(now)),
         order_lines::updated_at.eq(now),
     ))
-    .execute(conn)
+    .execute(conn)?;
+    Ok(Some(change))
 }
 
-/// The lot and quantity of a line that is not cancelled.
-fn active_quantity(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(i64, i64)>> {
-    order_lines::table
+/// The lot, member and quantity of a line that is not cancelled, with the line held for
+/// this transaction: two people changing or cancelling one line at once take turns, so
+/// each counts the quantity the other left (SQLite has one writer at a time anyway).
+fn active_quantity(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(i64, i64, i64)>> {
+    let line = order_lines::table
         .find(id)
         .filter(order_lines::cancelled_at.is_null())
-        .select((order_lines::lot_id, order_lines::quantity))
-        .first(conn)
-        .optional()
+        .select((
+            order_lines::lot_id,
+            order_lines::member_id,
+            order_lines::quantity,
+        ));
+    match conn {
+        DbConnection::Pg(c) => line.for_update().first(c).optional(),
+        DbConnection::Sqlite(c) => line.first(c).optional(),
+    }
 }

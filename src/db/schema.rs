@@ -92,8 +92,20 @@ diesel::table! {
         lot_id -> BigInt,
         ordered_quantity -> BigInt,
         ordered_lines -> BigInt,
+        members -> BigInt,
     }
 }
+
+diesel::table! {
+    lot_member_totals (lot_id, member_id) {
+        lot_id -> BigInt,
+        member_id -> BigInt,
+        ordered_quantity -> BigInt,
+        ordered_lines -> BigInt,
+    }
+}
+
+diesel::joinable!(lot_bundles -> lots (lot_id));
 
 diesel::table! {
     lot_indicative_tiers (lot_id, min_quantity) {

@@ -282,7 +282,7 @@ async fn no_order_takes_a_lot_past_what_the_engine_can_price() {
             reference: String::new(),
         };
         for i in 0..full_lines {
-            sammelkauf::db::orders::insert(
+            let (_, change) = sammelkauf::db::orders::insert(
                 &mut conn,
                 &sammelkauf::db::orders::NewLine {
                     lot: f.lot,
@@ -295,6 +295,7 @@ async fn no_order_takes_a_lot_past_what_the_engine_can_price() {
                 },
             )
             .expect("seed line");
+            assert!(lots::apply_bundle_change(&mut conn, f.lot, &change).expect("count"));
         }
     }
     let last = MAX_LINE_QUANTITY.to_string();

@@ -94,14 +94,124 @@ async fn fifty_buyers_from_ten_members_order_and_change_at_the_same_time() {
     let (total, members) = stored_total(&app, lot);
     assert_eq!(total, sum);
     assert_eq!(members, 10);
-    // The bundle size kept with the lot moved with every write.
-    let kept = {
+    // The totals kept with the lot moved with every write: they equal a fresh count.
+    let (kept, counted) = {
         let mut conn = app.pool.get().expect("conn");
-        sammelkauf::db::lots::bundle_size(&mut conn, lot).expect("bundle")
+        (
+            sammelkauf::db::lots::bundle_size(&mut conn, lot).expect("bundle"),
+            sammelkauf::db::lots::counted_totals(&mut conn, lot).expect("count"),
+        )
     };
     assert_eq!((kept.quantity, kept.lines), (sum, 150));
+    assert_eq!(counted, (total, members));
     let mut staff = Browser::new(&app);
     staff.login("staff@coop.example").await;
     let page = staff.get(&format!("/lots/{lot}")).await;
     assert_eq!(shown_total(&page.body).replace('.', ""), sum.to_string());
+}
+
+/// Buyers of many members place, change and cancel at the same instant: the totals kept
+/// with the lot equal a fresh count of the lines afterwards, members included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kept_totals_equal_a_fresh_count_after_simultaneous_orders_changes_and_cancels() {
+    use std::sync::Arc;
+    use tokio::sync::Barrier;
+    let app = spawn_app().await;
+    let f = fixture(&app);
+    let mut buyers = Vec::new();
+    for m in 0..8 {
+        let (member, site) = {
+            let mut conn = app.pool.get().expect("conn");
+            let now = chrono::Utc::now().naive_utc();
+            let member = orgs::insert_member(&mut conn, &format!("Verbund {m}"), "", "", now)
+                .expect("member");
+            let site = orgs::insert_site(&mut conn, member, "Rathaus", "", now).expect("site");
+            (member, site)
+        };
+        for b in 0..4 {
+            let email = format!("k{m}-{b}@verbund.example");
+            add_user(&app.pool, &email, Role::Buyer, Some(member), None);
+            let mut browser = Browser::new(&app);
+            browser.login(&email).await;
+            buyers.push((browser, site));
+        }
+    }
+    let lot = f.lot;
+    let barrier = Arc::new(Barrier::new(buyers.len()));
+    let tasks: Vec<_> = buyers
+        .into_iter()
+        .enumerate()
+        .map(|(i, (mut browser, site))| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                let site = site.to_string();
+                let mut statuses = Vec::new();
+                let mut placed = Vec::new();
+                for round in 0..2u64 {
+                    let page = browser.get(&format!("/lots/{lot}")).await;
+                    let key = extract_field(&page.body, "idempotency_key");
+                    let quantity = (5 + i as u64 * 3 + round).to_string();
+                    barrier.wait().await;
+                    let answer = browser
+                        .post(
+                            &format!("/lots/{lot}/orders"),
+                            &[
+                                ("quantity", &quantity),
+                                ("site", &site),
+                                ("idempotency_key", &key),
+                            ],
+                        )
+                        .await;
+                    statuses.push(answer.status);
+                    placed.push(key);
+                }
+                // This member's lines, as the page lists them (a colleague's too).
+                let page = browser.get(&format!("/lots/{lot}")).await;
+                let lines: Vec<String> = page
+                    .body
+                    .match_indices("/orders/")
+                    .filter_map(|(at, _)| {
+                        let rest = &page.body[at + "/orders/".len()..];
+                        let id: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                        (!id.is_empty()).then_some(id)
+                    })
+                    .collect();
+                barrier.wait().await;
+                if let Some(line) = lines.first() {
+                    let changed = browser
+                        .post(
+                            &format!("/lots/{lot}/orders/{line}"),
+                            &[("quantity", "11"), ("site", &site)],
+                        )
+                        .await;
+                    statuses.push(changed.status);
+                }
+                if let Some(line) = lines.last() {
+                    let cancelled = browser
+                        .post(&format!("/lots/{lot}/orders/{line}/cancel"), &[])
+                        .await;
+                    statuses.push(cancelled.status);
+                }
+                statuses
+            })
+        })
+        .collect();
+    for task in tasks {
+        for status in task.await.expect("buyer") {
+            // A colleague may have cancelled the line first: 404 then, never a 5xx.
+            assert!([303, 404].contains(&status), "answer {status}");
+        }
+    }
+    let mut conn = app.pool.get().expect("conn");
+    let kept = sammelkauf::db::lots::totals(&mut conn, lot).expect("kept");
+    let counted = sammelkauf::db::lots::counted_totals(&mut conn, lot).expect("counted");
+    assert_eq!(kept, counted);
+    let size = sammelkauf::db::lots::bundle_size(&mut conn, lot).expect("size");
+    assert_eq!(
+        size.lines as usize,
+        sammelkauf::db::orders::active_lines(&mut conn, lot)
+            .expect("lines")
+            .len()
+    );
+    assert!(kept.0 > 0 && kept.1 > 0);
 }

@@ -1,1 +1,2 @@
 DROP TABLE lot_bundles;
+DROP TABLE lot_member_totals;
