@@ -48,6 +48,11 @@ enum Command {
     },
 }
 
+/// Many small allocations from many threads at once (requests, queries, templates): an
+/// allocator built for that instead of the system's arena locks.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve { demo: false });
