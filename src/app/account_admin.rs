@@ -126,6 +126,18 @@ pub fn account(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<Accoun
     Ok(users::find(conn, id)?.ok_or(Denied::NotFound)?)
 }
 
+/// Emails a new account the link to set its password.
+fn invite(conn: &mut DbConnection, ctx: &Ctx, account: &Account) -> Result<(), StoreError> {
+    Ok(issue_link(
+        conn,
+        &ctx.mail,
+        account,
+        "invitation_account",
+        Duration::days(INVITATION_DAYS),
+        ctx.now.naive_utc(),
+    )?)
+}
+
 /// Tells a supplier's existing users about an account that joined their company.
 fn announce_to_supplier(
     conn: &mut DbConnection,
@@ -219,14 +231,7 @@ pub fn create(
             )?;
             return Ok(Saved::StaffRequested(id));
         }
-        issue_link(
-            conn,
-            &ctx.mail,
-            &account,
-            "invitation_account",
-            Duration::days(INVITATION_DAYS),
-            now,
-        )?;
+        invite(conn, ctx, &account)?;
         announce_to_supplier(conn, ctx, &account)?;
         Ok::<_, AccountError>(Saved::Invited(id))
     });
@@ -386,14 +391,7 @@ pub fn confirm_staff(
             ),
         )?;
         if account.password_hash.starts_with('!') {
-            issue_link(
-                conn,
-                &ctx.mail,
-                &account,
-                "invitation_account",
-                Duration::days(INVITATION_DAYS),
-                now,
-            )?;
+            invite(conn, ctx, &account)?;
         }
         Ok(())
     })

@@ -40,15 +40,7 @@ pub fn append(conn: &mut DbConnection, entry: &NewAuditEntry<'_>) -> QueryResult
 
 /// The newest entries first; for one lot, or all.
 pub fn list(conn: &mut DbConnection, lot: Option<i64>, limit: i64) -> QueryResult<Vec<AuditEntry>> {
-    let mut query = audit_log::table
-        .select(AuditEntry::as_select())
-        .order(audit_log::id.desc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(lot) = lot {
-        query = query.filter(audit_log::lot_id.eq(lot));
-    }
-    query.load(conn)
+    page(conn, lot, None, limit)
 }
 
 /// One page of entries, newest first: those older than `before` (an entry id), if given.

@@ -212,15 +212,7 @@ pub fn list(
     status: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<OutboxRow>> {
-    let mut query = outbox::table
-        .select(OutboxRow::as_select())
-        .order(outbox::id.desc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(status) = status {
-        query = query.filter(outbox::status.eq(status.to_string()));
-    }
-    query.load(conn)
+    page(conn, status, None, limit)
 }
 
 /// One page of messages, newest first: those older than `before` (a message id), if given.

@@ -5,6 +5,15 @@ use crate::orders::extract_field;
 use sammelkauf::db::orgs;
 use sammelkauf::domain::account::Role;
 
+/// A member organisation with one delivery site: (member, site).
+fn member_with_site(app: &TestApp, name: &str) -> (i64, i64) {
+    let mut conn = app.pool.get().expect("conn");
+    let now = chrono::Utc::now().naive_utc();
+    let member = orgs::insert_member(&mut conn, name, "", "", now).expect("member");
+    let site = orgs::insert_site(&mut conn, member, "Schule", "", now).expect("site");
+    (member, site)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_buyers_from_ten_members_order_and_change_at_the_same_time() {
     let app = spawn_app().await;
@@ -12,14 +21,7 @@ async fn fifty_buyers_from_ten_members_order_and_change_at_the_same_time() {
     // Ten members with one site each, five buyers per member.
     let mut buyers = Vec::new();
     for m in 0..10 {
-        let (member, site) = {
-            let mut conn = app.pool.get().expect("conn");
-            let now = chrono::Utc::now().naive_utc();
-            let member = orgs::insert_member(&mut conn, &format!("Mitglied {m}"), "", "", now)
-                .expect("member");
-            let site = orgs::insert_site(&mut conn, member, "Schule", "", now).expect("site");
-            (member, site)
-        };
+        let (member, site) = member_with_site(&app, &format!("Mitglied {m}"));
         for b in 0..5 {
             let email = format!("buyer{m}-{b}@m.example");
             add_user(&app.pool, &email, Role::Buyer, Some(member), None);
@@ -120,14 +122,7 @@ async fn kept_totals_equal_a_fresh_count_after_simultaneous_orders_changes_and_c
     let f = fixture(&app);
     let mut buyers = Vec::new();
     for m in 0..8 {
-        let (member, site) = {
-            let mut conn = app.pool.get().expect("conn");
-            let now = chrono::Utc::now().naive_utc();
-            let member = orgs::insert_member(&mut conn, &format!("Verbund {m}"), "", "", now)
-                .expect("member");
-            let site = orgs::insert_site(&mut conn, member, "Rathaus", "", now).expect("site");
-            (member, site)
-        };
+        let (member, site) = member_with_site(&app, &format!("Verbund {m}"));
         for b in 0..4 {
             let email = format!("k{m}-{b}@verbund.example");
             add_user(&app.pool, &email, Role::Buyer, Some(member), None);

@@ -448,8 +448,12 @@ pub fn password_link(app: &TestApp, email: &str) -> String {
         .into_iter()
         .find(|m| m.recipient == email && m.body_text.contains("/password/"))
         .unwrap_or_else(|| panic!("no password link for {email}"));
-    let token: String = message
-        .body_text
+    link_in(&message.body_text)
+}
+
+/// The path of the (first) password link in an email's text.
+pub fn link_in(text: &str) -> String {
+    let token: String = text
         .split("/password/")
         .nth(1)
         .expect("link")
