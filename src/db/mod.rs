@@ -196,9 +196,48 @@ fn is_busy(error: &diesel::result::Error) -> bool {
     }
 }
 
+/// SQLite lets one transaction write at a time. Writers of this process take turns here
+/// instead of in SQLite's busy handler, which waits by sleeping (up to 100 ms a time) and
+/// so wastes most of the time between one writer's commit and the next one's start.
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+thread_local! {
+    /// Whether this thread holds [`SQLITE_WRITER`] (a transaction inside a transaction
+    /// takes no second turn).
+    static IN_SQLITE_WRITE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Runs `work` in one transaction. Should SQLite report the database busy beyond its
-/// timeout, the whole transaction is tried again, so users never see that error.
+/// timeout (another process writing), the whole transaction is tried again, so users never
+/// see that error.
 pub fn transaction<T, E>(
+    conn: &mut DbConnection,
+    work: impl FnMut(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error> + AsDbError,
+{
+    if !matches!(conn, DbConnection::Sqlite(_)) || IN_SQLITE_WRITE.with(|held| held.get()) {
+        return transaction_retrying(conn, work);
+    }
+    /// Marks this thread as the writer while it holds its turn, even if `work` panics.
+    struct Turn<'a>(#[allow(dead_code)] std::sync::MutexGuard<'a, ()>);
+    impl Drop for Turn<'_> {
+        fn drop(&mut self) {
+            IN_SQLITE_WRITE.with(|held| held.set(false));
+        }
+    }
+    // A writer that panicked left no transaction open (diesel rolled it back): go on.
+    let _turn = Turn(
+        SQLITE_WRITER
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    IN_SQLITE_WRITE.with(|held| held.set(true));
+    transaction_retrying(conn, work)
+}
+
+fn transaction_retrying<T, E>(
     conn: &mut DbConnection,
     mut work: impl FnMut(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, E>
