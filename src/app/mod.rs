@@ -249,6 +249,11 @@ where
     E: From<diesel::r2d2::PoolError> + From<tokio::task::JoinError> + Send + 'static,
     F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
 {
+    // No more tasks go to the blocking threads than there are connections: the others
+    // wait here, without a thread, instead of each parking a thread on the pool's lock.
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let slots = SLOTS.get_or_init(|| tokio::sync::Semaphore::new(pool.max_size() as usize));
+    let _slot = slots.acquire().await;
     let pool = pool.clone();
     tokio::task::spawn_blocking(move || {
         let mut conn = pool.get()?;
