@@ -16,7 +16,9 @@ pub fn allocation(conn: &mut DbConnection, actor: &Actor, lot: i64) -> Result<St
         return Err(Denied::NotFound.into());
     }
     Ok(crate::export::result_lines(&store::result_lines(
-        conn, lot, None,
+        conn,
+        lot,
+        store::ResultFilter::default(),
     )?))
 }
 
@@ -32,7 +34,10 @@ pub fn member_lines(conn: &mut DbConnection, actor: &Actor, lot: i64) -> Result<
     Ok(crate::export::result_lines(&store::result_lines(
         conn,
         lot,
-        Some(member),
+        store::ResultFilter {
+            member: Some(member),
+            ..Default::default()
+        },
     )?))
 }
 

@@ -11,7 +11,6 @@ pub use crate::db::orgs::DeliverySite;
 pub use crate::db::procurement::{LineResult, MemberResult, QuoteRow, ResultLine};
 use crate::domain::account::Role;
 use crate::domain::lot::IndicativeTier;
-use crate::domain::pricing::LineStatus;
 use crate::domain::rules::{LotState, OpeningRefusal, OpeningStep};
 use chrono::{DateTime, NaiveDateTime, Utc};
 
@@ -102,6 +101,8 @@ pub struct ProcedureData {
     pub results: Vec<ResultLine>,
     pub totals: Vec<(MemberResult, String)>,
     pub results_for: Option<ResultsFor>,
+    /// More results exist than the page shows.
+    pub results_cut: bool,
 }
 
 /// Everything a lot's page shows to this user.
@@ -111,8 +112,12 @@ pub struct LotPageData {
     pub tiers: Vec<IndicativeTier>,
     pub total: u64,
     pub members: u64,
-    /// A buyer's own active lines and own active sites.
+    /// A page of a buyer's own active lines, and the own active sites.
     pub own_lines: Vec<OrderLineView>,
+    /// The member's whole part of the bundle: quantity and lines.
+    pub own_totals: (u64, u64),
+    /// Where the next page of own lines starts, if there is one.
+    pub more_lines_after: Option<i64>,
     pub sites: Vec<DeliverySite>,
     /// Staff: invited suppliers, and those that may still be invited.
     pub invited: Vec<(i64, String)>,
@@ -125,22 +130,28 @@ pub fn page(
     actor: &Actor,
     id: i64,
     now: DateTime<Utc>,
+    lines_after: Option<i64>,
 ) -> Result<LotPageData, ReadError> {
     let lot = visible(conn, actor, id)?;
     let procedure = store::find_procedure(conn, id)?.unwrap_or_default();
     let state = lot.state();
     let tiers = lots::indicative_tiers(conn, id)?;
     let (total, members) = lots::totals(conn, id)?;
-    let (own_lines, sites) = match actor.role {
+    let (mut own_lines, own_totals, sites) = match actor.role {
         Role::Buyer => {
             let member = actor.member()?;
             (
-                orders::lines_of_member(conn, id, member)?,
+                orders::lines_of_member(conn, id, member, lines_after, PAGE_LINES as i64 + 1)?,
+                lots::member_totals(conn, id, member)?,
                 orgs::sites_of(conn, member)?,
             )
         }
-        _ => (Vec::new(), Vec::new()),
+        _ => (Vec::new(), (0, 0), Vec::new()),
     };
+    let more_lines_after = (own_lines.len() > PAGE_LINES).then(|| {
+        own_lines.truncate(PAGE_LINES);
+        own_lines.last().map(|l| l.line.id)
+    });
     let (invited, invitable) = if actor.role == Role::Staff {
         let invited = lots::invited_suppliers(conn, id)?;
         let invitable = if state.takes_quotes_at(now) {
@@ -164,6 +175,8 @@ pub fn page(
         total,
         members,
         own_lines,
+        own_totals,
+        more_lines_after: more_lines_after.flatten(),
         sites,
         invited,
         invitable,
@@ -205,11 +218,20 @@ pub fn is_confirmed_winner(
 
 /// The accepted lines of a lot: what the winning supplier delivers.
 pub fn accepted_lines(conn: &mut DbConnection, lot: i64) -> Result<Vec<ResultLine>, ReadError> {
-    Ok(store::result_lines(conn, lot, None)?
-        .into_iter()
-        .filter(|r| r.result.status == LineStatus::Accepted)
-        .collect())
+    Ok(store::result_lines(
+        conn,
+        lot,
+        store::ResultFilter {
+            accepted_only: true,
+            ..Default::default()
+        },
+    )?)
 }
+
+/// Line results a page shows at most; all of them are in the CSV download.
+pub const PAGE_RESULTS: usize = 200;
+/// Own order lines a page shows at a time.
+pub const PAGE_LINES: usize = 100;
 
 fn procedure_data(
     conn: &mut DbConnection,
@@ -267,7 +289,15 @@ fn procedure_data(
         Role::Buyer => {
             let member = actor.member()?;
             if state.is_confirmed() {
-                data.results = store::result_lines(conn, lot.id, Some(member))?;
+                data.results = store::result_lines(
+                    conn,
+                    lot.id,
+                    store::ResultFilter {
+                        member: Some(member),
+                        limit: Some(PAGE_RESULTS as i64 + 1),
+                        ..Default::default()
+                    },
+                )?;
                 data.totals = store::result_members(conn, lot.id)?
                     .into_iter()
                     .filter(|(m, _)| m.member_id == member)
@@ -290,10 +320,21 @@ fn procedure_data(
                 .as_ref()
                 .is_some_and(|q| q.supplier_id == supplier);
             if state.is_confirmed() && won {
-                data.results = accepted_lines(conn, lot.id)?;
+                data.results = store::result_lines(
+                    conn,
+                    lot.id,
+                    store::ResultFilter {
+                        accepted_only: true,
+                        limit: Some(PAGE_RESULTS as i64 + 1),
+                        ..Default::default()
+                    },
+                )?;
                 data.results_for = Some(ResultsFor::Winner);
             }
         }
     }
+    // A page shows the first results and says that the download has them all.
+    data.results_cut = data.results.len() > PAGE_RESULTS;
+    data.results.truncate(PAGE_RESULTS);
     Ok(data)
 }

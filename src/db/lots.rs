@@ -2,7 +2,8 @@
 
 use super::orders::BundleChange;
 use super::schema::{
-    lot_bundles, lot_indicative_tiers, lot_invitations, lots, order_lines, suppliers,
+    lot_bundles, lot_indicative_tiers, lot_invitations, lot_member_totals, lots, order_lines,
+    suppliers,
 };
 use super::{typed, typed_one, Corrupt, DbConnection, Error, RowReader};
 use crate::domain::lot::{BundleSize, Category, IndicativeTier, LotStatus, LotTermsInput};
@@ -427,6 +428,24 @@ pub fn bundle_size(conn: &mut DbConnection, lot: i64) -> Result<BundleSize, Erro
 /// order write.
 pub fn totals(conn: &mut DbConnection, lot: i64) -> Result<(u64, u64), Error> {
     Ok(totals_of(conn, &[lot])?.remove(&lot).unwrap_or_default())
+}
+
+/// One member's part of a lot's bundle: quantity and active lines.
+pub fn member_totals(conn: &mut DbConnection, lot: i64, member: i64) -> Result<(u64, u64), Error> {
+    let found: Option<(i64, i64)> = lot_member_totals::table
+        .find((lot, member))
+        .select((
+            lot_member_totals::ordered_quantity,
+            lot_member_totals::ordered_lines,
+        ))
+        .first(conn)
+        .optional()?;
+    let (quantity, lines) = found.unwrap_or_default();
+    let read = RowReader::new("lot_member_totals", lot);
+    Ok((
+        read.quantity("ordered_quantity", quantity)?,
+        read.quantity("ordered_lines", lines)?,
+    ))
 }
 
 /// The live bundles of several lots in one query.

@@ -83,17 +83,23 @@ pub struct OrderLineView {
 }
 
 /// The member's active lines in a lot, oldest first.
+/// A page of a member's active lines in a lot: those after line `after` (all from the
+/// first when `None`), at most `limit`.
 pub fn lines_of_member(
     conn: &mut DbConnection,
     lot: i64,
     member: i64,
+    after: Option<i64>,
+    limit: i64,
 ) -> Result<Vec<OrderLineView>, Error> {
     let rows: Vec<(RawLine, String)> = order_lines::table
         .inner_join(delivery_sites::table)
         .filter(order_lines::lot_id.eq(lot))
         .filter(order_lines::member_id.eq(member))
         .filter(order_lines::cancelled_at.is_null())
+        .filter(order_lines::id.gt(after.unwrap_or(0)))
         .order(order_lines::id.asc())
+        .limit(limit)
         .select((RawLine::as_select(), delivery_sites::name))
         .load(conn)?;
     rows.into_iter()

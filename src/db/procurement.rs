@@ -514,10 +514,22 @@ pub struct ResultLine {
     pub reference: String,
 }
 
+/// Which stored line results to read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ResultFilter {
+    /// One member's lines only.
+    pub member: Option<i64>,
+    /// Only the lines the supplier delivers.
+    pub accepted_only: bool,
+    /// At most this many (a page shows the first ones; downloads read all).
+    pub limit: Option<i64>,
+}
+
+/// Line results in the order of the procurement record: member, site, line.
 pub fn result_lines(
     conn: &mut DbConnection,
     lot: i64,
-    member: Option<i64>,
+    filter: ResultFilter,
 ) -> Result<Vec<ResultLine>, Error> {
     let mut query = award_lines::table
         .inner_join(
@@ -540,8 +552,14 @@ pub fn result_lines(
             order_lines::reference,
         ))
         .into_boxed();
-    if let Some(member) = member {
+    if let Some(member) = filter.member {
         query = query.filter(order_lines::member_id.eq(member));
+    }
+    if filter.accepted_only {
+        query = query.filter(award_lines::status.eq(LineStatus::Accepted.as_str()));
+    }
+    if let Some(limit) = filter.limit {
+        query = query.limit(limit);
     }
     let rows: Vec<(AwardLineRow, i64, String, String, String, String)> = query.load(conn)?;
     rows.into_iter()

@@ -327,7 +327,7 @@ pub fn confirmation(
     now: NaiveDateTime,
 ) -> DbResult<()> {
     let lot_id = lot.id;
-    let lines = store::result_lines(conn, lot_id, None)?;
+    let lines = store::result_lines(conn, lot_id, store::ResultFilter::default())?;
     let totals = store::result_members(conn, lot_id)?;
     let notice = Notice {
         kind: "confirmation",

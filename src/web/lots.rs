@@ -141,6 +141,10 @@ pub struct LotPage {
     pub can_order: bool,
     pub lines: Vec<OwnLine>,
     pub own_total: String,
+    /// When the own lines are shown a page at a time: how many of how many.
+    pub own_lines_note: Option<String>,
+    /// The link to the next page of own lines.
+    pub more_lines: Option<String>,
     pub sites: Vec<(i64, String)>,
     pub form: OrderForm,
     pub invited: Vec<String>,
@@ -173,17 +177,29 @@ pub async fn lot_page(
     form: Option<OrderForm>,
     notice: Option<&str>,
 ) -> Result<LotPage, AppError> {
+    lot_page_from(state, user, id, form, notice, None).await
+}
+
+/// The lot's page showing the buyer's own lines after line `lines_after`.
+async fn lot_page_from(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    form: Option<OrderForm>,
+    notice: Option<&str>,
+    lines_after: Option<i64>,
+) -> Result<LotPage, AppError> {
     let now = state.now();
     let actor = user.user.clone();
     let data = state
-        .read(move |conn| lot_data::page(conn, &actor, id, now))
+        .read(move |conn| lot_data::page(conn, &actor, id, now, lines_after))
         .await?;
     let tr = user.tr();
     let lot = &data.lot;
     let view = LotView::new(lot, &data.tiers, tr, now);
     let progress = Progress::new(data.total, lot.min_total_quantity, &data.tiers);
     let is_buyer = user.role == Role::Buyer;
-    let own_total: u64 = data.own_lines.iter().map(|l| l.line.quantity).sum();
+    let (own_total, own_line_count) = data.own_totals;
     let mut form = form.unwrap_or_default();
     if form.idempotency_key.is_empty() {
         form.idempotency_key = session::idempotency_key();
@@ -206,6 +222,18 @@ pub async fn lot_page(
             })
             .collect(),
         own_total: tr.quantity(own_total),
+        own_lines_note: (data.more_lines_after.is_some() || lines_after.is_some()).then(|| {
+            tr.f(
+                "order.own_lines_paged",
+                &[
+                    ("shown", data.own_lines.len().to_string()),
+                    ("all", tr.quantity(own_line_count)),
+                ],
+            )
+        }),
+        more_lines: data
+            .more_lines_after
+            .map(|after| format!("/lots/{id}?lines_after={after}#own-heading")),
         sites: data
             .sites
             .iter()
@@ -222,18 +250,25 @@ pub async fn lot_page(
     })
 }
 
+#[derive(serde::Deserialize)]
+pub struct LotQuery {
+    notice: Option<String>,
+    lines_after: Option<i64>,
+}
+
 pub async fn show(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<i64>,
-    query: web::Query<NoticeQuery>,
+    query: web::Query<LotQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = lot_page(
+    let page = lot_page_from(
         &state,
         &user,
         path.into_inner(),
         None,
         query.notice.as_deref(),
+        query.lines_after,
     )
     .await?;
     ok(&page)

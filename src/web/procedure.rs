@@ -70,6 +70,8 @@ pub struct ProcedureView {
     pub results: Vec<ResultView>,
     pub totals: Vec<MemberTotalView>,
     pub csv_link: Option<String>,
+    /// The page shows only the first results; the download has them all.
+    pub results_cut: bool,
 }
 
 fn result_view(tr: Tr, r: &ResultLine) -> ResultView {
@@ -166,6 +168,7 @@ impl ProcedureView {
                 .iter()
                 .map(|m| member_total_view(tr, m))
                 .collect(),
+            results_cut: data.results_cut,
             csv_link: data.results_for.map(|whose| match whose {
                 ResultsFor::Staff => format!("/admin/lots/{lot}/allocation.csv"),
                 ResultsFor::Member => format!("/lots/{lot}/lines.csv"),

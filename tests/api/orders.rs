@@ -317,3 +317,72 @@ async fn english_is_selectable_and_remembered_for_the_user() {
     let page = again.get("/lots").await;
     assert!(page.body.contains("<html lang=\"en\">"));
 }
+
+/// A member with hundreds of lines reads them a page at a time; every line on exactly one
+/// page, and the caption's total is the member's whole quantity.
+#[tokio::test]
+async fn a_buyers_own_lines_are_shown_a_page_at_a_time() {
+    use sammelkauf::db::{lots, orders, users};
+    use sammelkauf::domain::lot::OrderInput;
+    let app = spawn_app().await;
+    let f = fixture(&app);
+    {
+        let mut conn = app.pool.get().expect("conn");
+        let buyer = users::find_by_email(&mut conn, "buyer-a@krz.example")
+            .expect("q")
+            .expect("buyer");
+        for i in 0..250u64 {
+            let input = OrderInput {
+                quantity: 2,
+                max_unit_price: None,
+                reference: format!("Ref-{i:03}"),
+            };
+            let (_, change) = orders::insert(
+                &mut conn,
+                &orders::NewLine {
+                    lot: f.lot,
+                    member: f.member_a,
+                    site: f.sites_a[0],
+                    input: &input,
+                    idempotency_key: &format!("many-{i}"),
+                    placed_by: buyer.id,
+                    now: chrono::Utc::now().naive_utc(),
+                },
+            )
+            .expect("line");
+            assert!(lots::apply_bundle_change(&mut conn, f.lot, &change).expect("count"));
+        }
+    }
+    let mut buyer = Browser::new(&app);
+    buyer.login("buyer-a@krz.example").await;
+    let mut seen = std::collections::HashSet::new();
+    let mut path = format!("/lots/{}", f.lot);
+    let mut pages = 0;
+    loop {
+        let page = buyer.get(&path).await;
+        assert_eq!(page.status, 200);
+        pages += 1;
+        assert!(
+            page.body.contains("500 Stück"),
+            "the member's whole quantity"
+        );
+        let mut on_page = 0;
+        for i in 0..250 {
+            if page.body.contains(&format!("Ref-{i:03}")) {
+                assert!(seen.insert(i), "line {i} on two pages");
+                on_page += 1;
+            }
+        }
+        assert!(on_page <= 100, "{on_page} lines on one page");
+        let Some(end) = page.body.find("\" rel=\"next\"") else {
+            break;
+        };
+        path = page.body[..end]
+            .rsplit("href=\"")
+            .next()
+            .expect("link")
+            .replace("&amp;", "&");
+    }
+    assert_eq!(seen.len(), 250);
+    assert_eq!(pages, 3);
+}
