@@ -35,6 +35,20 @@ impl Csv {
     pub fn into_string(self) -> String {
         self.0
     }
+
+    /// How much is written and not yet taken.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Takes what is written so far (to send it on while more rows follow).
+    pub fn take(&mut self) -> String {
+        std::mem::take(&mut self.0)
+    }
 }
 
 /// Would a spreadsheet read this field as a formula? Anything starting with `=`, `+`, `-`,
@@ -61,7 +75,16 @@ pub fn price(price: Option<UnitPrice>) -> String {
 /// The priced lines of a lot with their delivery details (German column names, as the
 /// procurement record is kept).
 pub fn result_lines(rows: &[ResultLine]) -> String {
-    let mut csv = Csv::new(&[
+    let mut csv = result_header();
+    for r in rows {
+        result_row(&mut csv, r);
+    }
+    csv.into_string()
+}
+
+/// The header of [`result_lines`], for writing the rows one at a time.
+pub fn result_header() -> Csv {
+    Csv::new(&[
         "Mitglied",
         "Lieferort",
         "Anschrift",
@@ -73,23 +96,24 @@ pub fn result_lines(rows: &[ResultLine]) -> String {
         "Netto",
         "USt",
         "Brutto",
+    ])
+}
+
+/// One row of [`result_lines`].
+pub fn result_row(csv: &mut Csv, r: &ResultLine) {
+    csv.row([
+        r.member.clone(),
+        r.site.clone(),
+        r.address.clone(),
+        r.reference.clone(),
+        r.result.order_line_id.to_string(),
+        r.result.status.as_str().to_string(),
+        r.result.quantity.to_string(),
+        price(r.result.price.map(|p| p.unit_price)),
+        money(r.result.price.map(|p| p.net)),
+        money(r.result.price.map(|p| p.vat)),
+        money(r.result.price.map(|p| p.gross)),
     ]);
-    for r in rows {
-        csv.row([
-            r.member.clone(),
-            r.site.clone(),
-            r.address.clone(),
-            r.reference.clone(),
-            r.result.order_line_id.to_string(),
-            r.result.status.as_str().to_string(),
-            r.result.quantity.to_string(),
-            price(r.result.price.map(|p| p.unit_price)),
-            money(r.result.price.map(|p| p.net)),
-            money(r.result.price.map(|p| p.vat)),
-            money(r.result.price.map(|p| p.gross)),
-        ]);
-    }
-    csv.into_string()
 }
 
 /// The audit log of a lot, oldest entry first; `actor` names who acted.

@@ -1,61 +1,12 @@
-//! The CSV downloads of a lot, each for whom it is meant: the allocation for staff, a
-//! member's own confirmed lines, the winner's purchase order, the audit log for staff.
+//! The CSV downloads of a lot, each for whom it is meant: the allocation for staff (every
+//! line's result, from the award on), a member's own confirmed lines, the confirmed
+//! winner's purchase order, the audit log for staff.
 
 use super::{Actor, Denied, ReadError};
 use crate::db::procurement as store;
 use crate::db::{audit, users, DbConnection};
 use crate::domain::account::Role;
 use std::collections::HashMap;
-
-/// Staff: every line's result, from the award on.
-pub fn allocation(conn: &mut DbConnection, actor: &Actor, lot: i64) -> Result<String, ReadError> {
-    if !super::lots::for_staff(conn, actor, lot)?
-        .state()
-        .has_results()
-    {
-        return Err(Denied::NotFound.into());
-    }
-    Ok(crate::export::result_lines(&store::result_lines(
-        conn,
-        lot,
-        store::ResultFilter::default(),
-    )?))
-}
-
-/// A buyer: the own organisation's confirmed lines.
-pub fn member_lines(conn: &mut DbConnection, actor: &Actor, lot: i64) -> Result<String, ReadError> {
-    let member = actor.member()?;
-    if !super::lots::visible(conn, actor, lot)?
-        .state()
-        .is_confirmed()
-    {
-        return Err(Denied::NotFound.into());
-    }
-    Ok(crate::export::result_lines(&store::result_lines(
-        conn,
-        lot,
-        store::ResultFilter {
-            member: Some(member),
-            ..Default::default()
-        },
-    )?))
-}
-
-/// The winning supplier: the purchase order with the delivery breakdown.
-pub fn purchase_order(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    lot: i64,
-) -> Result<String, ReadError> {
-    let supplier = actor.supplier()?;
-    let found = super::lots::visible(conn, actor, lot)?;
-    if !super::lots::is_confirmed_winner(conn, &found, supplier)? {
-        return Err(Denied::NotFound.into());
-    }
-    Ok(crate::export::result_lines(&super::lots::accepted_lines(
-        conn, lot,
-    )?))
-}
 
 /// Staff: the audit log of a lot (the procurement record).
 pub fn audit_log(conn: &mut DbConnection, actor: &Actor, lot: i64) -> Result<String, ReadError> {
@@ -81,17 +32,77 @@ pub enum Export {
     AuditLog,
 }
 
-/// Writes the chosen download for this user.
-pub fn export(
+/// Bytes of CSV handed on at a time while a download is written.
+const CHUNK: usize = 64 * 1024;
+
+/// Which lines a download of line results holds, once the user may have it.
+fn result_filter(
     conn: &mut DbConnection,
     actor: &Actor,
     lot: i64,
     which: Export,
-) -> Result<String, ReadError> {
-    match which {
-        Export::Allocation => allocation(conn, actor, lot),
-        Export::MemberLines => member_lines(conn, actor, lot),
-        Export::PurchaseOrder => purchase_order(conn, actor, lot),
-        Export::AuditLog => audit_log(conn, actor, lot),
+) -> Result<Option<store::ResultFilter>, ReadError> {
+    let found = super::lots::visible(conn, actor, lot)?;
+    let state = found.state();
+    Ok(match which {
+        Export::Allocation => {
+            actor.require(Role::Staff)?;
+            if !state.has_results() {
+                return Err(Denied::NotFound.into());
+            }
+            Some(store::ResultFilter::default())
+        }
+        Export::MemberLines => {
+            let member = actor.member()?;
+            if !state.is_confirmed() {
+                return Err(Denied::NotFound.into());
+            }
+            Some(store::ResultFilter {
+                member: Some(member),
+                ..Default::default()
+            })
+        }
+        Export::PurchaseOrder => {
+            let supplier = actor.supplier()?;
+            if !super::lots::is_confirmed_winner(conn, &found, supplier)? {
+                return Err(Denied::NotFound.into());
+            }
+            Some(store::ResultFilter {
+                accepted_only: true,
+                ..Default::default()
+            })
+        }
+        Export::AuditLog => None,
+    })
+}
+
+/// Writes the chosen download for this user and hands it to `send` in pieces as it is
+/// written, so a download of 100,000 lines never sits in memory whole. Every check is made
+/// before the first piece; `send` answers false when nobody takes the rest.
+pub fn stream(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    lot: i64,
+    which: Export,
+    mut send: impl FnMut(String) -> bool,
+) -> Result<(), ReadError> {
+    let Some(filter) = result_filter(conn, actor, lot, which)? else {
+        send(audit_log(conn, actor, lot)?);
+        return Ok(());
+    };
+    let mut csv = crate::export::result_header();
+    let mut open = true;
+    store::each_result_line(conn, lot, filter, |line| {
+        if open {
+            crate::export::result_row(&mut csv, &line);
+            if csv.len() >= CHUNK {
+                open = send(csv.take());
+            }
+        }
+        Ok(())
+    })?;
+    if open && !csv.is_empty() {
+        send(csv.take());
     }
+    Ok(())
 }

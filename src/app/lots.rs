@@ -216,18 +216,6 @@ pub fn is_confirmed_winner(
     Ok(awarded_quote(conn, lot, &procedure)?.is_some_and(|q| q.supplier_id == supplier))
 }
 
-/// The accepted lines of a lot: what the winning supplier delivers.
-pub fn accepted_lines(conn: &mut DbConnection, lot: i64) -> Result<Vec<ResultLine>, ReadError> {
-    Ok(store::result_lines(
-        conn,
-        lot,
-        store::ResultFilter {
-            accepted_only: true,
-            ..Default::default()
-        },
-    )?)
-}
-
 /// Line results a page shows at most; all of them are in the CSV download.
 pub const PAGE_RESULTS: usize = 200;
 /// Own order lines a page shows at a time.

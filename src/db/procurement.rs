@@ -9,6 +9,7 @@ use crate::domain::money::Money;
 use crate::domain::pricing::{LinePrice, LineStatus, PricingMode, Tier};
 use crate::domain::quote::QuoteInput;
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
 
 /// A quote revision as stored.
@@ -531,6 +532,22 @@ pub fn result_lines(
     lot: i64,
     filter: ResultFilter,
 ) -> Result<Vec<ResultLine>, Error> {
+    let mut lines = Vec::new();
+    each_result_line(conn, lot, filter, |line| {
+        lines.push(line);
+        Ok(())
+    })?;
+    Ok(lines)
+}
+
+/// Hands each line result to `f` as the database returns it, without holding them all
+/// (downloads of large lots stream this way).
+pub fn each_result_line(
+    conn: &mut DbConnection,
+    lot: i64,
+    filter: ResultFilter,
+    mut f: impl FnMut(ResultLine) -> Result<(), Error>,
+) -> Result<(), Error> {
     let mut query = award_lines::table
         .inner_join(
             order_lines::table
@@ -561,19 +578,24 @@ pub fn result_lines(
     if let Some(limit) = filter.limit {
         query = query.limit(limit);
     }
-    let rows: Vec<(AwardLineRow, i64, String, String, String, String)> = query.load(conn)?;
-    rows.into_iter()
-        .map(|(result, member_id, member, site, address, reference)| {
-            Ok(ResultLine {
-                result: LineResult::try_from(result)?,
-                member_id,
-                member,
-                site,
-                address,
-                reference,
-            })
-        })
-        .collect()
+    for row in query.load_iter::<ResultRow, DefaultLoadingMode>(conn)? {
+        f(result_line(row?)?)?;
+    }
+    Ok(())
+}
+
+type ResultRow = (AwardLineRow, i64, String, String, String, String);
+
+fn result_line(row: ResultRow) -> Result<ResultLine, Error> {
+    let (result, member_id, member, site, address, reference) = row;
+    Ok(ResultLine {
+        result: LineResult::try_from(result)?,
+        member_id,
+        member,
+        site,
+        address,
+        reference,
+    })
 }
 
 pub fn result_members(

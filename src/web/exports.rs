@@ -8,29 +8,58 @@ use crate::app::exports::{self, Export};
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
-/// A CSV text as a download.
-fn download(csv: String, filename: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        ))
-        .body(csv)
-}
-
+/// Streams the download as the operation writes it; a refusal before the first piece is
+/// an error page like any other.
 async fn export(
-    state: &AppState,
+    state: &web::Data<AppState>,
     user: &CurrentUser,
     lot: i64,
     which: Export,
     filename: &str,
 ) -> Result<HttpResponse, AppError> {
-    let actor = user.user.clone();
-    let csv = state
-        .read(move |conn| exports::export(conn, &actor, lot, which))
-        .await?;
-    Ok(download(csv, filename))
+    use futures_util::StreamExt;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, AppError>>(4);
+    let (state, actor) = (state.clone(), user.user.clone());
+    let pieces = tx.clone();
+    actix_web::rt::spawn(async move {
+        let written = state
+            .read(move |conn| {
+                exports::stream(conn, &actor, lot, which, |piece| {
+                    pieces.blocking_send(Ok(piece.into())).is_ok()
+                })
+            })
+            .await;
+        if let Err(e) = written {
+            let _ = tx.send(Err(e)).await;
+        }
+    });
+    let first = match rx.recv().await {
+        Some(Ok(first)) => first,
+        Some(Err(e)) => return Err(e),
+        None => {
+            return Err(AppError::Internal(
+                "the download ended before it began".into(),
+            ))
+        }
+    };
+    let rest = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|piece| (piece, rx))
+    })
+    .map(|piece| {
+        piece.map_err(|e| {
+            tracing::error!(error = %e, "a download broke off");
+            actix_web::error::ErrorInternalServerError("download broke off")
+        })
+    });
+    let body =
+        futures_util::stream::once(async move { Ok::<_, actix_web::Error>(first) }).chain(rest);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .streaming(body))
 }
 
 /// Staff: the allocation of a lot (every line's result).
