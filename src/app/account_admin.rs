@@ -126,6 +126,27 @@ pub fn account(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<Accoun
     Ok(users::find(conn, id)?.ok_or(Denied::NotFound)?)
 }
 
+/// Asks, as `actor`, for the staff role for an account; a second staff member confirms.
+fn request_staff_role(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: i64,
+    email: &str,
+) -> Result<(), StoreError> {
+    users::request_staff(conn, id, actor.id, ctx.now.naive_utc())?;
+    record(
+        conn,
+        ctx,
+        Some(actor.id),
+        "user.staff_requested",
+        None,
+        ("user", id),
+        email,
+    )?;
+    Ok(())
+}
+
 /// Emails a new account the link to set its password.
 fn invite(conn: &mut DbConnection, ctx: &Ctx, account: &Account) -> Result<(), StoreError> {
     Ok(issue_link(
@@ -219,16 +240,7 @@ pub fn create(
         )?;
         let account = users::find(conn, id)?.ok_or(Denied::NotFound)?;
         if staff {
-            users::request_staff(conn, id, actor.id, now)?;
-            record(
-                conn,
-                ctx,
-                Some(actor.id),
-                "user.staff_requested",
-                None,
-                ("user", id),
-                &checked.email,
-            )?;
+            request_staff_role(conn, ctx, actor, id, &checked.email)?;
             return Ok(Saved::StaffRequested(id));
         }
         invite(conn, ctx, &account)?;
@@ -325,16 +337,7 @@ pub fn update(
         }
         if request_staff {
             if pending.is_none_or(|p| p.requested_by != actor.id) {
-                users::request_staff(conn, id, actor.id, now)?;
-                record(
-                    conn,
-                    ctx,
-                    Some(actor.id),
-                    "user.staff_requested",
-                    None,
-                    ("user", id),
-                    &before.email,
-                )?;
+                request_staff_role(conn, ctx, actor, id, &before.email)?;
             }
             return Ok(Saved::StaffRequested(id));
         }

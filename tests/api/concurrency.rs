@@ -5,13 +5,24 @@ use crate::orders::extract_field;
 use sammelkauf::db::orgs;
 use sammelkauf::domain::account::Role;
 
-/// A member organisation with one delivery site: (member, site).
-fn member_with_site(app: &TestApp, name: &str) -> (i64, i64) {
-    let mut conn = app.pool.get().expect("conn");
-    let now = chrono::Utc::now().naive_utc();
-    let member = orgs::insert_member(&mut conn, name, "", "", now).expect("member");
-    let site = orgs::insert_site(&mut conn, member, "Schule", "", now).expect("site");
-    (member, site)
+/// `members` new member organisations with one delivery site and `each` buyers apiece:
+/// every buyer's address with its member's site.
+fn buyers_of_new_members(app: &TestApp, members: usize, each: usize) -> Vec<(String, i64)> {
+    let mut buyers = Vec::new();
+    for m in 0..members {
+        let mut conn = app.pool.get().expect("conn");
+        let now = chrono::Utc::now().naive_utc();
+        let member =
+            orgs::insert_member(&mut conn, &format!("Mitglied {m}"), "", "", now).expect("member");
+        let site = orgs::insert_site(&mut conn, member, "Schule", "", now).expect("site");
+        drop(conn);
+        for b in 0..each {
+            let email = format!("buyer{m}-{b}@m.example");
+            add_user(&app.pool, &email, Role::Buyer, Some(member), None);
+            buyers.push((email, site));
+        }
+    }
+    buyers
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -19,15 +30,7 @@ async fn fifty_buyers_from_ten_members_order_and_change_at_the_same_time() {
     let app = spawn_app().await;
     let f = fixture(&app);
     // Ten members with one site each, five buyers per member.
-    let mut buyers = Vec::new();
-    for m in 0..10 {
-        let (member, site) = member_with_site(&app, &format!("Mitglied {m}"));
-        for b in 0..5 {
-            let email = format!("buyer{m}-{b}@m.example");
-            add_user(&app.pool, &email, Role::Buyer, Some(member), None);
-            buyers.push((email, site));
-        }
-    }
+    let buyers = buyers_of_new_members(&app, 10, 5);
     let mut browsers = Vec::new();
     for (email, site) in &buyers {
         let mut browser = Browser::new(&app);
@@ -121,15 +124,10 @@ async fn kept_totals_equal_a_fresh_count_after_simultaneous_orders_changes_and_c
     let app = spawn_app().await;
     let f = fixture(&app);
     let mut buyers = Vec::new();
-    for m in 0..8 {
-        let (member, site) = member_with_site(&app, &format!("Verbund {m}"));
-        for b in 0..4 {
-            let email = format!("k{m}-{b}@verbund.example");
-            add_user(&app.pool, &email, Role::Buyer, Some(member), None);
-            let mut browser = Browser::new(&app);
-            browser.login(&email).await;
-            buyers.push((browser, site));
-        }
+    for (email, site) in buyers_of_new_members(&app, 8, 4) {
+        let mut browser = Browser::new(&app);
+        browser.login(&email).await;
+        buyers.push((browser, site));
     }
     let lot = f.lot;
     let barrier = Arc::new(Barrier::new(buyers.len()));
