@@ -83,9 +83,11 @@ impl Manager {
             Backend::Postgres(url) => PgConnection::establish(url).map(DbConnection::Pg),
             Backend::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path)?;
+                // The busy timeout first: switching to WAL waits for a writer (a demo being
+                // seeded, another process) instead of failing the new connection.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000;",
+                    "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
