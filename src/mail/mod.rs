@@ -47,9 +47,25 @@ impl Content {
 struct TextPart<'a> {
     greeting: &'a str,
     paragraphs: &'a [String],
+    table_head: &'a [String],
     table_rows: &'a [Vec<String>],
     link: &'a Option<(String, String)>,
     signature: &'a str,
+}
+
+impl TextPart<'_> {
+    /// A row as plain text: each value after its column's heading, so that a reader can
+    /// tell net from VAT from gross without the table.
+    fn labelled(&self, row: &[String], head: &[String]) -> String {
+        row.iter()
+            .enumerate()
+            .map(|(i, cell)| match head.get(i).filter(|h| !h.is_empty()) {
+                Some(heading) => format!("{heading}: {cell}"),
+                None => cell.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(" | ")
+    }
 }
 
 #[derive(Template)]
@@ -160,6 +176,7 @@ pub fn queue(
     let text = TextPart {
         greeting: &content.greeting,
         paragraphs: &content.paragraphs,
+        table_head: &content.table_head,
         table_rows: &content.table_rows,
         link: &content.link,
         signature,

@@ -538,6 +538,14 @@ async fn award_notices_and_confirmations_carry_the_engines_amounts() {
         );
         assert!(body.contains("Gesamtschule Lemgo"));
     }
+    // Without the HTML table, every amount in the text names its column.
+    assert!(
+        text.contains(&format!("Brutto: {member_gross}"))
+            || text
+                .lines()
+                .any(|l| l.contains("Brutto: ") && l.contains("Netto: ")),
+        "{text}"
+    );
     let po = to(&sink, "sales@systemhaus.example");
     let po = po
         .iter()

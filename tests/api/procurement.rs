@@ -244,6 +244,11 @@ async fn a_lot_goes_from_open_to_confirmed_with_the_engines_results() {
         evaluation.body.contains("Systemhaus GmbH")
             && evaluation.body.contains("Zweiter Lieferant AG")
     );
+    // Staff read the members' savings, not "your" savings.
+    assert!(evaluation
+        .body
+        .contains("Ersparnis des Mitglieds durch Bündelung"));
+    assert!(!evaluation.body.contains("Ihre Ersparnis"));
     let (top_quote, other_quote) = {
         let mut conn = app.pool.get().expect("conn");
         let latest = store::latest_quotes(&mut conn, lot).expect("quotes");
