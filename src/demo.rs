@@ -594,7 +594,7 @@ impl Seeder {
         invited: &[usize],
     ) -> Result<i64, DemoError> {
         let invited: Vec<i64> = invited.iter().map(|i| self.suppliers[*i].0).collect();
-        lot_admin::create(conn, &self.ctx(at), &self.staff, terms, &invited).map_err(failed)
+        lot_admin::create(conn, &self.ctx(at), &self.staff, terms, &invited, None).map_err(failed)
     }
 
     /// A lot created and opened for orders at `at`.

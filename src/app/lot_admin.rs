@@ -5,7 +5,9 @@ use super::{operation_error, record, Actor, Ctx, Denied, ReadError, StoreError};
 use crate::db::lots::{self, Lot};
 use crate::db::{self, orgs, DbConnection};
 use crate::domain::account::Role;
-use crate::domain::lot::{IndicativeTier, LotStatus, LotTermsInput};
+use crate::domain::lot::{
+    short_standstill_reason, FieldError, IndicativeTier, LotStatus, LotTermsInput,
+};
 use crate::mail::notify;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +18,8 @@ pub enum LotAdminError {
     DeadlinePassed,
     #[error("the quote deadline has passed")]
     QuotingOver,
+    #[error("the lot's terms have mistakes")]
+    Invalid(Vec<FieldError>),
     #[error(transparent)]
     Denied(Denied),
     #[error(transparent)]
@@ -70,6 +74,7 @@ pub fn create(
     actor: &Actor,
     terms: &LotTermsInput,
     invited: &[i64],
+    short_standstill: Option<&str>,
 ) -> Result<i64, LotAdminError> {
     actor.require(Role::Staff)?;
     let now = ctx.now.naive_utc();
@@ -85,6 +90,7 @@ pub fn create(
             ("lot", id),
             &terms.title,
         )?;
+        record_short_standstill(conn, ctx, actor, id, terms, short_standstill)?;
         Ok(id)
     })
 }
@@ -97,6 +103,7 @@ pub fn update(
     id: i64,
     terms: &LotTermsInput,
     invited: &[i64],
+    short_standstill: Option<&str>,
 ) -> Result<(), LotAdminError> {
     actor.require(Role::Staff)?;
     let now = ctx.now.naive_utc();
@@ -117,9 +124,36 @@ pub fn update(
             Some(id),
             ("lot", id),
             &terms.title,
-        )
-        .map_err(LotAdminError::from)
+        )?;
+        record_short_standstill(conn, ctx, actor, id, terms, short_standstill)
     })
+}
+
+/// A standstill below the statutory one goes on record with its reason; without a reason
+/// it is refused (the form asks for one first).
+fn record_short_standstill(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: i64,
+    terms: &LotTermsInput,
+    reason: Option<&str>,
+) -> Result<(), LotAdminError> {
+    let Some(reason) = short_standstill_reason(terms.standstill_days, reason.unwrap_or_default())
+        .map_err(|e| LotAdminError::Invalid(vec![e]))?
+    else {
+        return Ok(());
+    };
+    record(
+        conn,
+        ctx,
+        Some(actor.id),
+        "lot.short_standstill",
+        Some(id),
+        ("lot", id),
+        &format!("days={} reason={reason}", terms.standstill_days),
+    )?;
+    Ok(())
 }
 
 /// Opens a draft for orders and invites its suppliers to quote.

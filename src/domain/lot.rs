@@ -414,6 +414,26 @@ impl OrderInput {
     }
 }
 
+/// The standstill §134 GWB requires when the information goes out electronically (15 days
+/// otherwise); a shorter one needs a reason on record.
+pub const MIN_STANDSTILL_DAYS: u64 = 10;
+
+/// The reason for a standstill shorter than [`MIN_STANDSTILL_DAYS`]: required then (so it
+/// goes to the audit log), ignored otherwise.
+pub fn short_standstill_reason(days: u64, reason: &str) -> Result<Option<String>, FieldError> {
+    if days >= MIN_STANDSTILL_DAYS {
+        return Ok(None);
+    }
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(
+            FieldError::new("standstill_reason", "error.standstill_reason")
+                .with("days", MIN_STANDSTILL_DAYS.to_string()),
+        );
+    }
+    Ok(Some(reason.to_string()))
+}
+
 /// The size of a lot's bundle: its active lines and their total quantity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct BundleSize {

@@ -464,3 +464,53 @@ async fn the_audit_log_and_outbox_are_read_a_page_at_a_time() {
     assert!(pages >= 3);
     assert_eq!(staff.get("/admin/outbox?before=1").await.status, 200);
 }
+
+/// A standstill below the 10 days of §134 GWB needs a reason, which goes to the record.
+#[tokio::test]
+async fn a_short_standstill_needs_a_reason_that_goes_to_the_audit_log() {
+    let app = spawn_app().await;
+    fixture(&app);
+    let mut staff = Browser::new(&app);
+    staff.login("staff@coop.example").await;
+    staff.get("/admin/lots/new").await;
+    let lot = |days: &'static str, reason: &'static str| {
+        vec![
+            ("title", "Kurze Wartefrist"),
+            ("specification", ""),
+            ("category", "devices"),
+            ("unit", "Stück"),
+            ("order_increment", "1"),
+            ("min_total_quantity", "0"),
+            ("list_unit_price", ""),
+            ("vat_rate", "0.19"),
+            ("demand_deadline", "2026-06-10T12:00"),
+            ("quote_deadline", "2026-06-20T12:00"),
+            ("standstill_days", days),
+            ("standstill_reason", reason),
+        ]
+    };
+    let silent = staff.post("/admin/lots", &lot("0", "")).await;
+    assert_eq!(silent.status, 422, "{}", silent.body);
+    assert!(
+        silent.body.contains("braucht eine Begründung"),
+        "{}",
+        silent.body
+    );
+    let reasoned = staff
+        .post(
+            "/admin/lots",
+            &lot("3", "Dringlichkeit: Schulstart nach Wasserschaden"),
+        )
+        .await;
+    assert_eq!(reasoned.status, 303, "{}", reasoned.body);
+    let normal = staff.post("/admin/lots", &lot("10", "")).await;
+    assert_eq!(normal.status, 303);
+    let mut conn = app.pool.get().expect("conn");
+    let entries = sammelkauf::db::audit::list(&mut conn, None, 100).expect("audit");
+    let short: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "lot.short_standstill")
+        .collect();
+    assert_eq!(short.len(), 1, "only the shortened one is recorded");
+    assert!(short[0].details.contains("days=3") && short[0].details.contains("Wasserschaden"));
+}

@@ -4,7 +4,7 @@ use super::Fields;
 use crate::app::lot_admin::{self, LotAdminError};
 use crate::app::lots::Lot;
 use crate::domain::account::Role;
-use crate::domain::lot::{Category, LotForm, LotTermsInput};
+use crate::domain::lot::{short_standstill_reason, Category, LotForm, LotTermsInput};
 use crate::i18n::{datetime_input_value, parse_datetime_input, Tr};
 use crate::web::error::AppError;
 use crate::web::session::{CurrentUser, Form};
@@ -29,6 +29,7 @@ pub struct LotFormView {
     pub demand_deadline: String,
     pub quote_deadline: String,
     pub standstill_days: String,
+    pub standstill_reason: String,
     pub tiers: Vec<(String, String)>,
     pub invited: Vec<i64>,
     pub errors: Vec<String>,
@@ -48,6 +49,7 @@ impl LotFormView {
             demand_deadline: String::new(),
             quote_deadline: String::new(),
             standstill_days: "10".into(),
+            standstill_reason: String::new(),
             tiers: vec![(String::new(), String::new()); TIER_ROWS],
             invited: Vec::new(),
             errors: Vec::new(),
@@ -78,6 +80,7 @@ impl LotFormView {
             demand_deadline: fields.get("demand_deadline").into(),
             quote_deadline: fields.get("quote_deadline").into(),
             standstill_days: fields.get("standstill_days").into(),
+            standstill_reason: fields.get("standstill_reason").into(),
             tiers,
             invited: fields
                 .all("invite")
@@ -120,15 +123,18 @@ impl LotFormView {
             demand_deadline: datetime_input_value(lot.demand_deadline),
             quote_deadline: datetime_input_value(lot.quote_deadline),
             standstill_days: lot.standstill_days.to_string(),
+            standstill_reason: String::new(),
             tiers: rows,
             invited,
             errors: Vec::new(),
         }
     }
 
-    /// Checks the form; on success the terms and the invited suppliers.
-    fn parse(&self) -> Result<LotTermsInput, Vec<crate::domain::lot::FieldError>> {
-        LotTermsInput::parse(&LotForm {
+    /// Checks the form; on success the terms and the reason for a short standstill.
+    fn parse(
+        &self,
+    ) -> Result<(LotTermsInput, Option<String>), Vec<crate::domain::lot::FieldError>> {
+        let terms = LotTermsInput::parse(&LotForm {
             title: &self.title,
             specification: &self.specification,
             category: &self.category,
@@ -145,7 +151,10 @@ impl LotFormView {
                 .iter()
                 .map(|(m, p)| (m.as_str(), p.as_str()))
                 .collect(),
-        })
+        })?;
+        let reason = short_standstill_reason(terms.standstill_days, &self.standstill_reason)
+            .map_err(|e| vec![e])?;
+        Ok((terms, reason))
     }
 }
 
@@ -224,7 +233,7 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::Staff)?;
     let mut form = LotFormView::from_fields(&Fields(pairs));
-    let terms = match form.parse() {
+    let (terms, reason) = match form.parse() {
         Ok(t) => t,
         Err(errors) => {
             form.errors = errors.iter().map(|e| user.tr().field_error(e)).collect();
@@ -233,7 +242,7 @@ pub async fn create(
     };
     let (ctx, actor, invited) = (state.ctx(), user.user.clone(), form.invited.clone());
     let id = state
-        .run(move |conn| lot_admin::create(conn, &ctx, &actor, &terms, &invited))
+        .run(move |conn| lot_admin::create(conn, &ctx, &actor, &terms, &invited, reason.as_deref()))
         .await
         .map_err(plain)?;
     Ok(redirect(&format!("/lots/{id}?notice=lot_saved")))
@@ -271,7 +280,7 @@ pub async fn update(
     user.require(Role::Staff)?;
     let id = path.into_inner();
     let mut form = LotFormView::from_fields(&Fields(pairs));
-    let terms = match form.parse() {
+    let (terms, reason) = match form.parse() {
         Ok(t) => t,
         Err(errors) => {
             form.errors = errors.iter().map(|e| user.tr().field_error(e)).collect();
@@ -280,7 +289,9 @@ pub async fn update(
     };
     let (ctx, actor, invited) = (state.ctx(), user.user.clone(), form.invited.clone());
     match state
-        .run(move |conn| lot_admin::update(conn, &ctx, &actor, id, &terms, &invited))
+        .run(move |conn| {
+            lot_admin::update(conn, &ctx, &actor, id, &terms, &invited, reason.as_deref())
+        })
         .await
     {
         Ok(()) => Ok(redirect(&format!("/lots/{id}?notice=lot_saved"))),
