@@ -81,12 +81,57 @@ impl Tr {
     }
 
     /// A stored UTC time as people in Germany read it.
+    /// A stored UTC time as people in Germany read it: to the minute, or to the second when
+    /// the stored time has seconds (a deadline shows exactly what is stored).
     pub fn datetime(&self, utc: NaiveDateTime) -> String {
+        use chrono::Timelike;
         let local = Berlin.from_utc_datetime(&utc);
-        match self.0 {
-            Language::De => local.format("%d.%m.%Y, %H:%M Uhr").to_string(),
-            Language::En => local.format("%d %b %Y, %H:%M (%Z)").to_string(),
+        let seconds = utc.second() != 0;
+        let format = match (self.0, seconds) {
+            (Language::De, false) => "%d.%m.%Y, %H:%M Uhr",
+            (Language::De, true) => "%d.%m.%Y, %H:%M:%S Uhr",
+            (Language::En, false) => "%d %b %Y, %H:%M (%Z)",
+            (Language::En, true) => "%d %b %Y, %H:%M:%S (%Z)",
+        };
+        local.format(format).to_string()
+    }
+
+    /// The time left until a deadline less than two weeks ahead ("noch 2 Tage, 4 Stunden");
+    /// nothing for one further ahead or past.
+    pub fn time_left(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        deadline: NaiveDateTime,
+    ) -> Option<String> {
+        let left = deadline.and_utc() - now;
+        if left <= chrono::Duration::zero() || left >= chrono::Duration::days(14) {
+            return None;
         }
+        let (days, hours, minutes) = (
+            left.num_days(),
+            left.num_hours() % 24,
+            left.num_minutes() % 60,
+        );
+        let unit = |n: i64, one: &str, many: &str| -> String {
+            let key = if n == 1 { one } else { many };
+            self.f(key, &[("n", n.to_string())])
+        };
+        let text = if days > 0 {
+            format!(
+                "{}, {}",
+                unit(days, "time.day", "time.days"),
+                unit(hours, "time.hour", "time.hours")
+            )
+        } else if hours > 0 {
+            format!(
+                "{}, {}",
+                unit(hours, "time.hour", "time.hours"),
+                unit(minutes, "time.minute", "time.minutes")
+            )
+        } else {
+            unit(minutes.max(1), "time.minute", "time.minutes")
+        };
+        Some(self.f("time.left", &[("time", text)]))
     }
 }
 
@@ -133,6 +178,45 @@ pub fn keys(language: Language) -> Vec<&'static str> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn deadlines_show_what_is_stored_and_the_time_left_near_them() {
+        let at = |text: &str| {
+            NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap_or_default()
+        };
+        let de = Tr(Language::De);
+        // 10:00:00 UTC is 12:00 in Berlin in summer; seconds only where stored.
+        assert_eq!(
+            de.datetime(at("2026-06-10 10:00:00")),
+            "10.06.2026, 12:00 Uhr"
+        );
+        assert_eq!(
+            de.datetime(at("2026-06-10 10:00:30")),
+            "10.06.2026, 12:00:30 Uhr"
+        );
+        let now = at("2026-06-08 06:00:00").and_utc();
+        assert_eq!(
+            de.time_left(now, at("2026-06-10 10:00:00")).as_deref(),
+            Some("noch 2 Tage, 4 Stunden")
+        );
+        assert_eq!(
+            de.time_left(now, at("2026-06-08 07:01:00")).as_deref(),
+            Some("noch 1 Stunde, 1 Minute")
+        );
+        assert_eq!(
+            Tr(Language::En)
+                .time_left(now, at("2026-06-08 06:00:20"))
+                .as_deref(),
+            Some("1 minute left")
+        );
+        assert_eq!(de.time_left(now, at("2026-06-08 05:00:00")), None, "past");
+        assert_eq!(
+            de.time_left(now, at("2026-07-08 05:00:00")),
+            None,
+            "far ahead"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -25,6 +25,9 @@ pub struct LotView {
     pub vat: String,
     pub demand_deadline: String,
     pub quote_deadline: String,
+    /// The time left, near a deadline.
+    pub demand_left: Option<String>,
+    pub quote_left: Option<String>,
     pub standstill_days: u64,
     pub status: &'static str,
     pub status_label: String,
@@ -53,6 +56,8 @@ impl LotView {
             vat: lot.vat_rate.percent_de(),
             demand_deadline: tr.datetime(lot.demand_deadline),
             quote_deadline: tr.datetime(lot.quote_deadline),
+            demand_left: tr.time_left(now, lot.demand_deadline),
+            quote_left: tr.time_left(now, lot.quote_deadline),
             standstill_days: lot.standstill_days,
             status: status.as_str(),
             status_label: tr.t(&format!("status.{}", status.as_str())).to_string(),

@@ -386,3 +386,27 @@ async fn a_buyers_own_lines_are_shown_a_page_at_a_time() {
     assert_eq!(seen.len(), 250);
     assert_eq!(pages, 3);
 }
+
+/// Near a deadline the lot page says how much time is left.
+#[tokio::test]
+async fn the_lot_page_shows_the_time_left_to_its_deadlines() {
+    let app = spawn_app().await;
+    let f = fixture(&app);
+    let mut buyer = Browser::new(&app);
+    buyer.login("buyer-a@krz.example").await;
+    // The fixture's demand deadline is seven days after the test clock's start.
+    let page = buyer.get(&format!("/lots/{}", f.lot)).await;
+    assert!(
+        page.body
+            .contains("id=\"demand-left\">(noch 7 Tage, 0 Stunden)"),
+        "{}",
+        page.body
+    );
+    app.clock.advance(chrono::Duration::hours(6 * 24 + 21));
+    let page = buyer.get(&format!("/lots/{}", f.lot)).await;
+    assert!(
+        page.body.contains("(noch 3 Stunden, 0 Minuten)"),
+        "{}",
+        page.body
+    );
+}
