@@ -647,6 +647,7 @@ impl Seeder {
             pricing: pricing.as_str(),
             rows: rows.to_vec(),
             csv: "",
+            file: "",
             max_quantity: "",
             lead_time_days: "21",
             valid_until: &valid_until,

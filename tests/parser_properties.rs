@@ -67,6 +67,7 @@ proptest! {
             pricing: "all_units",
             rows: vec![(quantity.as_str(), price.as_str())],
             csv: "",
+            file: "",
             max_quantity: &quantity,
             lead_time_days: &days,
             valid_until: "2026-12-31",

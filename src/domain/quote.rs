@@ -22,8 +22,11 @@ pub struct QuoteForm<'a> {
     pub pricing: &'a str,
     /// (min quantity, unit price) rows; empty rows are skipped.
     pub rows: Vec<(&'a str, &'a str)>,
-    /// `min_quantity;unit_price` lines; when given, they replace the rows.
+    /// `min_quantity;unit_price` lines pasted into the form.
     pub csv: &'a str,
+    /// The same, from an uploaded file. Tiers come from exactly one of the rows, the
+    /// pasted text and the file.
+    pub file: &'a str,
     pub max_quantity: &'a str,
     pub lead_time_days: &'a str,
     pub valid_until: &'a str,
@@ -82,7 +85,24 @@ impl QuoteInput {
         if pricing.is_none() {
             errors.push(FieldError::new("pricing", "error.pricing"));
         }
-        let tiers: Vec<Tier> = if form.csv.trim().is_empty() {
+        let filled_rows = form
+            .rows
+            .iter()
+            .any(|(min, price)| !min.trim().is_empty() || !price.trim().is_empty());
+        let given = [
+            filled_rows,
+            !form.csv.trim().is_empty(),
+            !form.file.trim().is_empty(),
+        ];
+        if given.iter().filter(|g| **g).count() > 1 {
+            errors.push(FieldError::new("csv", "error.tiers_twice"));
+        }
+        let csv = if form.file.trim().is_empty() {
+            form.csv
+        } else {
+            form.file
+        };
+        let tiers: Vec<Tier> = if csv.trim().is_empty() {
             let mut tiers = Vec::new();
             for (min, price) in &form.rows {
                 if min.trim().is_empty() && price.trim().is_empty() {
@@ -95,7 +115,7 @@ impl QuoteInput {
             }
             tiers
         } else {
-            parse_tier_csv(form.csv).unwrap_or_else(|e| {
+            parse_tier_csv(csv).unwrap_or_else(|e| {
                 errors.push(e);
                 Vec::new()
             })
@@ -209,11 +229,27 @@ mod tests {
             pricing: "graduated",
             rows,
             csv,
+            file: "",
             max_quantity: "",
             lead_time_days: "14",
             valid_until: "2026-12-31",
             comment: "",
         }
+    }
+
+    #[test]
+    fn tiers_come_from_exactly_one_of_table_text_and_file() {
+        let twice = keys(QuoteInput::parse(&form(vec![("1", "10")], "1;9")));
+        assert_eq!(twice, vec!["error.tiers_twice[]".to_string()]);
+        let mut from_file = form(vec![("", "")], "1;9");
+        from_file.file = "1;8";
+        assert_eq!(
+            keys(QuoteInput::parse(&from_file)),
+            vec!["error.tiers_twice[]".to_string()]
+        );
+        from_file.csv = "";
+        assert!(QuoteInput::parse(&from_file).is_ok());
+        assert!(QuoteInput::parse(&form(vec![("", "")], "1;9")).is_ok());
     }
 
     fn keys(r: Result<QuoteInput, Vec<FieldError>>) -> Vec<String> {

@@ -17,6 +17,7 @@ pub struct QuoteFormView {
     pub pricing: String,
     pub rows: Vec<(String, String)>,
     pub csv: String,
+    pub file: String,
     pub max_quantity: String,
     pub lead_time_days: String,
     pub valid_until: String,
@@ -55,11 +56,8 @@ impl QuoteFormView {
         QuoteFormView {
             pricing: fields.get("pricing").into(),
             rows,
-            // An uploaded file wins over text pasted into the field.
-            csv: match fields.get("csv_file") {
-                "" => fields.get("csv").into(),
-                file => file.into(),
-            },
+            csv: fields.get("csv").into(),
+            file: fields.get("csv_file").into(),
             max_quantity: fields.get("max_quantity").into(),
             lead_time_days: fields.get("lead_time_days").into(),
             valid_until: fields.get("valid_until").into(),
@@ -77,6 +75,7 @@ impl QuoteFormView {
                 .map(|(m, p)| (m.as_str(), p.as_str()))
                 .collect(),
             csv: &self.csv,
+            file: &self.file,
             max_quantity: &self.max_quantity,
             lead_time_days: &self.lead_time_days,
             valid_until: &self.valid_until,
