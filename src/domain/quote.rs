@@ -286,8 +286,8 @@ mod tests {
     }
 
     #[test]
-    fn csv_tiers_replace_the_rows_and_the_digest_is_stable() {
-        let q = QuoteInput::parse(&form(vec![("1", "99")], "1;100,00\n100;90\n")).expect("valid");
+    fn csv_tiers_are_read_and_the_digest_is_stable() {
+        let q = QuoteInput::parse(&form(vec![("", "")], "1;100,00\n100;90\n")).expect("valid");
         assert_eq!(q.tiers.tiers().len(), 2);
         let at = DateTime::parse_from_rfc3339("2026-05-01T10:00:00Z")
             .expect("time")
