@@ -514,3 +514,39 @@ async fn a_short_standstill_needs_a_reason_that_goes_to_the_audit_log() {
     assert_eq!(short.len(), 1, "only the shortened one is recorded");
     assert!(short[0].details.contains("days=3") && short[0].details.contains("Wasserschaden"));
 }
+
+/// A member's page offers to add a buyer, with the member chosen in the form.
+#[tokio::test]
+async fn a_members_page_leads_to_a_new_buyer_of_that_member() {
+    let app = spawn_app().await;
+    let f = fixture(&app);
+    let mut staff = Browser::new(&app);
+    staff.login("staff@coop.example").await;
+    let member = staff.get(&format!("/admin/members/{}", f.member_a)).await;
+    let start = member
+        .body
+        .find("id=\"add-buyer\"")
+        .expect("add-buyer link");
+    let link = member.body[..start]
+        .rsplit("href=\"")
+        .next()
+        .expect("href")
+        .split('"')
+        .next()
+        .expect("href")
+        .split('#')
+        .next()
+        .expect("path")
+        .to_string();
+    let form = staff.get(&link).await;
+    assert_eq!(form.status, 200);
+    assert!(
+        form.body.contains(&format!(
+            "<option value=\"member:{}\" selected>",
+            f.member_a
+        )),
+        "{}",
+        form.body
+    );
+    assert!(form.body.contains("<option value=\"buyer\" selected>"));
+}

@@ -156,14 +156,28 @@ async fn users_page(
     })
 }
 
+#[derive(Deserialize)]
+pub struct ListQuery {
+    notice: Option<String>,
+    /// Chosen in advance for the new account (`member:<id>` from a member's page).
+    organisation: Option<String>,
+}
+
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
-    query: web::Query<NoticeQuery>,
+    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::Staff)?;
+    let organisation = query.organisation.clone().unwrap_or_default();
+    let role = if organisation.starts_with("supplier:") {
+        "supplier"
+    } else {
+        "buyer"
+    };
     let form = UserFields {
-        role: "buyer".into(),
+        role: role.into(),
+        organisation,
         language: "de".into(),
         active: Some("on".into()),
         ..UserFields::default()
