@@ -261,12 +261,11 @@ pub fn change(
         if !lots::lock_open_for_orders(conn, lot_id, now)? {
             return Err(OrderError::Closed);
         }
-        let before = orders::find(conn, line_id)?
-            .filter(|line| line.cancelled_at.is_none())
-            .ok_or(Denied::NotFound)?;
         let Some(change) = orders::update(conn, line_id, site.id, &input, now)? else {
             return Err(Denied::NotFound.into());
         };
+        // The change counts the new quantity less the one the line had.
+        let before = (input.quantity as i64 - change.quantity).max(0) as u64;
         record(
             conn,
             ctx,
@@ -277,7 +276,7 @@ pub fn change(
             &describe(&input, site.id),
         )?;
         confirm_by_mail(conn, ctx, actor, &lot, "changed", &site.name, &input)?;
-        count_into_bundle(conn, lot_id, &change, Some(before.quantity), input.quantity)
+        count_into_bundle(conn, lot_id, &change, Some(before), input.quantity)
     })
 }
 

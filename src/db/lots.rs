@@ -417,7 +417,7 @@ pub fn bundle_size(conn: &mut DbConnection, lot: i64) -> Result<BundleSize, Erro
         .find(lot)
         .select((lot_bundles::ordered_quantity, lot_bundles::ordered_lines))
         .first(conn)?;
-    let read = RowReader::new("lots", lot);
+    let read = RowReader::new("lot_bundles", lot);
     Ok(BundleSize {
         quantity: read.quantity("ordered_quantity", quantity)?,
         lines: read.quantity("ordered_lines", lines)?,

@@ -46,12 +46,7 @@ pub fn take(
     limit: Limit,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let touched = diesel::update(login_throttle::table.find(key))
-        .set(login_throttle::failures.eq(login_throttle::failures))
-        .execute(conn)?;
-    if touched == 0 {
-        insert_row(conn, key, now)?;
-    }
+    take_row(conn, key, now)?;
     let (attempts, locked_until, last): (i64, Option<NaiveDateTime>, NaiveDateTime) =
         login_throttle::table
             .find(key)
@@ -81,9 +76,10 @@ pub fn take(
     Ok(true)
 }
 
-/// A first attempt: the row, created so that simultaneous first attempts do not fail on
-/// each other's insert.
-fn insert_row(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> QueryResult<()> {
+/// Makes sure the key has its row and takes it for this transaction. Simultaneous first
+/// attempts do not fail on each other's insert; on PostgreSQL the row may come from
+/// another transaction, so it is taken after the insert.
+fn take_row(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> QueryResult<()> {
     let row = (
         login_throttle::key.eq(key),
         login_throttle::failures.eq(0),
@@ -99,7 +95,6 @@ fn insert_row(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> QueryRe
             .values(row)
             .execute(c)?,
     };
-    // Take the row now that it exists (on PostgreSQL another transaction may have made it).
     diesel::update(login_throttle::table.find(key))
         .set(login_throttle::failures.eq(login_throttle::failures))
         .execute(conn)

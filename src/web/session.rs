@@ -13,7 +13,6 @@ use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use rand::RngCore;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 
 const SESSION: &str = "sid";
 const CSRF: &str = "csrf";
@@ -148,18 +147,28 @@ fn refuse_control_characters(fields: &[(String, String)]) -> Result<(), AppError
 /// A form whose token matched the session's: every POST handler takes its input this way.
 pub struct Form<T>(pub T);
 
-#[derive(Deserialize)]
-struct TokenOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 fn tokens_match(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
+}
+
+/// The one check of a sent form token against the session's.
+fn check_token(expected: Option<&str>, sent: &str) -> Result<(), AppError> {
+    match expected {
+        Some(expected) if !sent.is_empty() && tokens_match(expected, sent) => Ok(()),
+        _ => Err(AppError::Csrf),
+    }
+}
+
+/// The token among a form's fields (empty when there is none).
+fn sent_token(fields: &[(String, String)]) -> &str {
+    fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map_or("", |(_, v)| v.as_str())
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
@@ -176,13 +185,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
             let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
                 .map_err(|e| AppError::BadRequest(format!("form: {e}")))?;
             refuse_control_characters(&fields)?;
-            let sent: TokenOnly = serde_urlencoded::from_bytes(&body)
-                .map_err(|e| AppError::BadRequest(format!("form: {e}")))?;
             let expected = session.get::<String>(CSRF).ok().flatten();
-            match expected {
-                Some(expected) if !sent.csrf.is_empty() && tokens_match(&expected, &sent.csrf) => {}
-                _ => return Err(AppError::Csrf),
-            }
+            check_token(expected.as_deref(), sent_token(&fields))?;
             serde_urlencoded::from_bytes(&body)
                 .map(Form)
                 .map_err(|e| AppError::BadRequest(format!("form: {e}")))
@@ -248,10 +252,7 @@ async fn multipart_fields(
             String::from_utf8(bytes).map_err(|_| bad(format!("{name} is not UTF-8 text")))?
         };
         if fields.is_empty() {
-            match &expected_token {
-                Some(expected) if !text.is_empty() && tokens_match(expected, &text) => {}
-                _ => return Err(AppError::Csrf),
-            }
+            check_token(expected_token.as_deref(), &text)?;
         }
         fields.push((name, text));
     }
@@ -287,16 +288,9 @@ impl FromRequest for FormFields {
                 }
             };
             refuse_control_characters(&fields)?;
-            let sent = fields
-                .iter()
-                .find(|(k, _)| k == "csrf")
-                .map_or("", |(_, v)| v.as_str());
-            match session.get::<String>(CSRF).ok().flatten() {
-                Some(expected) if !sent.is_empty() && tokens_match(&expected, sent) => {
-                    Ok(FormFields(fields))
-                }
-                _ => Err(AppError::Csrf),
-            }
+            let expected = session.get::<String>(CSRF).ok().flatten();
+            check_token(expected.as_deref(), sent_token(&fields))?;
+            Ok(FormFields(fields))
         })
     }
 }
