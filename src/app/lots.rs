@@ -103,6 +103,17 @@ pub struct ProcedureData {
     pub results_for: Option<ResultsFor>,
     /// More results exist than the page shows.
     pub results_cut: bool,
+    /// Once the results may be read: what was bought, beside what was ordered.
+    pub bought: Option<Bought>,
+}
+
+/// Units bought at the award (lines over a member's price limit drop out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bought {
+    /// The whole bundle.
+    pub total: u64,
+    /// The buyer's own organisation.
+    pub own: Option<u64>,
 }
 
 /// Everything a lot's page shows to this user.
@@ -271,6 +282,10 @@ fn procedure_data(
             data.can_cancel = state.can_cancel();
             if state.has_results() {
                 data.totals = store::result_members(conn, lot.id)?;
+                data.bought = Some(Bought {
+                    total: data.totals.iter().map(|(m, _)| m.quantity).sum(),
+                    own: None,
+                });
                 data.results_for = Some(ResultsFor::Staff);
             }
         }
@@ -286,10 +301,16 @@ fn procedure_data(
                         ..Default::default()
                     },
                 )?;
-                data.totals = store::result_members(conn, lot.id)?
-                    .into_iter()
+                let all = store::result_members(conn, lot.id)?;
+                data.totals = all
+                    .iter()
                     .filter(|(m, _)| m.member_id == member)
+                    .cloned()
                     .collect();
+                data.bought = Some(Bought {
+                    total: all.iter().map(|(m, _)| m.quantity).sum(),
+                    own: Some(data.totals.iter().map(|(m, _)| m.quantity).sum()),
+                });
                 data.results_for = Some(ResultsFor::Member);
                 data.award = award(conn)?;
             }

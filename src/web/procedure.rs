@@ -72,6 +72,35 @@ pub struct ProcedureView {
     pub csv_link: Option<String>,
     /// The page shows only the first results; the download has them all.
     pub results_cut: bool,
+    pub bought: Option<BoughtView>,
+}
+
+/// Ordered beside bought: (who, ordered, bought, not bought), and whether lines dropped out.
+pub struct BoughtView {
+    pub rows: Vec<(String, String, String, String)>,
+    pub any_dropped: bool,
+}
+
+impl BoughtView {
+    fn new(tr: Tr, page: &LotPageData) -> Option<Self> {
+        let bought = page.procedure.bought?;
+        let unit = &page.lot.unit;
+        let row = |who: &str, ordered: u64, bought: u64| {
+            (
+                tr.t(who).to_string(),
+                format!("{} {unit}", tr.quantity(ordered)),
+                format!("{} {unit}", tr.quantity(bought)),
+                format!("{} {unit}", tr.quantity(ordered.saturating_sub(bought))),
+            )
+        };
+        let mut rows = vec![row("bought.all", page.total, bought.total)];
+        let mut any_dropped = page.total > bought.total;
+        if let Some(own) = bought.own {
+            rows.push(row("bought.own", page.own_totals.0, own));
+            any_dropped |= page.own_totals.0 > own;
+        }
+        Some(BoughtView { rows, any_dropped })
+    }
 }
 
 fn result_view(tr: Tr, r: &ResultLine) -> ResultView {
@@ -129,6 +158,7 @@ impl ProcedureView {
             )
         });
         ProcedureView {
+            bought: BoughtView::new(tr, page),
             quote_count: data.quote_count,
             opening_requested_by: data.opening_requested_by.clone(),
             can_request_opening: data.opening == Some(Ok(OpeningStep::Request)),

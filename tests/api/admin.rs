@@ -66,7 +66,26 @@ async fn staff_set_up_a_member_a_buyer_and_a_lot_which_the_buyer_then_orders_int
             orgs::list_suppliers(&mut conn).expect("suppliers")[0].id,
         )
     };
-    staff.get("/admin/users").await;
+    // The organisation drop-down groups members apart from suppliers.
+    let users_page = staff.get("/admin/users").await;
+    let members_group = users_page
+        .body
+        .find("<optgroup label=\"Mitglieder (für Einkäufer)\">")
+        .expect("members group");
+    let suppliers_group = users_page
+        .body
+        .find("<optgroup label=\"Lieferanten (für Lieferantenkonten)\">")
+        .expect("suppliers group");
+    let member_option = users_page
+        .body
+        .find(&format!("value=\"member:{member_id}\""))
+        .expect("member option");
+    let supplier_option = users_page
+        .body
+        .find(&format!("value=\"supplier:{supplier_id}\""))
+        .expect("supplier option");
+    assert!(members_group < member_option && member_option < suppliers_group);
+    assert!(suppliers_group < supplier_option);
     let bad = staff
         .post(
             "/admin/users",

@@ -339,6 +339,30 @@ async fn a_lot_goes_from_open_to_confirmed_with_the_engines_results() {
     let page = buyer.get(&lot_path).await;
     assert!(page.body.contains("Endgültige Preise"));
     assert!(page.body.contains("Ihre Ersparnis durch Bündelung"));
+    // Ordered beside bought: ITK's and ekom21's lines were over their limits (85,00 and
+    // 79,99 € against 90,00 €), so 220 ordered units became 130 bought.
+    let row = |who: &str, ordered: u64, bought: u64| {
+        format!(
+            "<th scope=\"row\">{who}</th><td class=\"num\">{ordered} Stück</td><td class=\"num\">{bought} Stück</td><td class=\"num\">{} Stück</td>",
+            ordered - bought
+        )
+    };
+    assert!(
+        page.body.contains(&row("Alle Mitglieder", 220, 130)),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&row("Ihre Organisation", 80, 80)));
+    assert!(page.body.contains("id=\"dropped-note\""));
+    let mut dropped = Browser::new(&app);
+    dropped.login("buyer-b@itk.example").await;
+    let page_b = dropped.get(&lot_path).await;
+    assert!(
+        page_b.body.contains(&row("Ihre Organisation", 60, 0)),
+        "{}",
+        page_b.body
+    );
+    assert!(page_b.body.contains("über Ihrer Preisobergrenze"));
     let csv = buyer
         .client
         .get(format!("{}{lot_path}/lines.csv", app.address))

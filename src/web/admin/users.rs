@@ -64,7 +64,8 @@ struct UsersPage {
     form: UserFields,
     editing: Option<i64>,
     pending: Option<PendingGrant>,
-    organisations: Vec<(String, String)>,
+    member_options: Vec<(String, String)>,
+    supplier_options: Vec<(String, String)>,
     errors: Vec<String>,
 }
 
@@ -128,20 +129,14 @@ async fn users_page(
                 can_confirm,
             }
         });
-    let organisations = members
+    // Grouped in the drop-down: members (for buyers) and suppliers.
+    let member_options = members
         .iter()
-        .map(|m| {
-            (
-                format!("member:{}", m.id),
-                format!("{} ({})", m.name, tr.t("role.buyer")),
-            )
-        })
-        .chain(suppliers.iter().map(|s| {
-            (
-                format!("supplier:{}", s.id),
-                format!("{} ({})", s.name, tr.t("role.supplier")),
-            )
-        }))
+        .map(|m| (format!("member:{}", m.id), m.name.clone()))
+        .collect();
+    let supplier_options = suppliers
+        .iter()
+        .map(|s| (format!("supplier:{}", s.id), s.name.clone()))
         .collect();
     let mut page = Page::for_user(user, tr.t("users.title"), None);
     page.notice = notice;
@@ -151,7 +146,8 @@ async fn users_page(
         form,
         editing,
         pending,
-        organisations,
+        member_options,
+        supplier_options,
         errors: errors.into_iter().map(|k| tr.t(k).to_string()).collect(),
     })
 }
