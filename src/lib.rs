@@ -3,6 +3,7 @@
 //! computed exactly.
 
 pub mod app;
+pub mod calloff_scenario;
 pub mod clock;
 pub mod config;
 pub mod db;

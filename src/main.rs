@@ -34,6 +34,8 @@ enum Command {
     Migrate,
     /// Price a scenario (JSON file, or - for standard input) and print the result.
     Price { scenario: String },
+    /// Price a framework's call-offs (JSON file, or - for standard input) and print the result.
+    Calloffs { scenario: String },
     /// Fill an empty database with the demo cooperative.
     Demo,
     /// Run the background work once and exit: close lots past their deadline, send
@@ -57,7 +59,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve { demo: false });
     if let Command::Price { scenario } = &command {
-        return price(scenario);
+        return price(scenario, sammelkauf::scenario::price_scenario);
+    }
+    if let Command::Calloffs { scenario } = &command {
+        return price(scenario, sammelkauf::calloff_scenario::price_calloffs);
     }
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -80,7 +85,7 @@ fn main() -> ExitCode {
         Command::Demo => seed_demo(&settings),
         Command::RunJobs => run_jobs(settings),
         Command::CreateAdmin { email, name } => create_admin(&settings, &email, &name),
-        Command::Price { .. } => Ok(()),
+        Command::Price { .. } | Command::Calloffs { .. } => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -91,7 +96,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn price(path: &str) -> ExitCode {
+/// Reads a scenario, prices it with `engine` and prints the result; exit 2 on bad input.
+fn price(
+    path: &str,
+    engine: fn(&str) -> Result<String, sammelkauf::domain::pricing::InvalidInput>,
+) -> ExitCode {
     let input = if path == "-" {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s).map(|_| s)
@@ -105,7 +114,7 @@ fn price(path: &str) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match sammelkauf::scenario::price_scenario(&input) {
+    match engine(&input) {
         Ok(out) => {
             println!("{out}");
             ExitCode::SUCCESS

@@ -55,10 +55,10 @@ struct OrderJson {
     placed_at: String,
 }
 
-/// Parses a scenario document into a validated [`Scenario`].
-pub fn parse_scenario(json: &str) -> Result<Scenario, InvalidInput> {
+/// Reads a JSON document, naming the path of the first thing that does not fit.
+pub(crate) fn read_document<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, InvalidInput> {
     let mut deserializer = serde_json::Deserializer::from_str(json);
-    let raw: ScenarioJson = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+    let raw: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." {
             "input".to_string()
@@ -70,18 +70,23 @@ pub fn parse_scenario(json: &str) -> Result<Scenario, InvalidInput> {
     deserializer
         .end()
         .map_err(|e| InvalidInput::new("input", e.to_string()))?;
-    raw.into_domain()
+    Ok(raw)
+}
+
+/// Parses a scenario document into a validated [`Scenario`].
+pub fn parse_scenario(json: &str) -> Result<Scenario, InvalidInput> {
+    read_document::<ScenarioJson>(json)?.into_domain()
 }
 
 fn price(path: &str, text: &str) -> Result<UnitPrice, InvalidInput> {
     UnitPrice::parse(text).map_err(|e| decimal_error(path, text, e))
 }
 
-fn decimal_error(path: &str, text: &str, error: DecimalError) -> InvalidInput {
+pub(crate) fn decimal_error(path: &str, text: &str, error: DecimalError) -> InvalidInput {
     InvalidInput::new(path, format!("{text:?} {error}"))
 }
 
-fn quantity(path: &str, value: i64, min: i64, max: i64) -> Result<u64, InvalidInput> {
+pub(crate) fn quantity(path: &str, value: i64, min: i64, max: i64) -> Result<u64, InvalidInput> {
     if value < min || value > max {
         return Err(InvalidInput::new(
             path,
@@ -91,7 +96,7 @@ fn quantity(path: &str, value: i64, min: i64, max: i64) -> Result<u64, InvalidIn
     u64::try_from(value).map_err(|_| InvalidInput::new(path, "must not be negative"))
 }
 
-fn timestamp(path: &str, text: &str) -> Result<DateTime<Utc>, InvalidInput> {
+pub(crate) fn timestamp(path: &str, text: &str) -> Result<DateTime<Utc>, InvalidInput> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| {

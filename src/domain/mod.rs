@@ -1,6 +1,7 @@
 //! Pure product logic, free of I/O: money, pricing, lot rules.
 
 pub mod account;
+pub mod calloff;
 pub mod lot;
 pub mod money;
 pub mod pricing;
