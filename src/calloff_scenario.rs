@@ -305,3 +305,93 @@ pub fn price_calloffs(json: &str) -> Result<String, InvalidInput> {
     let (results, ledger) = run(&contract, calloffs)?;
     Ok(render(&results, &ledger))
 }
+
+#[derive(Serialize)]
+struct ScenarioOut<'a> {
+    framework: FrameworkOut,
+    initial: Vec<InitialOut<'a>>,
+    calloffs: Vec<CallOffOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct FrameworkOut {
+    pricing: &'static str,
+    tiers: Vec<TierOut>,
+    vat_rate: String,
+    list_unit_price: Option<String>,
+    order_increment: u64,
+    max_quantity: u64,
+    start: String,
+    end: String,
+}
+
+#[derive(Serialize)]
+struct TierOut {
+    min_quantity: u64,
+    unit_price: String,
+}
+
+#[derive(Serialize)]
+struct InitialOut<'a> {
+    id: &'a str,
+    member: &'a str,
+    quantity: u64,
+    net: String,
+}
+
+#[derive(Serialize)]
+struct CallOffOut<'a> {
+    id: &'a str,
+    member: &'a str,
+    quantity: u64,
+    at: String,
+}
+
+fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// A contract and its call-offs as a scenario document, the input `sammelkauf calloffs` reads.
+pub fn render_scenario(contract: &Contract, calloffs: &[CallOff]) -> String {
+    let f = contract.framework();
+    let doc = ScenarioOut {
+        framework: FrameworkOut {
+            pricing: f.pricing.as_str(),
+            tiers: f
+                .tiers
+                .tiers()
+                .iter()
+                .map(|t| TierOut {
+                    min_quantity: t.min_quantity,
+                    unit_price: t.unit_price.to_string(),
+                })
+                .collect(),
+            vat_rate: Decimal::new(f.vat_rate.ten_thousandths(), 4).to_string(),
+            list_unit_price: f.list_unit_price.map(|p| p.to_string()),
+            order_increment: f.order_increment,
+            max_quantity: f.max_quantity,
+            start: rfc3339(f.start),
+            end: rfc3339(f.end),
+        },
+        initial: contract
+            .initial()
+            .iter()
+            .map(|l| InitialOut {
+                id: &l.id,
+                member: &l.member,
+                quantity: l.quantity,
+                net: l.net.to_string(),
+            })
+            .collect(),
+        calloffs: calloffs
+            .iter()
+            .map(|c| CallOffOut {
+                id: &c.id,
+                member: &c.member,
+                quantity: c.quantity,
+                at: rfc3339(c.at),
+            })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}

@@ -328,6 +328,7 @@ fn seed_in_transaction(
             quote_deadline: now + quote_in,
             standstill_days: 10,
             indicative_tiers: tiers(tier_rows)?,
+            framework: None,
         })
     };
     let notebooks = lot(

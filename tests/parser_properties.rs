@@ -76,19 +76,28 @@ proptest! {
         if let Ok(quote) = quote {
             prop_assert!(!quote.tiers.tiers().is_empty());
         }
-        let _ = LotTermsInput::parse(&LotForm {
+        let deadline = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        let framework = LotTermsInput::parse(&LotForm {
             title: "Los",
             specification: "",
             category: "devices",
             unit: "Stück",
-            order_increment: &quantity,
+            order_increment: "1",
             min_total_quantity: &quantity,
-            list_unit_price: &price,
-            vat_rate: &vat,
-            demand_deadline: None,
-            quote_deadline: None,
-            standstill_days: &days,
-            tiers: vec![(quantity.as_str(), price.as_str())],
+            list_unit_price: "",
+            vat_rate: if VatRate::parse(&vat).is_ok() { &vat } else { "0,19" },
+            demand_deadline: Some(deadline),
+            quote_deadline: Some(deadline),
+            standstill_days: "10",
+            tiers: Vec::new(),
+            kind: "framework",
+            term_months: &days,
+            max_quantity: &quantity,
         });
+        if let Ok(terms) = framework {
+            let f = terms.framework.expect("a framework");
+            prop_assert!((1..=48).contains(&f.term_months));
+            prop_assert!(f.max_quantity >= terms.min_total_quantity);
+        }
     }
 }

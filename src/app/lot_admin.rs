@@ -52,12 +52,14 @@ pub struct DraftData {
     pub tiers: Vec<IndicativeTier>,
     pub invited: Vec<i64>,
     pub editable: bool,
+    pub framework: Option<crate::domain::lot::FrameworkTerms>,
 }
 
 pub fn draft(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<DraftData, ReadError> {
     let lot = super::lots::for_staff(conn, actor, id)?;
     Ok(DraftData {
         editable: lot.state().can_edit_terms(),
+        framework: crate::db::frameworks::find(conn, id)?.map(|f| f.terms),
         tiers: lots::indicative_tiers(conn, id)?,
         invited: lots::invited_suppliers(conn, id)?
             .into_iter()

@@ -134,6 +134,9 @@ pub struct LotPageData {
     pub invited: Vec<(i64, String)>,
     pub invitable: Vec<(i64, String)>,
     pub procedure: ProcedureData,
+    /// A framework lot's term and maximum, and once confirmed its running state.
+    pub framework_terms: Option<crate::domain::lot::FrameworkTerms>,
+    pub framework: Option<super::calloffs::FrameworkState>,
 }
 
 pub fn page(
@@ -179,7 +182,14 @@ pub fn page(
         (Vec::new(), Vec::new())
     };
     let procedure = procedure_data(conn, actor, &lot, procedure, now)?;
+    let framework_terms = super::calloffs::terms(conn, id)?;
+    let framework = match framework_terms {
+        Some(_) => super::calloffs::state(conn, actor, &lot, now)?,
+        None => None,
+    };
     Ok(LotPageData {
+        framework_terms,
+        framework,
         lot,
         state,
         tiers,

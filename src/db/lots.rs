@@ -166,6 +166,7 @@ pub fn insert(
         ))
         .execute(conn)?;
     replace_tiers_and_invitations(conn, id, &terms.indicative_tiers, invited, now)?;
+    super::frameworks::set_terms(conn, id, terms.framework)?;
     Ok(id)
 }
 
@@ -186,6 +187,7 @@ pub fn update_draft(
     .execute(conn)?;
     if changed == 1 {
         replace_tiers_and_invitations(conn, id, &terms.indicative_tiers, invited, now)?;
+        super::frameworks::set_terms(conn, id, terms.framework)?;
     }
     Ok(changed)
 }

@@ -277,7 +277,67 @@ diesel::joinable!(award_members -> members (member_id));
 
 diesel::joinable!(sessions -> users (user_id));
 
+diesel::table! {
+    lot_frameworks (lot_id) {
+        lot_id -> BigInt,
+        term_months -> BigInt,
+        max_quantity -> BigInt,
+        ended_at -> Nullable<Timestamp>,
+        end_reason -> Text,
+        ended_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    calloffs (id) {
+        id -> BigInt,
+        lot_id -> BigInt,
+        member_id -> BigInt,
+        delivery_site_id -> BigInt,
+        quantity -> BigInt,
+        reference -> Text,
+        idempotency_key -> Text,
+        placed_by -> BigInt,
+        at -> Timestamp,
+        unit_price -> BigInt,
+        net -> BigInt,
+        vat -> BigInt,
+        gross -> BigInt,
+        cumulative_quantity -> BigInt,
+    }
+}
+
+diesel::table! {
+    calloff_credits (calloff_id, member_id) {
+        calloff_id -> BigInt,
+        member_id -> BigInt,
+        net -> BigInt,
+        vat -> BigInt,
+        gross -> BigInt,
+    }
+}
+
+diesel::table! {
+    framework_members (lot_id, member_id) {
+        lot_id -> BigInt,
+        member_id -> BigInt,
+        quantity -> BigInt,
+        net -> BigInt,
+        vat -> BigInt,
+        credited_net -> BigInt,
+        credited_vat -> BigInt,
+    }
+}
+
+diesel::joinable!(calloffs -> members (member_id));
+diesel::joinable!(calloffs -> delivery_sites (delivery_site_id));
+diesel::joinable!(calloff_credits -> calloffs (calloff_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    lot_frameworks,
+    calloffs,
+    calloff_credits,
+    framework_members,
     members,
     sessions,
     staff_grants,

@@ -192,6 +192,17 @@ pub struct LotTermsInput {
     pub quote_deadline: DateTime<Utc>,
     pub standstill_days: u64,
     pub indicative_tiers: Vec<IndicativeTier>,
+    /// A framework agreement's term and maximum; `None` for a one-off lot.
+    pub framework: Option<FrameworkTerms>,
+}
+
+/// What makes a lot a framework agreement (`frameworks.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameworkTerms {
+    /// 1 to 48 months from the confirmation (§21(6) VgV).
+    pub term_months: u32,
+    /// The Höchstmenge: the agreement ends when the cooperative has called off this much.
+    pub max_quantity: u64,
 }
 
 /// The raw text of the lot form.
@@ -210,6 +221,10 @@ pub struct LotForm<'a> {
     pub standstill_days: &'a str,
     /// (min quantity, unit price) rows; empty rows are skipped.
     pub tiers: Vec<(&'a str, &'a str)>,
+    /// `one_off` (or empty) or `framework`, with the framework's term and maximum.
+    pub kind: &'a str,
+    pub term_months: &'a str,
+    pub max_quantity: &'a str,
 }
 
 impl LotTermsInput {
@@ -336,8 +351,52 @@ impl LotTermsInput {
                 break;
             }
         }
+        let framework = match form.kind.trim() {
+            "" | "one_off" => None,
+            "framework" => {
+                let term_months = match parse_quantity(form.term_months) {
+                    Some(n)
+                        if (1..=i64::from(crate::domain::calloff::MAX_TERM_MONTHS))
+                            .contains(&n) =>
+                    {
+                        n as u32
+                    }
+                    _ => {
+                        errors.push(
+                            FieldError::new("term_months", "error.quantity_range")
+                                .with("min", "1")
+                                .with("max", crate::domain::calloff::MAX_TERM_MONTHS.to_string()),
+                        );
+                        1
+                    }
+                };
+                let max_quantity = match parse_quantity(form.max_quantity) {
+                    Some(n) if (1..=MAX_LOT_QUANTITY as i64).contains(&n) => n as u64,
+                    _ => {
+                        errors.push(
+                            FieldError::new("max_quantity", "error.quantity_range")
+                                .with("min", "1")
+                                .with("max", MAX_LOT_QUANTITY.to_string()),
+                        );
+                        MAX_LOT_QUANTITY
+                    }
+                };
+                if max_quantity < min_total_quantity {
+                    errors.push(FieldError::new("max_quantity", "error.max_below_min"));
+                }
+                Some(FrameworkTerms {
+                    term_months,
+                    max_quantity,
+                })
+            }
+            _ => {
+                errors.push(FieldError::new("kind", "error.lot_kind"));
+                None
+            }
+        };
         match (errors.is_empty(), category) {
             (true, Some(category)) => Ok(LotTermsInput {
+                framework,
                 title,
                 specification,
                 category,

@@ -159,6 +159,8 @@ pub struct LotPage {
     /// Staff may open the draft for orders (its demand deadline is still ahead).
     pub can_open: bool,
     pub procedure: super::procedure::ProcedureView,
+    pub framework: Option<super::calloffs::FrameworkView>,
+    pub is_staff: bool,
 }
 
 impl LotPage {
@@ -251,6 +253,13 @@ async fn lot_page_from(
         can_edit: user.role == Role::Staff && data.state.can_edit_terms(),
         can_open: user.role == Role::Staff && data.state.can_open_for_orders(now),
         procedure: super::procedure::ProcedureView::new(tr, &data),
+        framework: super::calloffs::FrameworkView::new(
+            tr,
+            &lot.unit,
+            data.framework_terms,
+            data.framework.as_ref(),
+        ),
+        is_staff: user.role == Role::Staff,
         lot: view,
     })
 }

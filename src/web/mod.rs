@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod calloffs;
 pub mod error;
 pub mod evaluation;
 pub mod exports;
@@ -240,6 +241,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/lots/{id}/quotes", web::post().to(quotes::submit))
         .route("/lots/{id}/quotes/{quote}", web::get().to(quotes::receipt))
         .route("/lots/{id}/lines.csv", web::get().to(exports::member_lines))
+        .route(
+            "/lots/{id}/calloffs/preview",
+            web::post().to(calloffs::preview),
+        )
+        .route("/lots/{id}/calloffs", web::post().to(calloffs::place))
+        .route("/lots/{id}/calloffs.csv", web::get().to(calloffs::csv))
+        .route(
+            "/admin/lots/{id}/framework.json",
+            web::get().to(calloffs::scenario),
+        )
+        .route(
+            "/admin/lots/{id}/framework/end",
+            web::post().to(calloffs::end),
+        )
         .route(
             "/lots/{id}/purchase-order.csv",
             web::get().to(exports::purchase_order),

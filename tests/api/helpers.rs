@@ -223,6 +223,7 @@ pub fn lot_terms(app: &TestApp, title: &str, increment: u64) -> LotTermsInput {
                 unit_price: UnitPrice::parse("849").expect("p"),
             },
         ],
+        framework: None,
     }
 }
 

@@ -11,7 +11,7 @@ use sammelkauf::domain::account::{Language, Role};
 use sammelkauf::domain::lot::LotStatus;
 use sammelkauf::mail::worker::deliver_due;
 
-async fn app_with_sink() -> (TestApp, SmtpSink) {
+pub async fn app_with_sink() -> (TestApp, SmtpSink) {
     let sink = SmtpSink::start().await;
     let app = spawn_app_with(&[
         ("SMTP_URL", sink.url()),
@@ -24,20 +24,20 @@ async fn app_with_sink() -> (TestApp, SmtpSink) {
     (app, sink)
 }
 
-async fn deliver(app: &TestApp) -> sammelkauf::mail::worker::Delivery {
+pub async fn deliver(app: &TestApp) -> sammelkauf::mail::worker::Delivery {
     deliver_due(&app.pool, &app.mailer, &app.from, app.clock.now())
         .await
         .expect("delivery run")
 }
 
-fn to(sink: &SmtpSink, address: &str) -> Vec<crate::smtp::Received> {
+pub fn to(sink: &SmtpSink, address: &str) -> Vec<crate::smtp::Received> {
     sink.messages()
         .into_iter()
         .filter(|m| m.recipients.iter().any(|r| r == address))
         .collect()
 }
 
-fn text_of(m: &crate::smtp::Received) -> (String, String, String) {
+pub fn text_of(m: &crate::smtp::Received) -> (String, String, String) {
     let parsed = m.parsed();
     (
         parsed.subject().unwrap_or_default().to_string(),

@@ -9,6 +9,7 @@ mod admin;
 mod attack;
 mod concurrency;
 mod deadline;
+mod frameworks;
 mod fuzz;
 mod hostile;
 mod mail;

@@ -33,6 +33,10 @@ pub struct LotFormView {
     pub tiers: Vec<(String, String)>,
     pub invited: Vec<i64>,
     pub errors: Vec<String>,
+    /// `one_off` or `framework`, and the framework's term and maximum.
+    pub kind: String,
+    pub term_months: String,
+    pub max_quantity: String,
 }
 
 impl LotFormView {
@@ -53,6 +57,9 @@ impl LotFormView {
             tiers: vec![(String::new(), String::new()); TIER_ROWS],
             invited: Vec::new(),
             errors: Vec::new(),
+            kind: "one_off".into(),
+            term_months: "24".into(),
+            max_quantity: String::new(),
         }
     }
 
@@ -88,6 +95,9 @@ impl LotFormView {
                 .filter_map(|v| v.parse().ok())
                 .collect(),
             errors: Vec::new(),
+            kind: fields.get("kind").into(),
+            term_months: fields.get("term_months").into(),
+            max_quantity: fields.get("max_quantity").into(),
         }
     }
 
@@ -95,6 +105,7 @@ impl LotFormView {
         lot: &Lot,
         tiers: &[crate::domain::lot::IndicativeTier],
         invited: Vec<i64>,
+        framework: Option<crate::domain::lot::FrameworkTerms>,
     ) -> Self {
         let mut rows: Vec<(String, String)> = tiers
             .iter()
@@ -127,6 +138,16 @@ impl LotFormView {
             tiers: rows,
             invited,
             errors: Vec::new(),
+            kind: if framework.is_some() {
+                "framework"
+            } else {
+                "one_off"
+            }
+            .into(),
+            term_months: framework.map_or_else(|| "24".into(), |f| f.term_months.to_string()),
+            max_quantity: framework
+                .map(|f| f.max_quantity.to_string())
+                .unwrap_or_default(),
         }
     }
 
@@ -151,6 +172,9 @@ impl LotFormView {
                 .iter()
                 .map(|(m, p)| (m.as_str(), p.as_str()))
                 .collect(),
+            kind: &self.kind,
+            term_months: &self.term_months,
+            max_quantity: &self.max_quantity,
         })?;
         let reason = short_standstill_reason(terms.standstill_days, &self.standstill_reason)
             .map_err(|e| vec![e])?;
@@ -266,7 +290,7 @@ pub async fn edit_form(
         &state,
         &user,
         Some(id),
-        LotFormView::from_lot(&draft.lot, &draft.tiers, draft.invited),
+        LotFormView::from_lot(&draft.lot, &draft.tiers, draft.invited, draft.framework),
     )
     .await?)
 }
