@@ -96,6 +96,7 @@ fn seed(conn: &mut DbConnection) -> (i64, Actor, i64) {
             quote_deadline: now + Duration::days(14),
             standstill_days: 10,
             indicative_tiers: Vec::new(),
+            framework: None,
         };
         let ids: Vec<i64> = suppliers.iter().map(|s| s.0).collect();
         let lot = lots::insert(conn, &terms, &ids, staff, ts)?;
