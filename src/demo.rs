@@ -462,6 +462,14 @@ fn seed_in_transaction(
         Duration::days(-25),
         &[(500, "99.00"), (1000, "89.00")],
     )?;
+    // The headsets are a framework agreement: members call off more for two years.
+    let headsets = LotTermsInput {
+        framework: Some(crate::domain::lot::FrameworkTerms {
+            term_months: 24,
+            max_quantity: 5000,
+        }),
+        ..headsets
+    };
     let docks = lot(
         "USB-C-Dockingstationen",
         "Dockingstation USB-C, 2 × DisplayPort, Gigabit-LAN, 100 W Power Delivery.",
@@ -544,6 +552,7 @@ fn seed_in_transaction(
     // What the server does by itself: confirm after the standstill, close past deadlines.
     let ctx = demo.ctx(Duration::zero());
     crate::app::closing::confirm_due_lots(conn, &ctx)?;
+    demo.calloff(conn, headsets_id, 5, 1, 50, "Nachbestellung Homeoffice")?;
     crate::app::closing::close_due_lots(conn, now).map_err(failed)?;
     crate::app::closing::with_reason(
         conn,
@@ -632,6 +641,34 @@ impl Seeder {
         };
         let key = format!("demo-{lot}-{member}-{site}");
         ordering::place(conn, &self.ctx(at), buyer, lot, &request, &key).map_err(failed)
+    }
+
+    fn calloff(
+        &self,
+        conn: &mut DbConnection,
+        lot: i64,
+        member: usize,
+        site: usize,
+        quantity: u64,
+        reference: &str,
+    ) -> Result<(), DemoError> {
+        let (_, buyer, sites) = &self.buyers[member];
+        let request = crate::app::calloffs::CallOffRequest {
+            quantity: quantity.to_string(),
+            site: sites[site % sites.len()].to_string(),
+            reference: reference.to_string(),
+        };
+        let key = format!("demo-calloff-{lot}-{member}-{site}");
+        crate::app::calloffs::place(
+            conn,
+            &self.ctx(Duration::zero()),
+            buyer,
+            lot,
+            &request,
+            &key,
+        )
+        .map(|_| ())
+        .map_err(failed)
     }
 
     fn quote(

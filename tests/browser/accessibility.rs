@@ -166,6 +166,27 @@ async fn every_page_of_the_demo_passes_axe_and_reflows_at_320_px() {
             phone.go(path).await;
             phone.screenshot(&format!("{name}-phone")).await;
         }
+        if role == "buyer" {
+            // The call-off preview is reached by a form, not a link: fill it in on the
+            // framework's page, on both widths.
+            let framework = framework_page(&desktop, &seen)
+                .await
+                .expect("the demo has a running framework");
+            for window in [&desktop, &phone] {
+                window.go(&framework).await;
+                window.type_into("#calloff-quantity", "10").await;
+                window.click("Preis anzeigen").await;
+                window.wait_for_text("Abruf verbindlich bestätigen").await;
+            }
+            for violation in desktop.axe(&axe).await {
+                failures.push(format!("{role} call-off preview: {violation}"));
+            }
+            if let Some(overflow) = phone.overflow().await {
+                reflow.push(format!("{role} call-off preview: {overflow}"));
+            }
+            desktop.screenshot("buyer-calloff-preview-desktop").await;
+            phone.screenshot("buyer-calloff-preview-phone").await;
+        }
         pages.insert(role, seen.len());
         if email.is_some() {
             desktop.sign_out().await;
@@ -187,4 +208,20 @@ async fn every_page_of_the_demo_passes_axe_and_reflows_at_320_px() {
         reflow.len(),
         reflow.join("\n")
     );
+}
+
+/// The first visited page with a call-off form.
+async fn framework_page(window: &Window, seen: &[String]) -> Option<String> {
+    for path in seen.iter().filter(|p| p.starts_with("/lots/")) {
+        window.go(path).await;
+        if window
+            .client
+            .find(fantoccini::Locator::Css("#calloff-quantity"))
+            .await
+            .is_ok()
+        {
+            return Some(path.clone());
+        }
+    }
+    None
 }
