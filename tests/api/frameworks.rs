@@ -531,3 +531,114 @@ async fn racing_call_offs_are_priced_in_one_order_and_match_the_cli() {
         "one after another, none lost"
     );
 }
+
+/// A second `sammelkauf serve` process on the test's database, stopped when dropped.
+struct Server {
+    child: std::process::Child,
+    address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn second_server(app: &TestApp) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_sammelkauf"))
+        .arg("serve")
+        .env("DATABASE_URL", &app.database_url)
+        .env("DATA_DIR", format!("{}/second", app.data_dir))
+        .env("BIND", format!("127.0.0.1:{port}"))
+        .env("SECRET_KEY", "test-secret-test-secret-test-secret-1234")
+        .env("TICK_SECONDS", "3600")
+        .env("MAIL_TICK_SECONDS", "3600")
+        .env("RUST_LOG", "warn")
+        .env_remove("SMTP_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start a second server");
+    let address = format!("http://127.0.0.1:{port}");
+    let server = Server { child, address };
+    for _ in 0..100 {
+        if let Ok(r) = reqwest::get(format!("{}/healthz", server.address)).await {
+            if r.status().is_success() {
+                return server;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the second server did not start");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn call_offs_through_two_server_processes_are_priced_in_one_order() {
+    let app = spawn_app().await;
+    let Confirmed { lot, f } = confirmed_framework(&app).await;
+    let second = second_server(&app).await;
+    // Eight buyers, half on each process, call off 20 each at the same instant.
+    let mut browsers = Vec::new();
+    for i in 0..8 {
+        let member = if i % 2 == 0 { f.member_a } else { f.member_b };
+        let email = format!("prozess{i}@coop.example");
+        add_user(&app.pool, &email, Role::Buyer, Some(member), None);
+        let mut b = if i < 4 {
+            Browser::new(&app)
+        } else {
+            Browser::at(&second.address)
+        };
+        b.login(&email).await;
+        let page = b.get(&format!("/lots/{lot}")).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let key = extract_field(&page.body, "idempotency_key");
+        let site = if member == f.member_a {
+            f.sites_a[0]
+        } else {
+            f.sites_b[0]
+        };
+        browsers.push((b, key, site));
+    }
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(browsers.len()));
+    let tasks: Vec<_> = browsers
+        .into_iter()
+        .map(|(mut b, key, site)| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                let site = site.to_string();
+                barrier.wait().await;
+                b.post(
+                    &format!("/lots/{lot}/calloffs"),
+                    &[
+                        ("site", site.as_str()),
+                        ("quantity", "20"),
+                        ("reference", ""),
+                        ("idempotency_key", key.as_str()),
+                    ],
+                )
+                .await
+            })
+        })
+        .collect();
+    for t in tasks {
+        let page = t.await.expect("task");
+        assert_eq!(page.status, 303, "{}", page.body);
+    }
+    let mut staff = Browser::new(&app);
+    staff.login("staff@coop.example").await;
+    let result = assert_exports_equal_the_cli(&app, &mut staff, lot).await;
+    // 140 + 8 × 20 = 300: the call-off that reached 200 and the one that reached 300 credited.
+    assert_eq!(result["framework"]["cumulative_quantity"], 300);
+    let crossings = result["calloffs"]
+        .as_array()
+        .expect("calloffs")
+        .iter()
+        .filter(|c| !c["credits"].as_array().expect("credits").is_empty())
+        .count();
+    assert_eq!(crossings, 2);
+}

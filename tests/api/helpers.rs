@@ -326,7 +326,12 @@ pub fn extract_csrf(body: &str) -> Option<String> {
 
 impl Browser {
     pub fn new(app: &TestApp) -> Self {
-        Self::with_jar(app.address.clone(), Arc::default(), String::new())
+        Self::at(&app.address)
+    }
+
+    /// A browser on another server process of the same application.
+    pub fn at(address: &str) -> Self {
+        Self::with_jar(address.to_string(), Arc::default(), String::new())
     }
 
     fn with_jar(base: String, jar: Arc<reqwest::cookie::Jar>, csrf: String) -> Self {
