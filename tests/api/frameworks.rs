@@ -642,3 +642,67 @@ async fn call_offs_through_two_server_processes_are_priced_in_one_order() {
         .count();
     assert_eq!(crossings, 2);
 }
+
+#[tokio::test]
+async fn hostile_call_offs_get_a_clear_answer_and_change_nothing() {
+    let app = spawn_app().await;
+    let Confirmed { lot, f } = confirmed_framework(&app).await;
+    let mut buyer = Browser::new(&app);
+    buyer.login("buyer-a@krz.example").await;
+    let page = buyer.get(&format!("/lots/{lot}")).await;
+    let key = extract_field(&page.body, "idempotency_key");
+    let site = f.sites_a[0].to_string();
+    let other_site = f.sites_b[0].to_string();
+    let long = "x".repeat(100_000);
+    let cases: Vec<(&str, &str, &str, u16)> = vec![
+        ("99999999999999999999999", site.as_str(), "", 422),
+        ("-5", site.as_str(), "", 422),
+        ("0", site.as_str(), "", 422),
+        ("1e3", site.as_str(), "", 422),
+        ("10", other_site.as_str(), "", 422),
+        ("10", "9223372036854775807", "", 422),
+        ("10", site.as_str(), long.as_str(), 422),
+        ("10", site.as_str(), "Schule\u{0}", 422),
+        ("1000000", site.as_str(), "", 409),
+    ];
+    for (quantity, site, reference, status) in cases {
+        for route in ["calloffs/preview", "calloffs"] {
+            let answer = buyer
+                .post(
+                    &format!("/lots/{lot}/{route}"),
+                    &[
+                        ("site", site),
+                        ("quantity", quantity),
+                        ("reference", reference),
+                        ("idempotency_key", &key),
+                    ],
+                )
+                .await;
+            assert_eq!(
+                answer.status,
+                status,
+                "{route} {quantity} {site}: {}",
+                answer.body.chars().take(300).collect::<String>()
+            );
+        }
+    }
+    // A supplier or staff cannot call off; nothing was stored by anyone.
+    let mut supplier = Browser::new(&app);
+    supplier.login("sales@systemhaus.example").await;
+    supplier.get(&format!("/lots/{lot}")).await;
+    let denied = supplier
+        .post(
+            &format!("/lots/{lot}/calloffs"),
+            &[
+                ("site", site.as_str()),
+                ("quantity", "10"),
+                ("idempotency_key", "k"),
+            ],
+        )
+        .await;
+    assert_eq!(denied.status, 403);
+    let mut conn = app.pool.get().expect("conn");
+    assert!(frameworks::all_of(&mut conn, lot)
+        .expect("calloffs")
+        .is_empty());
+}

@@ -77,6 +77,9 @@ const ROUTES: &[(&str, &[&str])] = &[
             "invite",
             "tier_min",
             "tier_price",
+            "kind",
+            "term_months",
+            "max_quantity",
         ],
     ),
     (
@@ -142,6 +145,15 @@ const ROUTES: &[(&str, &[&str])] = &[
     ),
     ("/admin/users/{id}/confirm-staff", &[]),
     ("/admin/outbox/{id}/resend", &[]),
+    (
+        "/lots/{lot}/calloffs/preview",
+        &["quantity", "site", "reference", "idempotency_key"],
+    ),
+    (
+        "/lots/{lot}/calloffs",
+        &["quantity", "site", "reference", "idempotency_key"],
+    ),
+    ("/admin/lots/{lot}/framework/end", &["reason"]),
 ];
 
 fn bundles(app: &TestApp, lots: &[i64]) -> Vec<(u64, u64)> {
@@ -215,7 +227,7 @@ async fn generated_hostile_forms_on_every_route_never_fail_the_server() {
         // Mostly the role the form is for, so its checks are reached; sometimes anyone.
         let natural = if route.starts_with("/admin") {
             Some(0)
-        } else if route.contains("/orders") {
+        } else if route.contains("/orders") || route.contains("/calloffs") {
             Some(rng.gen_range(1..3))
         } else if route.contains("/quotes") {
             Some(3)
