@@ -2,7 +2,7 @@
 
 use super::money::{DecimalError, UnitPrice, VatRate};
 use super::pricing::{MAX_LINE_QUANTITY, MAX_LOT_QUANTITY, MAX_ORDER_LINES};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 /// Where a lot stands in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,6 +90,62 @@ impl Category {
 
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+}
+
+/// What the lot list is narrowed to: a status, a category, words in the title.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LotFilter {
+    pub status: Option<LotStatus>,
+    pub category: Option<Category>,
+    /// Lower-cased words; every one must occur in the title.
+    words: Vec<String>,
+}
+
+impl LotFilter {
+    /// Reads the list's query; unknown values mean "any", and the search is cut to 200
+    /// characters.
+    pub fn parse(status: &str, category: &str, search: &str) -> Self {
+        LotFilter {
+            status: LotStatus::parse(status.trim()),
+            category: Category::parse(category.trim()),
+            words: search
+                .chars()
+                .take(200)
+                .collect::<String>()
+                .to_lowercase()
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.status.is_none() && self.category.is_none() && self.words.is_empty()
+    }
+
+    /// Whether a lot with this title, category and (current) status is listed.
+    pub fn matches(&self, title: &str, category: Category, status: LotStatus) -> bool {
+        let title = title.to_lowercase();
+        self.status.is_none_or(|s| s == status)
+            && self.category.is_none_or(|c| c == category)
+            && self.words.iter().all(|w| title.contains(w.as_str()))
+    }
+}
+
+/// The next deadline of a lot at `now`: the demand deadline, then the quote deadline.
+pub fn next_deadline(
+    now: DateTime<Utc>,
+    demand: NaiveDateTime,
+    quote: NaiveDateTime,
+) -> Option<(&'static str, NaiveDateTime)> {
+    let now = now.naive_utc();
+    if now < demand {
+        Some(("demand", demand))
+    } else if now < quote {
+        Some(("quote", quote))
+    } else {
+        None
     }
 }
 

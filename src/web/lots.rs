@@ -2,10 +2,10 @@
 
 use super::error::AppError;
 use super::session::{self, CurrentUser};
-use super::{ok, AppState, NoticeQuery, Page};
+use super::{ok, AppState, Page};
 use crate::app::lots::{self as lot_data, Lot};
 use crate::domain::account::Role;
-use crate::domain::lot::Progress;
+use crate::domain::lot::{next_deadline, Category, LotFilter, LotStatus, Progress};
 use crate::i18n::Tr;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -295,7 +295,8 @@ pub struct LotRow {
     pub category: String,
     pub status: &'static str,
     pub status_label: String,
-    pub demand_deadline: String,
+    /// The next deadline with what it is for and the time left, or "–".
+    pub next_deadline: String,
     pub total: String,
     pub unit: String,
     pub members: u64,
@@ -306,22 +307,57 @@ pub struct LotRow {
 struct LotsPage {
     page: Page,
     rows: Vec<LotRow>,
+    /// The filter as typed, and the choices for its drop-downs.
+    status: String,
+    category: String,
+    search: String,
+    statuses: Vec<(&'static str, String)>,
+    categories: Vec<(&'static str, String)>,
+    filtered: bool,
+    all: usize,
+}
+
+#[derive(serde::Deserialize)]
+pub struct LotsQuery {
+    notice: Option<String>,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    q: String,
 }
 
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
-    query: web::Query<NoticeQuery>,
+    query: web::Query<LotsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let actor = user.user.clone();
     let found = state.read(move |conn| lot_data::list(conn, &actor)).await?;
+    let all = found.len();
     let tr = user.tr();
     let now = state.now();
+    let filter = LotFilter::parse(&query.status, &query.category, &query.q);
     let rows = found
         .into_iter()
+        .filter(|listed| {
+            let lot = &listed.lot;
+            filter.matches(&lot.title, lot.category, lot.status_at(now))
+        })
         .map(|listed| {
             let lot = listed.lot;
             let status = lot.status_at(now);
+            let next_deadline = match next_deadline(now, lot.demand_deadline, lot.quote_deadline) {
+                Some((kind, at)) => {
+                    let what = tr.t(&format!("lot.{kind}_deadline")).to_string();
+                    match tr.time_left(now, at) {
+                        Some(left) => format!("{what}: {} ({left})", tr.datetime(at)),
+                        None => format!("{what}: {}", tr.datetime(at)),
+                    }
+                }
+                None => "–".to_string(),
+            };
             LotRow {
                 id: lot.id,
                 category: tr
@@ -329,7 +365,7 @@ pub async fn list(
                     .to_string(),
                 status: status.as_str(),
                 status_label: tr.t(&format!("status.{}", status.as_str())).to_string(),
-                demand_deadline: tr.datetime(lot.demand_deadline),
+                next_deadline,
                 total: tr.quantity(listed.total),
                 unit: lot.unit.clone(),
                 members: listed.members,
@@ -337,8 +373,40 @@ pub async fn list(
             }
         })
         .collect();
+    let statuses = LotStatus::ALL
+        .iter()
+        .filter(|s| user.role == Role::Staff || s.visible_to_members())
+        .map(|s| {
+            (
+                s.as_str(),
+                tr.t(&format!("status.{}", s.as_str())).to_string(),
+            )
+        })
+        .collect();
+    let categories = Category::ALL
+        .iter()
+        .map(|c| {
+            (
+                c.as_str(),
+                tr.t(&format!("category.{}", c.as_str())).to_string(),
+            )
+        })
+        .collect();
     ok(&LotsPage {
         page: Page::for_user(&user, user.tr().t("lots.title"), query.notice.as_deref()),
         rows,
+        status: filter
+            .status
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        category: filter
+            .category
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
+        search: query.q.chars().take(200).collect(),
+        statuses,
+        categories,
+        filtered: !filter.is_empty(),
+        all,
     })
 }

@@ -410,3 +410,43 @@ async fn the_lot_page_shows_the_time_left_to_its_deadlines() {
         page.body
     );
 }
+
+#[tokio::test]
+async fn the_lot_list_filters_by_status_category_and_title_and_shows_the_next_deadline() {
+    let app = spawn_app().await;
+    let f = fixture(&app);
+    let mut staff = Browser::new(&app);
+    staff.login("staff@coop.example").await;
+    let all = staff.get("/lots").await;
+    assert!(all.body.contains("Notebooks") && all.body.contains("Entwurf Tablets"));
+    // The open lot's demand deadline is 7 days away: shown with the time left.
+    assert!(all.body.contains("Bestellfrist: "), "{}", all.body);
+    assert!(all.body.contains("noch 7 Tage"), "{}", all.body);
+
+    let by_title = staff.get("/lots?q=NOTE").await;
+    assert!(by_title.body.contains(&format!("/lots/{}\"", f.lot)));
+    assert!(!by_title.body.contains("Entwurf Tablets"));
+    assert!(by_title.body.contains("1 von 2 Losen"));
+    let by_status = staff.get("/lots?status=draft").await;
+    assert!(by_status.body.contains("Entwurf Tablets") && !by_status.body.contains(">Notebooks<"));
+    let by_category = staff.get("/lots?category=licences").await;
+    assert!(
+        !by_category.body.contains("Entwurf Tablets") && !by_category.body.contains(">Notebooks<")
+    );
+    // Unknown values mean "any"; hostile searches get an answer, not an error.
+    let unknown = staff.get("/lots?status=gibtsnicht&category=%27%3B--").await;
+    assert_eq!(unknown.status, 200);
+    assert!(unknown.body.contains("Entwurf Tablets"));
+    let long = staff.get(&format!("/lots?q={}", "x".repeat(5_000))).await;
+    assert_eq!(long.status, 200);
+    assert!(
+        !long.body.contains(&"x".repeat(201)),
+        "the search is cut to 200 characters"
+    );
+    // A buyer never finds a draft, whatever the filter says.
+    let mut buyer = Browser::new(&app);
+    buyer.login("buyer-a@krz.example").await;
+    let drafts = buyer.get("/lots?status=draft&q=Entwurf").await;
+    assert_eq!(drafts.status, 200);
+    assert!(!drafts.body.contains("Entwurf Tablets"));
+}
