@@ -1,6 +1,7 @@
 //! Database access: one diesel codebase for SQLite (embedded default) and PostgreSQL.
 
 pub mod audit;
+pub mod calendar;
 pub mod frameworks;
 pub mod lots;
 pub mod orders;

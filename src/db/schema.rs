@@ -333,7 +333,16 @@ diesel::joinable!(calloffs -> members (member_id));
 diesel::joinable!(calloffs -> delivery_sites (delivery_site_id));
 diesel::joinable!(calloff_credits -> calloffs (calloff_id));
 
+diesel::table! {
+    calendar_feeds (user_id) {
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    calendar_feeds,
     lot_frameworks,
     calloffs,
     calloff_credits,

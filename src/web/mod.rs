@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod calendar;
 pub mod calloffs;
 pub mod error;
 pub mod evaluation;
@@ -215,6 +216,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(admin::outbox::resend),
         )
         .route("/lots", web::get().to(lots::list))
+        .route("/account/calendar", web::get().to(calendar::show))
+        .route("/account/calendar", web::post().to(calendar::renew))
+        .route("/account/calendar/revoke", web::post().to(calendar::revoke))
+        .route("/calendar/{token}.ics", web::get().to(calendar::feed))
         .route("/lots/{id}", web::get().to(lots::show))
         .route("/lots/{id}/orders", web::post().to(orders::place))
         .route(

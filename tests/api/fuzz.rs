@@ -154,6 +154,8 @@ const ROUTES: &[(&str, &[&str])] = &[
         &["quantity", "site", "reference", "idempotency_key"],
     ),
     ("/admin/lots/{lot}/framework/end", &["reason"]),
+    ("/account/calendar", &[]),
+    ("/account/calendar/revoke", &[]),
 ];
 
 fn bundles(app: &TestApp, lots: &[i64]) -> Vec<(u64, u64)> {

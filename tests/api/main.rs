@@ -7,6 +7,7 @@ mod helpers;
 
 mod admin;
 mod attack;
+mod calendar;
 mod concurrency;
 mod deadline;
 mod frameworks;
