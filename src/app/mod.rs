@@ -19,6 +19,7 @@ pub mod passwords;
 pub mod quotes;
 pub mod records;
 pub mod scenario;
+pub mod upload;
 
 use crate::db;
 use crate::domain::account::{Language, Role};

@@ -20,6 +20,8 @@ pub struct SiteForm {
     pub name: String,
     pub address: String,
     pub active: bool,
+    /// The member's own code for the site (optional, at most 40 characters).
+    pub code: String,
 }
 
 /// Why an organisation or site was not saved.
@@ -73,7 +75,7 @@ fn check_site(form: &SiteForm) -> Result<(String, String), OrgError> {
     if name.is_empty() || name.chars().count() > 200 {
         return Err(OrgError::Invalid(vec!["error.name"]));
     }
-    if address.chars().count() > 500 {
+    if address.chars().count() > 500 || form.code.trim().chars().count() > 40 {
         return Err(OrgError::Invalid(vec!["error.too_long"]));
     }
     Ok((name, address))
@@ -177,6 +179,7 @@ pub fn create_site(
     let now = ctx.now.naive_utc();
     or_name_taken(db::transaction(conn, |conn| {
         let id = orgs::insert_site(conn, member, &name, &address, now)?;
+        orgs::set_site_code(conn, id, form.code.trim())?;
         record(
             conn,
             ctx,
@@ -210,6 +213,7 @@ pub fn update_site(
     let (name, address) = check_site(form)?;
     or_name_taken(db::transaction(conn, |conn| {
         orgs::update_site(conn, id, &name, &address, form.active)?;
+        orgs::set_site_code(conn, id, form.code.trim())?;
         record(
             conn,
             ctx,

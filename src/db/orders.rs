@@ -310,3 +310,40 @@ fn active_quantity(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(i64,
         DbConnection::Sqlite(c) => line.first(c).optional(),
     }
 }
+
+/// Stores many new lines of one member (an upload) and counts them into its totals once.
+pub fn insert_many(conn: &mut DbConnection, lines: &[NewLine<'_>]) -> QueryResult<BundleChange> {
+    let Some(first) = lines.first() else {
+        return Ok(BundleChange::default());
+    };
+    let rows: Vec<_> = lines
+        .iter()
+        .map(|line| {
+            (
+                order_lines::lot_id.eq(line.lot),
+                order_lines::member_id.eq(line.member),
+                order_lines::delivery_site_id.eq(line.site),
+                order_lines::quantity.eq(line.input.quantity as i64),
+                order_lines::max_unit_price
+                    .eq(line.input.max_unit_price.map(UnitPrice::ten_thousandths)),
+                order_lines::reference.eq(line.input.reference.clone()),
+                order_lines::idempotency_key.eq(line.idempotency_key),
+                order_lines::placed_by.eq(line.placed_by),
+                order_lines::placed_at.eq(line.now),
+                order_lines::updated_at.eq(line.now),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        match conn {
+            DbConnection::Pg(c) => diesel::insert_into(order_lines::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConnection::Sqlite(c) => diesel::insert_into(order_lines::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    let quantity: i64 = lines.iter().map(|l| l.input.quantity as i64).sum();
+    count_for_member(conn, first.lot, first.member, quantity, lines.len() as i64)
+}

@@ -25,6 +25,8 @@ pub struct DeliverySite {
     pub address: String,
     pub active: bool,
     pub created_at: NaiveDateTime,
+    /// The member's own code for the site (may be empty).
+    pub code: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -140,6 +142,13 @@ pub fn update_site(
             delivery_sites::address.eq(address),
             delivery_sites::active.eq(active),
         ))
+        .execute(conn)
+}
+
+/// Sets a site's own code.
+pub fn set_site_code(conn: &mut DbConnection, id: i64, code: &str) -> QueryResult<usize> {
+    diesel::update(delivery_sites::table.find(id))
+        .set(delivery_sites::code.eq(code))
         .execute(conn)
 }
 

@@ -19,6 +19,7 @@ diesel::table! {
         address -> Text,
         active -> Bool,
         created_at -> Timestamp,
+        code -> Text,
     }
 }
 

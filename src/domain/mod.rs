@@ -7,3 +7,4 @@ pub mod money;
 pub mod pricing;
 pub mod quote;
 pub mod rules;
+pub mod upload;

@@ -886,3 +886,38 @@ pub fn framework_ended(
     )?;
     Ok(())
 }
+
+/// Lines uploaded from a file: to the buyer who uploaded them.
+pub fn orders_uploaded(
+    conn: &mut DbConnection,
+    ctx: &MailContext,
+    buyer: Recipient<'_>,
+    lot: &lots::Lot,
+    lines: usize,
+    quantity: u64,
+    now: NaiveDateTime,
+) -> DbResult<()> {
+    let notice = Notice {
+        kind: "order-uploaded",
+        lot: Some(lot.id),
+        once: false,
+        now,
+    };
+    send_each(conn, ctx, [buyer], &notice, |tr, _| {
+        let vars = [
+            ("lot", lot.title.clone()),
+            ("lines", tr.quantity(lines as u64)),
+            ("quantity", tr.quantity(quantity)),
+            ("unit", lot.unit.clone()),
+        ];
+        let mut content = Content::new(tr, tr.f("mail.order_uploaded.subject", &vars))
+            .paragraph(tr.f("mail.order_uploaded.text", &vars))
+            .paragraph(tr.f(
+                "mail.deadline_note",
+                &[("deadline", tr.datetime(lot.demand_deadline))],
+            ));
+        content.link = lot_link(ctx, tr, lot.id);
+        content
+    })
+    .map(|_| ())
+}

@@ -13,6 +13,7 @@ pub mod password;
 pub mod procedure;
 pub mod quotes;
 pub mod session;
+pub mod upload;
 
 use crate::app::{DbConnection, Pool, PoolError};
 use crate::clock::Clock;
@@ -222,6 +223,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/calendar/{token}.ics", web::get().to(calendar::feed))
         .route("/lots/{id}", web::get().to(lots::show))
         .route("/lots/{id}/orders", web::post().to(orders::place))
+        .route("/lots/{id}/orders/upload", web::post().to(upload::preview))
+        .route(
+            "/lots/{id}/orders/upload/confirm",
+            web::post().to(upload::confirm),
+        )
+        .route(
+            "/lots/{id}/orders/template.csv",
+            web::get().to(upload::template),
+        )
         .route(
             "/lots/{id}/orders/{line}/edit",
             web::get().to(orders::edit_form),

@@ -244,10 +244,17 @@ async fn multipart_fields(
             }
             bytes.extend_from_slice(&chunk);
         }
-        // A file in another encoding is read anyway; its lines then fail the form's checks
-        // with a message naming the line, which helps more than a bare 400.
+        // A file that is not UTF-8 is read as Windows-1252, as older spreadsheet programs
+        // write CSV in German offices; anything else then fails the form's checks with a
+        // message naming the line, which helps more than a bare 400.
         let text = if is_file {
-            String::from_utf8_lossy(&bytes).into_owned()
+            match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(e) => encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(e.as_bytes())
+                    .0
+                    .into_owned(),
+            }
         } else {
             String::from_utf8(bytes).map_err(|_| bad(format!("{name} is not UTF-8 text")))?
         };

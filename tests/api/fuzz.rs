@@ -155,6 +155,8 @@ const ROUTES: &[(&str, &[&str])] = &[
     ),
     ("/admin/lots/{lot}/framework/end", &["reason"]),
     ("/account/calendar", &[]),
+    ("/lots/{lot}/orders/upload", &["csv_text", "csv_file"]),
+    ("/lots/{lot}/orders/upload/confirm", &["csv"]),
     ("/account/calendar/revoke", &[]),
 ];
 

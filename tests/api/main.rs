@@ -20,3 +20,4 @@ mod procurement;
 mod rules;
 mod security;
 mod smtp;
+mod upload;

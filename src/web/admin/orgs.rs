@@ -121,6 +121,7 @@ pub struct SiteRow {
     pub name: String,
     pub address: String,
     pub active: bool,
+    pub code: String,
 }
 
 #[derive(Template)]
@@ -170,6 +171,7 @@ async fn member_page(
                 name: s.name,
                 address: s.address,
                 active: s.active,
+                code: s.code,
             })
             .collect(),
         buyers,
@@ -223,6 +225,8 @@ pub struct SiteFields {
     address: String,
     #[serde(default)]
     active: Option<String>,
+    #[serde(default)]
+    code: String,
 }
 
 impl SiteFields {
@@ -231,6 +235,7 @@ impl SiteFields {
             name: self.name.clone(),
             address: self.address.clone(),
             active: self.active.is_some(),
+            code: self.code.clone(),
         }
     }
 }

@@ -1,0 +1,1 @@
+ALTER TABLE delivery_sites DROP COLUMN code;
