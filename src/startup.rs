@@ -115,6 +115,9 @@ impl Application {
                 )
                 .app_data(data.clone())
                 .app_data(aweb::FormConfig::default().limit(256 * 1024))
+                // A form's body is read whole within the upload limit: an upload's
+                // confirmation carries its file (10,000 lines) back.
+                .app_data(aweb::PayloadConfig::new(crate::web::session::MAX_UPLOAD))
                 .configure(web::routes)
         })
         .listen(listener)?

@@ -194,8 +194,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
     }
 }
 
-/// Largest multipart form accepted, files included (a tier table as CSV is far smaller).
-const MAX_UPLOAD: usize = 1024 * 1024;
+/// Largest form accepted, files included: an order upload of 10,000 lines fits, junk does not.
+pub const MAX_UPLOAD: usize = 1024 * 1024;
 /// Most fields in one multipart form: a full tier table (1,000 rows of two fields) and the
 /// quote's other fields.
 const MAX_PARTS: usize = 2_100;
