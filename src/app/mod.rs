@@ -15,6 +15,7 @@ pub mod lots;
 pub mod opening;
 pub mod ordering;
 pub mod organisations;
+pub mod overview;
 pub mod passwords;
 pub mod quotes;
 pub mod records;

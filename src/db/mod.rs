@@ -7,6 +7,7 @@ pub mod lots;
 pub mod orders;
 pub mod orgs;
 pub mod outbox;
+pub mod overview;
 pub mod procurement;
 pub mod schema;
 pub mod sessions;

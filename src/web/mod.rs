@@ -9,6 +9,7 @@ pub mod evaluation;
 pub mod exports;
 pub mod lots;
 pub mod orders;
+pub mod overview;
 pub mod password;
 pub mod procedure;
 pub mod quotes;
@@ -131,6 +132,10 @@ impl Page {
         }
     }
 
+    pub fn is_buyer(&self) -> bool {
+        self.role == Some("buyer")
+    }
+
     pub fn is_staff(&self) -> bool {
         self.role == Some("staff")
     }
@@ -217,6 +222,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(admin::outbox::resend),
         )
         .route("/lots", web::get().to(lots::list))
+        .route("/organisation", web::get().to(overview::show))
+        .route("/organisation/overview.csv", web::get().to(overview::csv))
         .route("/account/calendar", web::get().to(calendar::show))
         .route("/account/calendar", web::post().to(calendar::renew))
         .route("/account/calendar/revoke", web::post().to(calendar::revoke))

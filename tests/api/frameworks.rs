@@ -706,3 +706,52 @@ async fn hostile_call_offs_get_a_clear_answer_and_change_nothing() {
         .expect("calloffs")
         .is_empty());
 }
+
+#[tokio::test]
+async fn a_members_overview_adds_up_to_its_confirmed_results_call_offs_and_credits() {
+    let app = spawn_app().await;
+    let Confirmed { lot, f } = confirmed_framework(&app).await;
+    let mut a = Browser::new(&app);
+    a.login("buyer-a@krz.example").await;
+    let (status, _) = call_off(&mut a, lot, f.sites_a[0], "70").await;
+    assert_eq!(status, 303);
+    // A: 80 bought at 100,00 € (8.000,00 €), 70 called off at 90,00 € (6.300,00 €), credited
+    // 800,00 € net when the tier fell: 13.500,00 € net, as the framework's position says.
+    let page = a.get("/organisation").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("KRZ Lippe"));
+    let position = {
+        let mut conn = app.pool.get().expect("conn");
+        frameworks::positions(&mut conn, lot)
+            .expect("positions")
+            .into_iter()
+            .find(|(m, _, _)| *m == f.member_a)
+            .expect("A's position")
+            .2
+    };
+    assert_eq!(position.net.cents(), 1_350_000);
+    let years = page.body.split("id=\"years\"").nth(1).expect("years table");
+    assert!(years.contains("13.500,00 €"), "{years}");
+    assert!(years.contains("952,00 €"), "the credit, gross");
+    assert!(page.body.contains("id=\"frameworks\""));
+    let own_lots = page
+        .body
+        .split("id=\"own-lots\"")
+        .nth(1)
+        .expect("lots table");
+    assert!(own_lots.contains("80 Stück"));
+    assert!(
+        !own_lots.contains("Entwurf Tablets"),
+        "a draft is no member's business"
+    );
+    let csv = a.get("/organisation/overview.csv").await;
+    assert!(csv.body.contains(";13500,00;"), "{}", csv.body);
+    // B's overview holds B's figures only; staff and suppliers have no member overview.
+    let mut b = Browser::new(&app);
+    b.login("buyer-b@itk.example").await;
+    let page_b = b.get("/organisation").await;
+    assert!(page_b.body.contains("ITK Rheinland") && !page_b.body.contains("13.500,00 €"));
+    let mut staff = Browser::new(&app);
+    staff.login("staff@coop.example").await;
+    assert_eq!(staff.get("/organisation").await.status, 403);
+}
