@@ -48,11 +48,11 @@ pub fn bought(conn: &mut DbConnection, member: i64) -> QueryResult<Vec<Bought>> 
         .load(conn)
 }
 
-/// (lot, quantity, net, gross, at) of the member's call-offs.
-pub fn called_off(
-    conn: &mut DbConnection,
-    member: i64,
-) -> QueryResult<Vec<(i64, i64, i64, i64, NaiveDateTime)>> {
+/// (lot, quantity, net, gross, at) of one of the member's call-offs.
+pub type CallOffSum = (i64, i64, i64, i64, NaiveDateTime);
+
+/// The member's call-offs.
+pub fn called_off(conn: &mut DbConnection, member: i64) -> QueryResult<Vec<CallOffSum>> {
     calloffs::table
         .filter(calloffs::member_id.eq(member))
         .select((
