@@ -36,6 +36,7 @@ pub enum AccountError {
     Store(StoreError),
 }
 operation_error!(AccountError);
+super::from_read_error!(AccountError);
 
 /// What saving did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,12 +110,17 @@ pub struct Overview {
     pub members: Vec<Member>,
     pub suppliers: Vec<Supplier>,
     pub grants: Vec<StaffGrant>,
+    /// Buyers who administer their member.
+    pub admins: Vec<i64>,
 }
 
 pub fn overview(conn: &mut DbConnection, actor: &Actor) -> Result<Overview, ReadError> {
     actor.require(Role::Staff)?;
+    let accounts = users::list(conn)?;
+    let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
     Ok(Overview {
-        accounts: users::list(conn)?,
+        admins: users::member_admins_among(conn, &ids)?,
+        accounts,
         members: orgs::list_members(conn)?,
         suppliers: orgs::list_suppliers(conn)?,
         grants: users::staff_grants(conn)?,
@@ -202,8 +208,18 @@ pub fn create(
     actor: &Actor,
     form: &AccountForm,
 ) -> Result<Saved, AccountError> {
-    actor.require(Role::Staff)?;
+    // Staff create any account; a member administrator invites buyers of its own member.
+    let by_member_admin = actor.role != Role::Staff;
+    if by_member_admin {
+        super::member_admin::managed_member(conn, actor)?;
+    }
     let checked = check(conn, form)?;
+    if by_member_admin {
+        match (checked.role, checked.member_id) {
+            (Role::Buyer, Some(member)) => super::member_admin::may_manage(conn, actor, member)?,
+            _ => return Err(Denied::Forbidden.into()),
+        }
+    }
     let now = ctx.now.naive_utc();
     let staff = checked.role == Role::Staff;
     let created = db::transaction(conn, |conn| {

@@ -12,6 +12,7 @@ pub mod closing;
 pub mod exports;
 pub mod lot_admin;
 pub mod lots;
+pub mod member_admin;
 pub mod opening;
 pub mod ordering;
 pub mod organisations;

@@ -36,6 +36,7 @@ pub enum OrgError {
     Store(StoreError),
 }
 operation_error!(OrgError);
+super::from_read_error!(OrgError);
 
 struct CheckedOrg {
     name: String,
@@ -173,7 +174,7 @@ pub fn create_site(
     member: i64,
     form: &SiteForm,
 ) -> Result<(), OrgError> {
-    actor.require(Role::Staff)?;
+    super::member_admin::may_manage(conn, actor, member)?;
     orgs::find_member(conn, member)?.ok_or(Denied::NotFound)?;
     let (name, address) = check_site(form)?;
     let now = ctx.now.naive_utc();
@@ -208,8 +209,11 @@ pub fn update_site(
     id: i64,
     form: &SiteForm,
 ) -> Result<(), OrgError> {
-    actor.require(Role::Staff)?;
-    orgs::find_site(conn, id)?.ok_or(Denied::NotFound)?;
+    if actor.role != Role::Staff {
+        super::member_admin::managed_member(conn, actor)?;
+    }
+    let site = orgs::find_site(conn, id)?.ok_or(Denied::NotFound)?;
+    super::member_admin::may_manage(conn, actor, site.member_id)?;
     let (name, address) = check_site(form)?;
     or_name_taken(db::transaction(conn, |conn| {
         orgs::update_site(conn, id, &name, &address, form.active)?;

@@ -41,6 +41,8 @@ pub struct MemberFramework {
 
 pub struct Overview {
     pub member_name: String,
+    /// The viewer administers the member.
+    pub is_admin: bool,
     pub lots: Vec<MemberLot>,
     /// Lots still taking orders or quotes that the member has not ordered in.
     pub open_elsewhere: Vec<(Lot, &'static str, NaiveDateTime)>,
@@ -141,6 +143,7 @@ pub fn overview(
         }
     }
     Ok(Overview {
+        is_admin: crate::db::users::is_member_admin(conn, actor.id)?,
         member_name,
         lots: lots_out,
         open_elsewhere,

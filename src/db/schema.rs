@@ -342,7 +342,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    member_admins (user_id) {
+        user_id -> BigInt,
+        granted_by -> BigInt,
+        granted_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    member_admins,
     calendar_feeds,
     lot_frameworks,
     calloffs,

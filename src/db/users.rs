@@ -273,3 +273,55 @@ pub fn staff_grant(conn: &mut DbConnection, user: i64) -> QueryResult<Option<Sta
         .first(conn)
         .optional()
 }
+
+/// Whether the account administers its member.
+pub fn is_member_admin(conn: &mut DbConnection, user: i64) -> QueryResult<bool> {
+    use super::schema::member_admins;
+    member_admins::table
+        .find(user)
+        .count()
+        .get_result::<i64>(conn)
+        .map(|n| n > 0)
+}
+
+/// Makes the account an administrator of its member, or no longer one.
+pub fn set_member_admin(
+    conn: &mut DbConnection,
+    user: i64,
+    admin: bool,
+    by: i64,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    use super::schema::member_admins;
+    diesel::delete(member_admins::table.find(user)).execute(conn)?;
+    if admin {
+        diesel::insert_into(member_admins::table)
+            .values((
+                member_admins::user_id.eq(user),
+                member_admins::granted_by.eq(by),
+                member_admins::granted_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The administrators among the given accounts.
+pub fn member_admins_among(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    use super::schema::member_admins;
+    member_admins::table
+        .filter(member_admins::user_id.eq_any(ids))
+        .select(member_admins::user_id)
+        .load(conn)
+}
+
+pub fn set_active(
+    conn: &mut DbConnection,
+    id: i64,
+    active: bool,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((users::active.eq(active), users::updated_at.eq(now)))
+        .execute(conn)
+}

@@ -8,6 +8,7 @@ pub mod error;
 pub mod evaluation;
 pub mod exports;
 pub mod lots;
+pub mod member_admin;
 pub mod orders;
 pub mod overview;
 pub mod password;
@@ -223,6 +224,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/lots", web::get().to(lots::list))
         .route("/organisation", web::get().to(overview::show))
+        .route("/organisation/admin", web::get().to(member_admin::show))
+        .route(
+            "/organisation/sites",
+            web::post().to(member_admin::create_site),
+        )
+        .route(
+            "/organisation/sites/{id}",
+            web::post().to(member_admin::update_site),
+        )
+        .route("/organisation/users", web::post().to(member_admin::invite))
+        .route(
+            "/organisation/users/{id}/active",
+            web::post().to(member_admin::set_active),
+        )
+        .route(
+            "/admin/users/{id}/member-admin",
+            web::post().to(member_admin::set_admin),
+        )
         .route("/organisation/overview.csv", web::get().to(overview::csv))
         .route("/account/calendar", web::get().to(calendar::show))
         .route("/account/calendar", web::post().to(calendar::renew))

@@ -27,6 +27,7 @@ struct LotLine {
 struct OverviewPage {
     page: Page,
     member: String,
+    is_admin: bool,
     lots: Vec<LotLine>,
     deadlines: Vec<(i64, String, String)>,
     years: Vec<(i32, String, String, String, String, String)>,
@@ -84,6 +85,7 @@ pub async fn show(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpR
     ok(&OverviewPage {
         page: Page::for_user(&user, tr.t("overview.title"), None),
         member: o.member_name.clone(),
+        is_admin: o.is_admin,
         lots: o
             .lots
             .iter()

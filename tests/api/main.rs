@@ -14,6 +14,7 @@ mod frameworks;
 mod fuzz;
 mod hostile;
 mod mail;
+mod member_admin;
 mod orders;
 mod processes;
 mod procurement;

@@ -64,6 +64,8 @@ struct UsersPage {
     form: UserFields,
     editing: Option<i64>,
     pending: Option<PendingGrant>,
+    /// Editing a buyer: whether it administers its member.
+    member_admin: Option<bool>,
     member_options: Vec<(String, String)>,
     supplier_options: Vec<(String, String)>,
     errors: Vec<String>,
@@ -83,6 +85,7 @@ async fn users_page(
         members,
         suppliers,
         grants,
+        admins,
     } = state
         .read(move |conn| account_admin::overview(conn, &actor))
         .await?;
@@ -138,9 +141,14 @@ async fn users_page(
         .iter()
         .map(|s| (format!("supplier:{}", s.id), s.name.clone()))
         .collect();
+    let member_admin = editing
+        .and_then(|id| accounts.iter().find(|a| a.id == id))
+        .filter(|a| a.role == crate::domain::account::Role::Buyer)
+        .map(|a| admins.contains(&a.id));
     let mut page = Page::for_user(user, tr.t("users.title"), None);
     page.notice = notice;
     Ok(UsersPage {
+        member_admin,
         page,
         rows,
         form,
