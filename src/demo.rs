@@ -275,6 +275,12 @@ fn seed_in_transaction(
             None,
             name,
         )?;
+        // Each member's main buyer administers its organisation (sites and accounts); a
+        // site gets its own code for uploads.
+        users::set_member_admin(conn, buyer, true, staff, ts)?;
+        if let Some(first) = site_ids.first() {
+            orgs::set_site_code(conn, *first, &format!("{:02}-01", i + 1))?;
+        }
         if i % 3 == 0 {
             add_user(
                 conn,
