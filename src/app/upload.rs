@@ -44,7 +44,7 @@ pub struct UploadPreview {
 }
 
 /// The member's active sites as an upload names them.
-fn choices(conn: &mut DbConnection, member: i64) -> Result<Vec<SiteChoice>, StoreError> {
+pub(crate) fn choices(conn: &mut DbConnection, member: i64) -> Result<Vec<SiteChoice>, StoreError> {
     Ok(orgs::sites_of(conn, member)?
         .into_iter()
         .filter(|s| s.active)
@@ -57,13 +57,13 @@ fn choices(conn: &mut DbConnection, member: i64) -> Result<Vec<SiteChoice>, Stor
 }
 
 /// The file's digest, the same whichever line breaks the browser sent it with.
-fn digest(text: &str) -> String {
+pub(crate) fn digest(text: &str) -> String {
     sha256_hex(&text.replace("\r\n", "\n"))
 }
 
 /// The key of an upload's line: the file's digest and the line, so the same file twice is
 /// the same lines.
-fn line_key(digest: &str, line: u64) -> String {
+pub(crate) fn line_key(digest: &str, line: u64) -> String {
     format!("csv-{}-{line}", &digest[..32])
 }
 

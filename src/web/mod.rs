@@ -287,6 +287,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(calloffs::preview),
         )
         .route("/lots/{id}/calloffs", web::post().to(calloffs::place))
+        .route(
+            "/lots/{id}/calloffs/upload",
+            web::post().to(calloffs::upload_preview),
+        )
+        .route(
+            "/lots/{id}/calloffs/upload/confirm",
+            web::post().to(calloffs::upload_confirm),
+        )
         .route("/lots/{id}/calloffs.csv", web::get().to(calloffs::csv))
         .route(
             "/admin/lots/{id}/framework.json",

@@ -38,7 +38,7 @@ struct UploadPage {
     can_confirm: bool,
 }
 
-fn file_error_text(tr: Tr, e: &FileError) -> String {
+pub(crate) fn file_error_text(tr: Tr, e: &FileError) -> String {
     match e {
         FileError::MissingColumn(column) => tr.f(e.key(), &[("column", tr.t(column).to_string())]),
         FileError::Malformed(line) => tr.f(e.key(), &[("line", line.to_string())]),

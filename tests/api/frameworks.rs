@@ -755,3 +755,92 @@ async fn a_members_overview_adds_up_to_its_confirmed_results_call_offs_and_credi
     staff.login("staff@coop.example").await;
     assert_eq!(staff.get("/organisation").await.status, 403);
 }
+
+async fn upload_calloffs(buyer: &mut Browser, lot: i64, csv: &str) -> Page {
+    buyer.get(&format!("/lots/{lot}")).await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", buyer.csrf.clone())
+        .text("csv_text", csv.to_string());
+    let answer = buyer
+        .client
+        .post(format!("{}/lots/{lot}/calloffs/upload", buyer.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("post");
+    let status = answer.status().as_u16();
+    Page {
+        status,
+        location: None,
+        body: answer.text().await.expect("body"),
+    }
+}
+
+#[tokio::test]
+async fn call_offs_from_a_file_are_priced_in_its_order_stored_together_and_once() {
+    let app = spawn_app().await;
+    let Confirmed { lot, f: _ } = confirmed_framework(&app).await;
+    let mut a = Browser::new(&app);
+    a.login("buyer-a@krz.example").await;
+    // Past the maximum on its third line (140 + 30 + 40 + 300 > 400): refused, line named.
+    let over = upload_calloffs(
+        &mut a,
+        lot,
+        "Lieferort;Menge\nGesamtschule Lemgo;30\nKreishaus Detmold;40\nGesamtschule Lemgo;300\n",
+    )
+    .await;
+    assert_eq!(over.status, 409, "{}", over.body);
+    assert!(over.body.contains("Zeile 4: ") && over.body.contains("Höchstmenge"));
+    let csv = "Lieferort;Menge;Referenz\nGesamtschule Lemgo;30;A\nKreishaus Detmold;40;B\nGesamtschule Lemgo;10;C\n";
+    let preview = upload_calloffs(&mut a, lot, csv).await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    // 170 at 100,00 €; 210 crosses to 90,00 € with credits; 220 at 90,00 €.
+    let table = preview
+        .body
+        .split("id=\"calloff-upload\"")
+        .nth(1)
+        .expect("table");
+    assert!(table.contains("100,00 €") && table.contains("90,00 €"));
+    {
+        let mut conn = app.pool.get().expect("conn");
+        assert!(
+            frameworks::all_of(&mut conn, lot)
+                .expect("calloffs")
+                .is_empty(),
+            "a preview stores nothing"
+        );
+    }
+    let text = {
+        let marker = "name=\"csv\" value=\"";
+        let start = preview.body.find(marker).expect("confirm form") + marker.len();
+        preview.body[start..]
+            .split('"')
+            .next()
+            .expect("csv")
+            .replace("&#10;", "\n")
+    };
+    for expected in ["calloffs_uploaded", "upload_already"] {
+        let stored = a
+            .post(
+                &format!("/lots/{lot}/calloffs/upload/confirm"),
+                &[("csv", &text)],
+            )
+            .await;
+        assert_eq!(stored.status, 303, "{}", stored.body);
+        assert!(stored
+            .location
+            .as_deref()
+            .unwrap_or_default()
+            .contains(expected));
+    }
+    let mut staff = Browser::new(&app);
+    staff.login("staff@coop.example").await;
+    let result = assert_exports_equal_the_cli(&app, &mut staff, lot).await;
+    let cumulative: Vec<u64> = result["calloffs"]
+        .as_array()
+        .expect("calloffs")
+        .iter()
+        .map(|c| c["cumulative_quantity"].as_u64().expect("q"))
+        .collect();
+    assert_eq!(cumulative, vec![170, 210, 220], "in the file's order, once");
+}

@@ -155,8 +155,16 @@ const ROUTES: &[(&str, &[&str])] = &[
     ),
     ("/admin/lots/{lot}/framework/end", &["reason"]),
     ("/account/calendar", &[]),
-    ("/organisation/sites", &["name", "address", "code", "active"]),
-    ("/organisation/sites/{id}", &["name", "address", "code", "active"]),
+    ("/lots/{lot}/calloffs/upload", &["csv_text", "csv_file"]),
+    ("/lots/{lot}/calloffs/upload/confirm", &["csv"]),
+    (
+        "/organisation/sites",
+        &["name", "address", "code", "active"],
+    ),
+    (
+        "/organisation/sites/{id}",
+        &["name", "address", "code", "active"],
+    ),
     ("/organisation/users", &["name", "email", "language"]),
     ("/organisation/users/{id}/active", &["active"]),
     ("/admin/users/{id}/member-admin", &["admin"]),
