@@ -383,6 +383,80 @@ fn next_at(now: DateTime<Utc>, latest: Option<&CallOffRow>) -> DateTime<Utc> {
     latest.map_or(now, |c| now.max(c.at.and_utc()))
 }
 
+/// Every member's position after the ledger's latest call-off, kept for the pages.
+fn store_positions(conn: &mut DbConnection, lot: i64, ledger: &Ledger) -> Result<(), StoreError> {
+    let positions: Vec<(i64, Position)> = ledger
+        .members()
+        .into_iter()
+        .map(|m| {
+            (
+                member_of(&m.member),
+                Position {
+                    quantity: m.quantity,
+                    net: m.net,
+                    vat: m.vat,
+                    credited_net: m.credited_net,
+                    credited_vat: Money::from_cents(
+                        m.credited_gross.cents() - m.credited_net.cents(),
+                    ),
+                },
+            )
+        })
+        .collect();
+    Ok(frameworks::store_positions(conn, lot, &positions)?)
+}
+
+/// The credits a stored call-off caused.
+fn store_credits(conn: &mut DbConnection, calloff: i64, priced: &Priced) -> Result<(), StoreError> {
+    for credit in &priced.credits {
+        frameworks::insert_credit(
+            conn,
+            calloff,
+            member_of(&credit.member),
+            (credit.net, credit.vat, credit.gross),
+        )?;
+    }
+    Ok(())
+}
+
+/// A stored call-off's emails: confirmation, purchase order, credit notes and summary.
+#[allow(clippy::too_many_arguments)]
+fn mail_calloff(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    lot: &Lot,
+    agreement: &Agreement,
+    member: (i64, &str),
+    id: i64,
+    site: &DeliverySite,
+    (quantity, reference): (u64, &str),
+    priced: &Priced,
+) -> Result<(), StoreError> {
+    let credits = names_of(conn, &priced.credits)?;
+    notify::calloff_placed(
+        conn,
+        &ctx.mail,
+        lot,
+        &notify::CallOffNotice {
+            id,
+            member: member.0,
+            member_name: member.1.to_string(),
+            supplier: agreement.supplier_id,
+            site: site.name.clone(),
+            address: site.address.clone(),
+            reference: reference.to_string(),
+            quantity,
+            priced,
+            credits: credits
+                .iter()
+                .map(|(name, c)| (member_of(&c.member), name.clone(), c.clone()))
+                .collect(),
+        },
+        ctx.now.naive_utc(),
+    )?;
+    Ok(())
+}
+
 /// Confirms a call-off: priced, stored with every credit, audited and mailed in one
 /// transaction. A form sent twice (the same key) stores one call-off.
 pub fn place(
@@ -443,33 +517,8 @@ pub fn place(
                 crate::domain::pricing::InvalidInput::new("calloff", "priced twice differently"),
             )));
         }
-        for credit in &priced.credits {
-            frameworks::insert_credit(
-                conn,
-                id,
-                member_of(&credit.member),
-                (credit.net, credit.vat, credit.gross),
-            )?;
-        }
-        let positions: Vec<(i64, Position)> = ledger
-            .members()
-            .into_iter()
-            .map(|m| {
-                (
-                    member_of(&m.member),
-                    Position {
-                        quantity: m.quantity,
-                        net: m.net,
-                        vat: m.vat,
-                        credited_net: m.credited_net,
-                        credited_vat: Money::from_cents(
-                            m.credited_gross.cents() - m.credited_net.cents(),
-                        ),
-                    },
-                )
-            })
-            .collect();
-        frameworks::store_positions(conn, lot_id, &positions)?;
+        store_credits(conn, id, &priced)?;
+        store_positions(conn, lot_id, &ledger)?;
         record(
             conn,
             ctx,
@@ -485,30 +534,19 @@ pub fn place(
                 priced.credits.len()
             ),
         )?;
-        let credits = names_of(conn, &priced.credits)?;
         let member_name = orgs::find_member(conn, member)?
             .map(|m| m.name)
             .unwrap_or_default();
-        notify::calloff_placed(
+        mail_calloff(
             conn,
-            &ctx.mail,
+            ctx,
             &lot,
-            &notify::CallOffNotice {
-                id,
-                member,
-                member_name,
-                supplier: agreement.supplier_id,
-                site: site.name.clone(),
-                address: site.address.clone(),
-                reference: reference.clone(),
-                quantity,
-                priced: &priced,
-                credits: credits
-                    .iter()
-                    .map(|(name, c)| (member_of(&c.member), name.clone(), c.clone()))
-                    .collect(),
-            },
-            ctx.now.naive_utc(),
+            &agreement,
+            (member, &member_name),
+            id,
+            &site,
+            (quantity, &reference),
+            &priced,
         )?;
         Ok(id)
     });
@@ -860,35 +898,10 @@ pub fn place_upload(
                 quantity: *quantity,
                 at,
             });
-            for credit in &priced.credits {
-                frameworks::insert_credit(
-                    conn,
-                    id,
-                    member_of(&credit.member),
-                    (credit.net, credit.vat, credit.gross),
-                )?;
-            }
+            store_credits(conn, id, &priced)?;
             stored.push((id, site.clone(), *quantity, reference.clone(), priced));
         }
-        let positions: Vec<(i64, Position)> = ledger
-            .members()
-            .into_iter()
-            .map(|m| {
-                (
-                    member_of(&m.member),
-                    Position {
-                        quantity: m.quantity,
-                        net: m.net,
-                        vat: m.vat,
-                        credited_net: m.credited_net,
-                        credited_vat: Money::from_cents(
-                            m.credited_gross.cents() - m.credited_net.cents(),
-                        ),
-                    },
-                )
-            })
-            .collect();
-        frameworks::store_positions(conn, lot_id, &positions)?;
+        store_positions(conn, lot_id, &ledger)?;
         record(
             conn,
             ctx,
@@ -903,29 +916,17 @@ pub fn place_upload(
             .map(|m| m.name)
             .unwrap_or_default();
         for (id, site, quantity, reference, priced) in &stored {
-            let credits = names_of(conn, &priced.credits)?;
-            notify::calloff_placed(
+            mail_calloff(
                 conn,
-                &ctx.mail,
+                ctx,
                 &lot,
-                &notify::CallOffNotice {
-                    id: *id,
-                    member,
-                    member_name: member_name.clone(),
-                    supplier: agreement.supplier_id,
-                    site: site.name.clone(),
-                    address: site.address.clone(),
-                    reference: reference.clone(),
-                    quantity: *quantity,
-                    priced,
-                    credits: credits
-                        .iter()
-                        .map(|(name, c)| (member_of(&c.member), name.clone(), c.clone()))
-                        .collect(),
-                },
-                ctx.now.naive_utc(),
-            )
-            .map_err(StoreError::from)?;
+                &agreement,
+                (member, &member_name),
+                *id,
+                site,
+                (*quantity, reference),
+                priced,
+            )?;
         }
         Ok(stored.len())
     });

@@ -627,12 +627,7 @@ pub async fn upload_preview(
     super::session::FormFields(pairs): super::session::FormFields,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
-    let fields = super::admin::Fields(pairs);
-    let text = if fields.get("csv_file").trim().is_empty() {
-        fields.get("csv_text").to_string()
-    } else {
-        fields.get("csv_file").to_string()
-    };
+    let text = super::upload::uploaded_text(&super::admin::Fields(pairs));
     let (ctx, actor, submitted) = (state.ctx(), user.user.clone(), text.clone());
     let result = state
         .run(move |conn| calloffs::preview_upload(conn, &ctx, &actor, lot, &submitted))

@@ -145,6 +145,16 @@ async fn page(
     render(status, &view)
 }
 
+/// The uploaded file's text, or the pasted text when no file was chosen.
+pub(crate) fn uploaded_text(fields: &Fields) -> String {
+    let file = fields.get("csv_file");
+    if file.trim().is_empty() {
+        fields.get("csv_text").to_string()
+    } else {
+        file.to_string()
+    }
+}
+
 /// The file (or pasted text) checked line by line, with nothing stored yet.
 pub async fn preview(
     state: web::Data<AppState>,
@@ -153,13 +163,7 @@ pub async fn preview(
     FormFields(pairs): FormFields,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
-    let fields = Fields(pairs);
-    let file = fields.get("csv_file");
-    let text = if file.trim().is_empty() {
-        fields.get("csv_text").to_string()
-    } else {
-        file.to_string()
-    };
+    let text = uploaded_text(&Fields(pairs));
     let (ctx, actor, submitted) = (state.ctx(), user.user.clone(), text.clone());
     let result = state
         .run(move |conn| upload::preview(conn, &ctx, &actor, lot, &submitted))
