@@ -467,6 +467,40 @@ async fn staff_end_a_framework_early_with_a_reason_and_call_offs_stop() {
     assert!(page.body.contains("Lieferant insolvent"));
 }
 
+/// Every browser confirms a call-off of `quantity` at the same instant (a barrier).
+async fn call_off_at_once(
+    browsers: Vec<(Browser, String, i64)>,
+    lot: i64,
+    quantity: &'static str,
+) -> Vec<Page> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(browsers.len()));
+    let tasks: Vec<_> = browsers
+        .into_iter()
+        .map(|(mut b, key, site)| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                let site = site.to_string();
+                barrier.wait().await;
+                b.post(
+                    &format!("/lots/{lot}/calloffs"),
+                    &[
+                        ("site", site.as_str()),
+                        ("quantity", quantity),
+                        ("reference", ""),
+                        ("idempotency_key", key.as_str()),
+                    ],
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut pages = Vec::new();
+    for t in tasks {
+        pages.push(t.await.expect("task"));
+    }
+    pages
+}
+
 #[tokio::test]
 async fn racing_call_offs_are_priced_in_one_order_and_match_the_cli() {
     let app = spawn_app().await;
@@ -490,30 +524,8 @@ async fn racing_call_offs_are_priced_in_one_order_and_match_the_cli() {
         };
         browsers.push((b, key, site));
     }
-    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(browsers.len()));
-    let tasks: Vec<_> = browsers
-        .into_iter()
-        .map(|(mut b, key, site)| {
-            let barrier = barrier.clone();
-            tokio::spawn(async move {
-                let site = site.to_string();
-                barrier.wait().await;
-                b.post(
-                    &format!("/lots/{lot}/calloffs"),
-                    &[
-                        ("site", site.as_str()),
-                        ("quantity", "30"),
-                        ("reference", ""),
-                        ("idempotency_key", key.as_str()),
-                    ],
-                )
-                .await
-                .status
-            })
-        })
-        .collect();
-    for t in tasks {
-        assert_eq!(t.await.expect("task"), 303);
+    for page in call_off_at_once(browsers, lot, "30").await {
+        assert_eq!(page.status, 303, "{}", page.body);
     }
     let mut staff = Browser::new(&app);
     staff.login("staff@coop.example").await;
@@ -604,29 +616,7 @@ async fn call_offs_through_two_server_processes_are_priced_in_one_order() {
         };
         browsers.push((b, key, site));
     }
-    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(browsers.len()));
-    let tasks: Vec<_> = browsers
-        .into_iter()
-        .map(|(mut b, key, site)| {
-            let barrier = barrier.clone();
-            tokio::spawn(async move {
-                let site = site.to_string();
-                barrier.wait().await;
-                b.post(
-                    &format!("/lots/{lot}/calloffs"),
-                    &[
-                        ("site", site.as_str()),
-                        ("quantity", "20"),
-                        ("reference", ""),
-                        ("idempotency_key", key.as_str()),
-                    ],
-                )
-                .await
-            })
-        })
-        .collect();
-    for t in tasks {
-        let page = t.await.expect("task");
+    for page in call_off_at_once(browsers, lot, "20").await {
         assert_eq!(page.status, 303, "{}", page.body);
     }
     let mut staff = Browser::new(&app);
