@@ -85,8 +85,23 @@ pub fn terms(conn: &mut DbConnection, lot: i64) -> Result<Option<FrameworkTerms>
     Ok(frameworks::find(conn, lot)?.map(|f| f.terms))
 }
 
-/// The agreement of a confirmed framework lot; `None` for a one-off lot or one not confirmed.
-pub fn agreement(conn: &mut DbConnection, lot: &Lot) -> Result<Option<Agreement>, StoreError> {
+/// A confirmed framework's terms and price schedule, without its lines: enough to price a
+/// call-off that crosses no tier and to show the framework's page.
+#[derive(Clone)]
+pub struct Terms {
+    pub row: FrameworkRow,
+    pub framework: Framework,
+    pub supplier_id: i64,
+}
+
+impl Terms {
+    pub fn runs_at(&self, now: DateTime<Utc>) -> bool {
+        self.row.ended_at.is_none() && self.framework.runs_at(now)
+    }
+}
+
+/// The terms of a confirmed framework lot; `None` for a one-off lot or one not confirmed.
+pub fn confirmed_terms(conn: &mut DbConnection, lot: &Lot) -> Result<Option<Terms>, StoreError> {
     if lot.status != LotStatus::Confirmed {
         return Ok(None);
     }
@@ -119,7 +134,23 @@ pub fn agreement(conn: &mut DbConnection, lot: &Lot) -> Result<Option<Agreement>
         start,
         end: term_end(start, row.terms.term_months),
     };
-    let initial = frameworks::initial_lines(conn, lot.id)?
+    Ok(Some(Terms {
+        row,
+        framework,
+        supplier_id: quote.supplier_id,
+    }))
+}
+
+/// The agreement of a confirmed framework lot, with every line of its initial call-off.
+pub fn agreement(conn: &mut DbConnection, lot: &Lot) -> Result<Option<Agreement>, StoreError> {
+    let Some(terms) = confirmed_terms(conn, lot)? else {
+        return Ok(None);
+    };
+    Ok(Some(with_lines(conn, terms)?))
+}
+
+fn with_lines(conn: &mut DbConnection, terms: Terms) -> Result<Agreement, StoreError> {
+    let initial = frameworks::initial_lines(conn, terms.row.lot_id)?
         .into_iter()
         .map(|(line, member, quantity, net)| InitialLine {
             id: format!("OL-{line:012}"),
@@ -128,12 +159,26 @@ pub fn agreement(conn: &mut DbConnection, lot: &Lot) -> Result<Option<Agreement>
             net: Money::from_cents(net),
         })
         .collect();
-    let contract = Contract::new(framework, initial)?;
-    Ok(Some(Agreement {
-        row,
+    let contract = Contract::new(terms.framework, initial)?;
+    Ok(Agreement {
+        row: terms.row,
         contract,
-        supplier_id: quote.supplier_id,
-    }))
+        supplier_id: terms.supplier_id,
+    })
+}
+
+/// The cumulative quantity and the latest call-off, without reading the lines: the latest
+/// call-off keeps it, before the first one the award's members' totals hold it.
+fn cumulative(conn: &mut DbConnection, lot: i64) -> Result<(u64, Option<CallOffRow>), StoreError> {
+    let latest = frameworks::latest(conn, lot)?;
+    let total = match &latest {
+        Some(c) => c.cumulative_quantity.max(0) as u64,
+        None => store::result_members(conn, lot)?
+            .iter()
+            .map(|(m, _)| m.quantity)
+            .sum(),
+    };
+    Ok((total, latest))
 }
 
 /// The ledger after every stored call-off, replayed in the contract's order.
@@ -185,18 +230,11 @@ pub fn state(
     lot: &Lot,
     now: DateTime<Utc>,
 ) -> Result<Option<FrameworkState>, StoreError> {
-    let Some(agreement) = agreement(conn, lot)? else {
+    let Some(agreement) = confirmed_terms(conn, lot)? else {
         return Ok(None);
     };
-    let f = agreement.framework();
-    let latest = frameworks::latest(conn, lot.id)?;
-    let initial_total: u64 = agreement
-        .contract
-        .initial()
-        .iter()
-        .map(|l| l.quantity)
-        .sum();
-    let cumulative = latest.map_or(initial_total, |c| c.cumulative_quantity.max(0) as u64);
+    let f = &agreement.framework;
+    let (cumulative, _) = cumulative(conn, lot.id)?;
     let current_price = match f.pricing {
         PricingMode::AllUnits => f.tier_price(cumulative),
         PricingMode::Graduated => f.tier_price(cumulative + 1),
@@ -329,21 +367,53 @@ fn names_of(
     Ok(named)
 }
 
-fn running_agreement(
+fn running_terms(
     conn: &mut DbConnection,
     actor: &Actor,
     lot: i64,
     now: DateTime<Utc>,
-) -> Result<(Lot, Agreement), CallOffError> {
+) -> Result<(Lot, Terms), CallOffError> {
     let lot = super::lots::visible(conn, actor, lot)?;
-    let agreement = agreement(conn, &lot)?.ok_or(CallOffError::NotRunning)?;
-    if agreement.row.ended_at.is_some() {
+    let terms = confirmed_terms(conn, &lot)?.ok_or(CallOffError::NotRunning)?;
+    if terms.row.ended_at.is_some() {
         return Err(CallOffError::NotRunning);
     }
-    if !agreement.framework().runs_at(now) {
+    if !terms.framework.runs_at(now) {
         return Err(CallOffError::Refused(Refusal::OutsideTerm));
     }
-    Ok((lot, agreement))
+    Ok((lot, terms))
+}
+
+/// Prices the next call-off. One that credits nobody needs only the cumulative quantity
+/// (kept with the latest call-off); one that lowers the all-units price replays the
+/// framework's lines to credit every earlier one.
+fn price_next(
+    conn: &mut DbConnection,
+    terms: &Terms,
+    quantity: u64,
+    now: DateTime<Utc>,
+) -> Result<(Priced, DateTime<Utc>, Option<Ledger>), CallOffError> {
+    let (cumulative, latest) = cumulative(conn, terms.row.lot_id)?;
+    let at = next_at(now, latest.as_ref());
+    let next = terms
+        .framework
+        .next_calloff(cumulative, quantity, at)
+        .map_err(CallOffError::Refused)?;
+    if !next.lowers_price {
+        let priced = Priced {
+            unit_price: next.unit_price,
+            net: next.net,
+            vat: next.vat,
+            gross: Money::from_cents(next.net.cents() + next.vat.cents()),
+            credits: Vec::new(),
+            cumulative_quantity: next.cumulative_quantity,
+        };
+        return Ok((priced, at, None));
+    }
+    let agreement = with_lines(conn, terms.clone())?;
+    let (ledger, _) = replay(conn, &agreement)?;
+    let priced = ledger.price(quantity, at).map_err(CallOffError::Refused)?;
+    Ok((priced, at, Some(ledger)))
 }
 
 /// Prices a call-off without storing anything.
@@ -355,11 +425,9 @@ pub fn preview(
     request: &CallOffRequest,
 ) -> Result<Preview, CallOffError> {
     let member = actor.member()?;
-    let (lot, agreement) = running_agreement(conn, actor, lot, ctx.now)?;
-    let (quantity, site, reference) = check(conn, agreement.framework(), member, request)?;
-    let (ledger, rows) = replay(conn, &agreement)?;
-    let at = next_at(ctx.now, rows.last());
-    let priced = ledger.price(quantity, at).map_err(CallOffError::Refused)?;
+    let (lot, terms) = running_terms(conn, actor, lot, ctx.now)?;
+    let (quantity, site, reference) = check(conn, &terms.framework, member, request)?;
+    let (priced, _, _) = price_next(conn, &terms, quantity, ctx.now)?;
     let credits = names_of(conn, &priced.credits)?;
     let own_credit = priced
         .credits
@@ -406,6 +474,26 @@ fn store_positions(conn: &mut DbConnection, lot: i64, ledger: &Ledger) -> Result
     Ok(frameworks::store_positions(conn, lot, &positions)?)
 }
 
+/// Before the first call-off the members' positions are the award's.
+fn store_award_positions(conn: &mut DbConnection, lot: i64) -> Result<(), StoreError> {
+    let positions: Vec<(i64, Position)> = store::result_members(conn, lot)?
+        .into_iter()
+        .map(|(m, _)| {
+            (
+                m.member_id,
+                Position {
+                    quantity: m.quantity,
+                    net: m.net,
+                    vat: m.vat,
+                    credited_net: Money::from_cents(0),
+                    credited_vat: Money::from_cents(0),
+                },
+            )
+        })
+        .collect();
+    Ok(frameworks::store_positions(conn, lot, &positions)?)
+}
+
 /// The credits a stored call-off caused.
 fn store_credits(conn: &mut DbConnection, calloff: i64, priced: &Priced) -> Result<(), StoreError> {
     for credit in &priced.credits {
@@ -425,7 +513,7 @@ fn mail_calloff(
     conn: &mut DbConnection,
     ctx: &Ctx,
     lot: &Lot,
-    agreement: &Agreement,
+    supplier: i64,
     member: (i64, &str),
     id: i64,
     site: &DeliverySite,
@@ -441,7 +529,7 @@ fn mail_calloff(
             id,
             member: member.0,
             member_name: member.1.to_string(),
-            supplier: agreement.supplier_id,
+            supplier,
             site: site.name.clone(),
             address: site.address.clone(),
             reference: reference.to_string(),
@@ -472,8 +560,8 @@ pub fn place(
     if key.is_empty() || key.len() > 100 {
         return Err(CallOffError::BadKey);
     }
-    let (lot, agreement) = running_agreement(conn, actor, lot_id, ctx.now)?;
-    let (quantity, site, reference) = check(conn, agreement.framework(), member, request)?;
+    let (lot, terms) = running_terms(conn, actor, lot_id, ctx.now)?;
+    let (quantity, site, reference) = check(conn, &terms.framework, member, request)?;
     let placed = db::transaction(conn, |conn| {
         // One call-off of a framework at a time, on every server process.
         lots::lock(conn, lot_id)?;
@@ -484,9 +572,7 @@ pub fn place(
         if frameworks::find(conn, lot_id)?.is_none_or(|row| row.ended_at.is_some()) {
             return Err(CallOffError::NotRunning);
         }
-        let (mut ledger, rows) = replay(conn, &agreement)?;
-        let at = next_at(ctx.now, rows.last());
-        let priced = ledger.price(quantity, at).map_err(CallOffError::Refused)?;
+        let (priced, at, ledger) = price_next(conn, &terms, quantity, ctx.now)?;
         let id = frameworks::insert(
             conn,
             &frameworks::NewCallOff {
@@ -505,20 +591,40 @@ pub fn place(
                 cumulative_quantity: priced.cumulative_quantity,
             },
         )?;
-        // The ledger books it under its stored id: the replay of tomorrow gives the same.
-        let booked = ledger.apply(&CallOff {
-            id: frameworks::contract_id(id),
-            member: member_key(member),
-            quantity,
-            at,
-        });
-        if booked.outcome.as_ref().ok() != Some(&priced) {
-            return Err(CallOffError::Store(StoreError::Engine(
-                crate::domain::pricing::InvalidInput::new("calloff", "priced twice differently"),
-            )));
+        match ledger {
+            // It lowered the price: the ledger books it under its stored id and re-prices
+            // and credits every earlier line.
+            Some(mut ledger) => {
+                let booked = ledger.apply(&CallOff {
+                    id: frameworks::contract_id(id),
+                    member: member_key(member),
+                    quantity,
+                    at,
+                });
+                if booked.outcome.as_ref().ok() != Some(&priced) {
+                    return Err(CallOffError::Store(StoreError::Engine(
+                        crate::domain::pricing::InvalidInput::new(
+                            "calloff",
+                            "priced twice differently",
+                        ),
+                    )));
+                }
+                store_credits(conn, id, &priced)?;
+                store_positions(conn, lot_id, &ledger)?;
+            }
+            // It credits nobody: only its member's position grows.
+            None => {
+                if !frameworks::has_positions(conn, lot_id)? {
+                    store_award_positions(conn, lot_id)?;
+                }
+                frameworks::add_to_position(
+                    conn,
+                    lot_id,
+                    member,
+                    (quantity, priced.net, priced.vat),
+                )?;
+            }
         }
-        store_credits(conn, id, &priced)?;
-        store_positions(conn, lot_id, &ledger)?;
         record(
             conn,
             ctx,
@@ -541,7 +647,7 @@ pub fn place(
             conn,
             ctx,
             &lot,
-            &agreement,
+            terms.supplier_id,
             (member, &member_name),
             id,
             &site,
@@ -791,7 +897,8 @@ fn read_upload(
     text: &str,
 ) -> Result<Upload, CallOffUploadError> {
     let member = actor.member()?;
-    let (lot, agreement) = running_agreement(conn, actor, lot, ctx.now)?;
+    let (lot, terms) = running_terms(conn, actor, lot, ctx.now)?;
+    let agreement = with_lines(conn, terms)?;
     let sites = super::upload::choices(conn, member)?;
     let lines = crate::domain::upload::read(text, &sites, agreement.framework().order_increment)
         .map_err(CallOffUploadError::File)?;
@@ -920,7 +1027,7 @@ pub fn place_upload(
                 conn,
                 ctx,
                 &lot,
-                &agreement,
+                agreement.supplier_id,
                 (member, &member_name),
                 *id,
                 site,

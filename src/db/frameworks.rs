@@ -360,3 +360,52 @@ pub fn positions(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<(i64, Str
         })
         .collect())
 }
+
+/// Whether the members' positions are kept yet (they are from the first call-off on).
+pub fn has_positions(conn: &mut DbConnection, lot: i64) -> QueryResult<bool> {
+    framework_members::table
+        .filter(framework_members::lot_id.eq(lot))
+        .count()
+        .get_result::<i64>(conn)
+        .map(|n| n > 0)
+}
+
+/// Adds a call-off that credited nobody to its member's position.
+pub fn add_to_position(
+    conn: &mut DbConnection,
+    lot: i64,
+    member: i64,
+    (quantity, net, vat): (u64, Money, Money),
+) -> QueryResult<()> {
+    use framework_members as t;
+    let row = (
+        t::lot_id.eq(lot),
+        t::member_id.eq(member),
+        t::quantity.eq(quantity as i64),
+        t::net.eq(net.cents()),
+        t::vat.eq(vat.cents()),
+        t::credited_net.eq(0i64),
+        t::credited_vat.eq(0i64),
+    );
+    let add = (
+        t::quantity.eq(t::quantity + quantity as i64),
+        t::net.eq(t::net + net.cents()),
+        t::vat.eq(t::vat + vat.cents()),
+    );
+    // Upserts exist only on the concrete connections.
+    match conn {
+        DbConnection::Pg(c) => diesel::insert_into(t::table)
+            .values(row)
+            .on_conflict((t::lot_id, t::member_id))
+            .do_update()
+            .set(add)
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_into(t::table)
+            .values(row)
+            .on_conflict((t::lot_id, t::member_id))
+            .do_update()
+            .set(add)
+            .execute(c)?,
+    };
+    Ok(())
+}

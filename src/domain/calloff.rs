@@ -74,6 +74,49 @@ impl Framework {
             .map(|t| (t.min_quantity, t.unit_price))
     }
 
+    /// The contract's rule for the next call-off of `quantity` at `at` when `cumulative`
+    /// units are called off: refused, or its price and whether it lowers the all-units price
+    /// (then every earlier line is re-priced and credited — see [`Ledger::apply`]).
+    pub fn next_calloff(
+        &self,
+        cumulative: u64,
+        quantity: u64,
+        at: DateTime<Utc>,
+    ) -> Result<NextCallOff, Refusal> {
+        if !self.runs_at(at) {
+            return Err(Refusal::OutsideTerm);
+        }
+        let after = cumulative + quantity;
+        if after > self.max_quantity {
+            return Err(Refusal::OverMaxQuantity);
+        }
+        let (unit_price, net) = match self.pricing {
+            PricingMode::AllUnits => {
+                let price = self.tier_price(after);
+                (price, net_at(quantity, price))
+            }
+            PricingMode::Graduated => {
+                let cost = |q| self.tiers.cost(PricingMode::Graduated, q).unwrap_or(0);
+                let net = Money::round_from_ten_thousandths(cost(after) - cost(cumulative));
+                let per_unit =
+                    div_round_half_away(i128::from(net.cents()) * 100, i128::from(quantity.max(1)));
+                let unit_price = i64::try_from(per_unit)
+                    .ok()
+                    .and_then(|p| UnitPrice::from_ten_thousandths(p).ok())
+                    .unwrap_or_else(|| self.tier_price(after));
+                (unit_price, net)
+            }
+        };
+        Ok(NextCallOff {
+            unit_price,
+            net,
+            vat: self.vat_rate.vat_on(net),
+            cumulative_quantity: after,
+            lowers_price: self.pricing == PricingMode::AllUnits
+                && self.tier_price(after) < self.tier_price(cumulative),
+        })
+    }
+
     /// Checks one quantity against the order increment and the line limits.
     pub fn check_quantity(&self, quantity: u64) -> Result<(), InvalidInput> {
         if !(1..=MAX_LINE_QUANTITY).contains(&quantity) {
@@ -93,6 +136,17 @@ impl Framework {
         }
         Ok(())
     }
+}
+
+/// The price of the next call-off, before any credits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextCallOff {
+    pub unit_price: UnitPrice,
+    pub net: Money,
+    pub vat: Money,
+    pub cumulative_quantity: u64,
+    /// It takes an all-units framework into a cheaper tier: earlier lines are credited.
+    pub lowers_price: bool,
 }
 
 /// A line of the initial call-off (the members' confirmed order lines), priced by the award.
@@ -401,40 +455,19 @@ impl Ledger {
     /// What a call-off of `quantity` at `at` would get, without changing anything: the
     /// preview a buyer sees before confirming, and the first half of [`Ledger::apply`].
     pub fn price(&self, quantity: u64, at: DateTime<Utc>) -> Result<Priced, Refusal> {
-        let f = &self.framework;
-        if !f.runs_at(at) {
-            return Err(Refusal::OutsideTerm);
-        }
-        let after = self.cumulative + quantity;
-        if after > f.max_quantity {
-            return Err(Refusal::OverMaxQuantity);
-        }
-        let (unit_price, net) = match f.pricing {
-            PricingMode::AllUnits => {
-                let price = f.tier_price(after);
-                (price, net_at(quantity, price))
-            }
-            PricingMode::Graduated => {
-                let cost = |q| f.tiers.cost(PricingMode::Graduated, q).unwrap_or(0);
-                let net = Money::round_from_ten_thousandths(cost(after) - cost(self.cumulative));
-                let per_unit =
-                    div_round_half_away(i128::from(net.cents()) * 100, i128::from(quantity.max(1)));
-                let unit_price = i64::try_from(per_unit)
-                    .ok()
-                    .and_then(|p| UnitPrice::from_ten_thousandths(p).ok())
-                    .unwrap_or_else(|| f.tier_price(after));
-                (unit_price, net)
-            }
+        let next = self.framework.next_calloff(self.cumulative, quantity, at)?;
+        let credits = if next.lowers_price {
+            self.credits_at(next.cumulative_quantity)
+        } else {
+            Vec::new()
         };
-        let vat = f.vat_rate.vat_on(net);
-        let credits = self.credits_at(after);
         Ok(Priced {
-            unit_price,
-            net,
-            vat,
-            gross: Money::from_cents(net.cents() + vat.cents()),
+            unit_price: next.unit_price,
+            net: next.net,
+            vat: next.vat,
+            gross: Money::from_cents(next.net.cents() + next.vat.cents()),
             credits,
-            cumulative_quantity: after,
+            cumulative_quantity: next.cumulative_quantity,
         })
     }
 
