@@ -7,6 +7,7 @@ pub mod account_admin;
 pub mod accounts;
 pub mod award;
 pub mod calendar;
+pub mod calloff_upload;
 pub mod calloffs;
 pub mod closing;
 pub mod exports;

@@ -540,9 +540,12 @@ async fn upload_page(
     user: &CurrentUser,
     lot: i64,
     text: String,
-    result: Result<Vec<calloffs::UploadedCallOff>, calloffs::CallOffUploadError>,
+    result: Result<
+        Vec<crate::app::calloff_upload::UploadedCallOff>,
+        crate::app::calloff_upload::CallOffUploadError,
+    >,
 ) -> Result<HttpResponse, AppError> {
-    use calloffs::CallOffUploadError as E;
+    use crate::app::calloff_upload::CallOffUploadError as E;
     let tr = user.tr();
     let actor = user.user.clone();
     let found = state
@@ -630,7 +633,9 @@ pub async fn upload_preview(
     let text = super::upload::uploaded_text(&super::admin::Fields(pairs));
     let (ctx, actor, submitted) = (state.ctx(), user.user.clone(), text.clone());
     let result = state
-        .run(move |conn| calloffs::preview_upload(conn, &ctx, &actor, lot, &submitted))
+        .run(move |conn| {
+            crate::app::calloff_upload::preview_upload(conn, &ctx, &actor, lot, &submitted)
+        })
         .await;
     upload_page(&state, &user, lot, text, result).await
 }
@@ -646,7 +651,9 @@ pub async fn upload_confirm(
     let text = super::admin::Fields(pairs).get("csv").to_string();
     let (ctx, actor, submitted) = (state.ctx(), user.user.clone(), text.clone());
     match state
-        .run(move |conn| calloffs::place_upload(conn, &ctx, &actor, lot, &submitted))
+        .run(move |conn| {
+            crate::app::calloff_upload::place_upload(conn, &ctx, &actor, lot, &submitted)
+        })
         .await
     {
         Ok(0) => Ok(redirect(&format!(
