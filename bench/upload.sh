@@ -10,44 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 LINES=${LINES:-5000}
 PG_ADMIN=${1:-}
-if [ -z "${BIN:-}" ]; then
-  cargo build --release --quiet
-  BIN=target/release/sammelkauf
-fi
-work=$(mktemp -d)
-port=$((20000 + RANDOM % 20000))
-base="http://127.0.0.1:$port"
-db_name=""
-cleanup() {
-  [ -n "${server:-}" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-  if [ -n "$db_name" ]; then
-    psql "$PG_ADMIN" -q -c "DROP DATABASE IF EXISTS $db_name WITH (FORCE)" >/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-if [ -n "$PG_ADMIN" ]; then
-  db_name="sammelkauf_upload_$$"
-  psql "$PG_ADMIN" -q -c "CREATE DATABASE $db_name" >/dev/null
-  database_url="${PG_ADMIN%/*}/$db_name"
-  backend=PostgreSQL
-else
-  database_url="$work/bench.db"
-  backend=SQLite
-fi
-DATABASE_URL="$database_url" BIND="127.0.0.1:$port" DATA_DIR="$work/data" \
-  MAIL_TICK_SECONDS=3600 RUST_LOG=warn "$BIN" serve --demo >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 1 100); do
-  curl -fs "$base/healthz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-jar="$work/jar"
-csrf() { sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1; }
-token=$(curl -fs -c "$jar" "$base/login" | csrf)
-curl -fs -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf=$token" \
-  --data-urlencode "email=einkauf@regio-it-aachen.example" \
-  --data-urlencode "password=sammelkauf-demo" "$base/login"
+# shellcheck source=bench/demo-server.sh
+source bench/demo-server.sh
 # The first lot that shows the upload form.
 lot=""
 for id in $(curl -fs -b "$jar" "$base/lots" | grep -o 'href="/lots/[0-9]*"' | grep -o '[0-9]*' | sort -un); do
