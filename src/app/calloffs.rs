@@ -14,7 +14,7 @@ use crate::domain::account::Role;
 use crate::domain::calloff::{
     CallOff, Contract, Credit, Framework, InitialLine, Ledger, Priced, Refusal,
 };
-use crate::domain::lot::{parse_quantity, FieldError, FrameworkTerms, LotStatus};
+use crate::domain::lot::{FieldError, FrameworkTerms, LotStatus};
 use crate::domain::money::{Money, UnitPrice};
 use crate::domain::pricing::{PricingMode, TierTable};
 use crate::mail::notify;
@@ -58,11 +58,6 @@ impl Agreement {
     pub fn framework(&self) -> &Framework {
         self.contract.framework()
     }
-
-    /// Running: not ended by staff or the server, and `now` within the term.
-    pub fn runs_at(&self, now: DateTime<Utc>) -> bool {
-        self.row.ended_at.is_none() && self.framework().runs_at(now)
-    }
 }
 
 pub(super) fn member_key(member: i64) -> String {
@@ -78,11 +73,6 @@ pub fn term_end(start: DateTime<Utc>, months: u32) -> DateTime<Utc> {
     start
         .checked_add_months(Months::new(months))
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
-}
-
-/// The framework terms of a lot, if it is one.
-pub fn terms(conn: &mut DbConnection, lot: i64) -> Result<Option<FrameworkTerms>, StoreError> {
-    Ok(frameworks::find(conn, lot)?.map(|f| f.terms))
 }
 
 /// A confirmed framework's terms and price schedule, without its lines: enough to price a
@@ -105,9 +95,21 @@ pub fn confirmed_terms(conn: &mut DbConnection, lot: &Lot) -> Result<Option<Term
     if lot.status != LotStatus::Confirmed {
         return Ok(None);
     }
-    let Some(row) = frameworks::find(conn, lot.id)? else {
+    match frameworks::find(conn, lot.id)? {
+        Some(row) => terms_of(conn, lot, row),
+        None => Ok(None),
+    }
+}
+
+/// The terms of a confirmed lot whose framework row is read already.
+fn terms_of(
+    conn: &mut DbConnection,
+    lot: &Lot,
+    row: FrameworkRow,
+) -> Result<Option<Terms>, StoreError> {
+    if lot.status != LotStatus::Confirmed {
         return Ok(None);
-    };
+    }
     let Some(procedure) = store::find_procedure(conn, lot.id)? else {
         return Ok(None);
     };
@@ -223,18 +225,19 @@ pub struct FrameworkState {
 /// How many of a member's own call-offs the page lists (the CSV has them all).
 pub const PAGE_CALLOFFS: i64 = 50;
 
-/// A framework's state for its page, without replaying the lines.
+/// A framework's state for its page (given its row, read already), without its lines.
 pub fn state(
     conn: &mut DbConnection,
     actor: &Actor,
     lot: &Lot,
+    row: FrameworkRow,
     now: DateTime<Utc>,
 ) -> Result<Option<FrameworkState>, StoreError> {
-    let Some(agreement) = confirmed_terms(conn, lot)? else {
+    let Some(agreement) = terms_of(conn, lot, row)? else {
         return Ok(None);
     };
     let f = &agreement.framework;
-    let (cumulative, _) = cumulative(conn, lot.id)?;
+    let (cumulative, latest) = cumulative(conn, lot.id)?;
     let current_price = match f.pricing {
         PricingMode::AllUnits => f.tier_price(cumulative),
         PricingMode::Graduated => f.tier_price(cumulative + 1),
@@ -245,7 +248,7 @@ pub fn state(
             let positions = frameworks::positions(conn, lot.id)?;
             let own = match positions.into_iter().find(|(id, _, _)| *id == member) {
                 Some((_, _, p)) => Some(p),
-                None if frameworks::latest(conn, lot.id)?.is_none() => {
+                None if latest.is_none() => {
                     // Before the first call-off: the award's figures.
                     store::result_members(conn, lot.id)?
                         .into_iter()
@@ -294,41 +297,22 @@ pub fn state(
     }))
 }
 
+/// A call-off's line checked by the order form's rules (a call-off has no limit price).
 fn check(
     conn: &mut DbConnection,
     framework: &Framework,
     member: i64,
     request: &CallOffRequest,
 ) -> Result<(u64, DeliverySite, String), CallOffError> {
-    let mut errors = Vec::new();
-    let quantity = match parse_quantity(&request.quantity) {
-        Some(n) if n > 0 && framework.check_quantity(n as u64).is_ok() => Some(n as u64),
-        _ => {
-            errors.push(
-                FieldError::new("quantity", "error.quantity_increment")
-                    .with("n", framework.order_increment.to_string()),
-            );
-            None
-        }
-    };
-    let reference = request.reference.trim().to_string();
-    if reference.chars().count() > 100 || reference.chars().any(char::is_control) {
-        errors.push(FieldError::new("reference", "error.reference"));
-    }
-    let site = match request.site.trim().parse::<i64>() {
-        Ok(id) => match orgs::find_site(conn, id)? {
-            Some(site) if site.member_id == member && site.active => Some(site),
-            _ => None,
-        },
-        Err(_) => None,
-    };
-    if site.is_none() {
-        errors.push(FieldError::new("site", "error.site"));
-    }
-    match (quantity, site) {
-        (Some(q), Some(site)) if errors.is_empty() => Ok((q, site, reference)),
-        _ => Err(CallOffError::Invalid(errors)),
-    }
+    let (input, site) = super::ordering::check_line(
+        conn,
+        framework.order_increment,
+        member,
+        &request.site,
+        (&request.quantity, "", &request.reference),
+    )?
+    .map_err(CallOffError::Invalid)?;
+    Ok((input.quantity, site, input.reference))
 }
 
 /// What a call-off will get, shown before the buyer confirms it.

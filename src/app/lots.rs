@@ -182,9 +182,10 @@ pub fn page(
         (Vec::new(), Vec::new())
     };
     let procedure = procedure_data(conn, actor, &lot, procedure, now)?;
-    let framework_terms = super::calloffs::terms(conn, id)?;
-    let framework = match framework_terms {
-        Some(_) => super::calloffs::state(conn, actor, &lot, now)?,
+    let framework_row = crate::db::frameworks::find(conn, id)?;
+    let framework_terms = framework_row.as_ref().map(|f| f.terms);
+    let framework = match framework_row {
+        Some(row) => super::calloffs::state(conn, actor, &lot, row, now)?,
         None => None,
     };
     Ok(LotPageData {

@@ -41,16 +41,34 @@ fn check(
     member: i64,
     request: &OrderRequest,
 ) -> Result<(OrderInput, DeliverySite), OrderError> {
-    let mut errors = Vec::new();
-    let input = OrderInput::parse(
-        &request.quantity,
-        &request.max_unit_price,
-        &request.reference,
+    check_line(
+        conn,
         lot.order_increment,
-    )
-    .map_err(|e| errors.extend(e))
-    .ok();
-    let site = match request.site.trim().parse::<i64>() {
+        member,
+        &request.site,
+        (
+            &request.quantity,
+            &request.max_unit_price,
+            &request.reference,
+        ),
+    )?
+    .map_err(OrderError::Invalid)
+}
+
+/// The rules of one line for a member, an order's or a call-off's: quantity, limit price and
+/// reference as the order form checks them, and one of the member's own active sites.
+pub(crate) fn check_line(
+    conn: &mut DbConnection,
+    increment: u64,
+    member: i64,
+    site: &str,
+    (quantity, limit, reference): (&str, &str, &str),
+) -> Result<Result<(OrderInput, DeliverySite), Vec<FieldError>>, StoreError> {
+    let mut errors = Vec::new();
+    let input = OrderInput::parse(quantity, limit, reference, increment)
+        .map_err(|e| errors.extend(e))
+        .ok();
+    let site = match site.trim().parse::<i64>() {
         Ok(id) => match orgs::find_site(conn, id)? {
             Some(site) if site.member_id == member && site.active => Some(site),
             _ => None,
@@ -60,10 +78,10 @@ fn check(
     if site.is_none() {
         errors.push(FieldError::new("site", "error.site"));
     }
-    match (input, site) {
+    Ok(match (input, site) {
         (Some(input), Some(site)) if errors.is_empty() => Ok((input, site)),
-        _ => Err(OrderError::Invalid(errors)),
-    }
+        _ => Err(errors),
+    })
 }
 
 fn describe(input: &OrderInput, site: i64) -> String {

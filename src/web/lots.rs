@@ -289,6 +289,20 @@ pub async fn show(
 }
 
 /// One row of the lot list.
+/// A deadline as lists show it: what it is for, when, and the time left when near.
+pub(crate) fn deadline_text(
+    tr: crate::i18n::Tr,
+    now: chrono::DateTime<chrono::Utc>,
+    kind: &str,
+    at: chrono::NaiveDateTime,
+) -> String {
+    let what = tr.t(&format!("lot.{kind}_deadline")).to_string();
+    match tr.time_left(now, at) {
+        Some(left) => format!("{what}: {} ({left})", tr.datetime(at)),
+        None => format!("{what}: {}", tr.datetime(at)),
+    }
+}
+
 pub struct LotRow {
     pub id: i64,
     pub title: String,
@@ -348,16 +362,11 @@ pub async fn list(
         .map(|listed| {
             let lot = listed.lot;
             let status = lot.status_at(now);
-            let next_deadline = match next_deadline(now, lot.demand_deadline, lot.quote_deadline) {
-                Some((kind, at)) => {
-                    let what = tr.t(&format!("lot.{kind}_deadline")).to_string();
-                    match tr.time_left(now, at) {
-                        Some(left) => format!("{what}: {} ({left})", tr.datetime(at)),
-                        None => format!("{what}: {}", tr.datetime(at)),
-                    }
-                }
-                None => "–".to_string(),
-            };
+            let next_deadline = next_deadline(now, lot.demand_deadline, lot.quote_deadline)
+                .map_or_else(
+                    || "–".to_string(),
+                    |(kind, at)| deadline_text(tr, now, kind, at),
+                );
             LotRow {
                 id: lot.id,
                 category: tr

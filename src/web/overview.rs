@@ -1,12 +1,12 @@
 //! "My organisation": a member's lots, deadlines, spend and savings per year, frameworks.
 
 use super::error::AppError;
+use super::lots::deadline_text;
 use super::session::CurrentUser;
 use super::{ok, AppState, Page};
 use crate::app::overview::{self, Overview};
 use crate::domain::money::Money;
 use crate::export::{money, Csv};
-use crate::i18n::Tr;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -32,19 +32,6 @@ struct OverviewPage {
     deadlines: Vec<(i64, String, String)>,
     years: Vec<(i32, String, String, String, String, String)>,
     frameworks: Vec<(i64, String, String, String, String)>,
-}
-
-fn deadline_text(
-    tr: Tr,
-    now: chrono::DateTime<chrono::Utc>,
-    kind: &str,
-    at: chrono::NaiveDateTime,
-) -> String {
-    let what = tr.t(&format!("lot.{kind}_deadline")).to_string();
-    match tr.time_left(now, at) {
-        Some(left) => format!("{what}: {} ({left})", tr.datetime(at)),
-        None => format!("{what}: {}", tr.datetime(at)),
-    }
 }
 
 async fn load(state: &AppState, user: &CurrentUser) -> Result<Overview, AppError> {
