@@ -18,6 +18,7 @@ mod member_admin;
 mod orders;
 mod processes;
 mod procurement;
+mod resilience;
 mod rules;
 mod security;
 mod smtp;
