@@ -49,8 +49,7 @@ pub fn list(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<ListedLot>, Re
         Role::Buyer => lots::list_for_members(conn)?,
         Role::Supplier => lots::list_for_supplier(conn, actor.supplier()?)?,
     };
-    let ids: Vec<i64> = found.iter().map(|lot| lot.id).collect();
-    let mut totals = lots::totals_of(conn, &ids)?;
+    let mut totals = lots::all_totals(conn)?;
     Ok(found
         .into_iter()
         .map(|lot| {

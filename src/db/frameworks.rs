@@ -42,7 +42,7 @@ pub fn set_terms(
 
 pub fn find(conn: &mut DbConnection, lot: i64) -> Result<Option<FrameworkRow>, Error> {
     type Row = (i64, i64, i64, Option<NaiveDateTime>, String, Option<i64>);
-    let row: Option<Row> = lot_frameworks::table
+    let row: Option<Row> = crate::native!(conn, |c| lot_frameworks::table
         .find(lot)
         .select((
             lot_frameworks::lot_id,
@@ -52,8 +52,8 @@ pub fn find(conn: &mut DbConnection, lot: i64) -> Result<Option<FrameworkRow>, E
             lot_frameworks::end_reason,
             lot_frameworks::ended_by,
         ))
-        .first(conn)
-        .optional()?;
+        .first(c)
+        .optional())?;
     let Some((lot_id, term, max, ended_at, end_reason, ended_by)) = row else {
         return Ok(None);
     };

@@ -243,55 +243,47 @@ pub fn invite(
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Lot>, Error> {
-    typed_one(
-        lots::table
-            .find(id)
-            .select(LotRow::as_select())
-            .first(conn)
-            .optional()?,
-    )
+    typed_one(crate::native!(conn, |c| lots::table
+        .find(id)
+        .select(LotRow::as_select())
+        .first(c)
+        .optional())?)
 }
 
 /// All lots, newest first (staff).
 pub fn list_all(conn: &mut DbConnection) -> Result<Vec<Lot>, Error> {
-    typed(
-        lots::table
-            .order(lots::id.desc())
-            .select(LotRow::as_select())
-            .load(conn)?,
-    )
+    typed(crate::native!(conn, |c| lots::table
+        .order(lots::id.desc())
+        .select(LotRow::as_select())
+        .load(c))?)
 }
 
 /// Lots members may see: every one past draft.
 pub fn list_for_members(conn: &mut DbConnection) -> Result<Vec<Lot>, Error> {
-    typed(
-        lots::table
-            .filter(lots::status.ne(LotStatus::Draft.as_str()))
-            .order((lots::demand_deadline.asc(), lots::id.asc()))
-            .select(LotRow::as_select())
-            .load(conn)?,
-    )
+    typed(crate::native!(conn, |c| lots::table
+        .filter(lots::status.ne(LotStatus::Draft.as_str()))
+        .order((lots::demand_deadline.asc(), lots::id.asc()))
+        .select(LotRow::as_select())
+        .load(c))?)
 }
 
 /// Lots a supplier is invited to and that are no longer drafts.
 pub fn list_for_supplier(conn: &mut DbConnection, supplier: i64) -> Result<Vec<Lot>, Error> {
-    typed(
-        lots::table
-            .inner_join(lot_invitations::table)
-            .filter(lot_invitations::supplier_id.eq(supplier))
-            .filter(lots::status.ne(LotStatus::Draft.as_str()))
-            .order((lots::demand_deadline.asc(), lots::id.asc()))
-            .select(LotRow::as_select())
-            .load(conn)?,
-    )
+    typed(crate::native!(conn, |c| lots::table
+        .inner_join(lot_invitations::table)
+        .filter(lot_invitations::supplier_id.eq(supplier))
+        .filter(lots::status.ne(LotStatus::Draft.as_str()))
+        .order((lots::demand_deadline.asc(), lots::id.asc()))
+        .select(LotRow::as_select())
+        .load(c))?)
 }
 
 pub fn is_invited(conn: &mut DbConnection, lot: i64, supplier: i64) -> QueryResult<bool> {
-    let n: i64 = lot_invitations::table
+    let n: i64 = crate::native!(conn, |c| lot_invitations::table
         .filter(lot_invitations::lot_id.eq(lot))
         .filter(lot_invitations::supplier_id.eq(supplier))
         .count()
-        .get_result(conn)?;
+        .get_result(c))?;
     Ok(n > 0)
 }
 
@@ -305,14 +297,14 @@ pub fn invited_suppliers(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<(
 }
 
 pub fn indicative_tiers(conn: &mut DbConnection, lot: i64) -> Result<Vec<IndicativeTier>, Error> {
-    let rows: Vec<(i64, i64)> = lot_indicative_tiers::table
+    let rows: Vec<(i64, i64)> = crate::native!(conn, |c| lot_indicative_tiers::table
         .filter(lot_indicative_tiers::lot_id.eq(lot))
         .order(lot_indicative_tiers::min_quantity.asc())
         .select((
             lot_indicative_tiers::min_quantity,
             lot_indicative_tiers::unit_price,
         ))
-        .load(conn)?;
+        .load(c))?;
     let read = RowReader::new("lot_indicative_tiers", lot);
     rows.into_iter()
         .map(|(min, price)| {
@@ -340,9 +332,9 @@ pub fn transition(
 
 /// Confirms the lot is open for orders before `now` and keeps it so until this
 /// transaction ends. On PostgreSQL that is a shared lock: orders on one lot run side by
-/// side, while closing the lot waits for them. SQLite has one writer at a time; the first
-/// statement is a write so that the transaction takes it at once instead of failing to
-/// upgrade later. Returns false if the lot is not open for orders.
+/// side, while closing the lot waits for them. On SQLite the transaction holds the write
+/// lock from its start (see [`crate::db::transaction`]), so nothing else changes the lot
+/// meanwhile. Returns false if the lot is not open for orders.
 pub fn lock_open_for_orders(
     conn: &mut DbConnection,
     id: i64,
@@ -351,19 +343,13 @@ pub fn lock_open_for_orders(
     let open = lots::table
         .find(id)
         .filter(lots::status.eq(LotStatus::Open.as_str()))
-        .filter(lots::demand_deadline.gt(now));
-    match conn {
-        DbConnection::Pg(c) => open
-            .select(lots::id)
-            .for_share()
-            .first::<i64>(c)
-            .optional()
-            .map(|found| found.is_some()),
-        DbConnection::Sqlite(c) => diesel::update(open)
-            .set(lots::updated_at.eq(lots::updated_at))
-            .execute(c)
-            .map(|n| n == 1),
-    }
+        .filter(lots::demand_deadline.gt(now))
+        .select(lots::id);
+    let found = match conn {
+        DbConnection::Pg(c) => open.for_share().first::<i64>(c).optional()?,
+        DbConnection::Sqlite(c) => open.first::<i64>(c).optional()?,
+    };
+    Ok(found.is_some())
 }
 
 /// Counts a change of lines into the lot's bundle, if the bundle stays within what the
@@ -429,19 +415,29 @@ pub fn bundle_size(conn: &mut DbConnection, lot: i64) -> Result<BundleSize, Erro
 /// The live bundle: total quantity and number of members taking part, as kept with every
 /// order write.
 pub fn totals(conn: &mut DbConnection, lot: i64) -> Result<(u64, u64), Error> {
-    Ok(totals_of(conn, &[lot])?.remove(&lot).unwrap_or_default())
+    let found: Option<(i64, i64)> = crate::native!(conn, |c| lot_bundles::table
+        .find(lot)
+        .select((lot_bundles::ordered_quantity, lot_bundles::members))
+        .first(c)
+        .optional())?;
+    let (quantity, members) = found.unwrap_or_default();
+    let read = RowReader::new("lot_bundles", lot);
+    Ok((
+        read.quantity("ordered_quantity", quantity)?,
+        read.quantity("members", members)?,
+    ))
 }
 
 /// One member's part of a lot's bundle: quantity and active lines.
 pub fn member_totals(conn: &mut DbConnection, lot: i64, member: i64) -> Result<(u64, u64), Error> {
-    let found: Option<(i64, i64)> = lot_member_totals::table
+    let found: Option<(i64, i64)> = crate::native!(conn, |c| lot_member_totals::table
         .find((lot, member))
         .select((
             lot_member_totals::ordered_quantity,
             lot_member_totals::ordered_lines,
         ))
-        .first(conn)
-        .optional()?;
+        .first(c)
+        .optional())?;
     let (quantity, lines) = found.unwrap_or_default();
     let read = RowReader::new("lot_member_totals", lot);
     Ok((
@@ -450,19 +446,18 @@ pub fn member_totals(conn: &mut DbConnection, lot: i64, member: i64) -> Result<(
     ))
 }
 
-/// The live bundles of several lots in one query.
-pub fn totals_of(
+/// The live bundles of all lots in one query, for lists of lots (which show every lot the
+/// user may see; one row a lot, whatever their lines).
+pub fn all_totals(
     conn: &mut DbConnection,
-    ids: &[i64],
 ) -> Result<std::collections::HashMap<i64, (u64, u64)>, Error> {
-    let rows: Vec<(i64, i64, i64)> = lot_bundles::table
-        .filter(lot_bundles::lot_id.eq_any(ids))
+    let rows: Vec<(i64, i64, i64)> = crate::native!(conn, |c| lot_bundles::table
         .select((
             lot_bundles::lot_id,
             lot_bundles::ordered_quantity,
             lot_bundles::members,
         ))
-        .load(conn)?;
+        .load(c))?;
     rows.into_iter()
         .map(|(id, quantity, members)| {
             let read = RowReader::new("lot_bundles", id);

@@ -112,8 +112,12 @@ impl ManageConnection for Manager {
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// Checked when a connection goes back to the pool, without a query: one that was
+    /// found closed (the database restarted, the network dropped) or left inside a broken
+    /// transaction is closed instead of reused.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        std::thread::panicking() || conn.is_broken()
     }
 }
 
@@ -172,10 +176,27 @@ pub fn connect(backend: &Backend) -> Result<Pool, SetupError> {
     let pool = r2d2::Pool::builder()
         .max_size(size)
         .connection_timeout(Duration::from_secs(20))
+        // No test query on every checkout (a round trip to PostgreSQL, twice a page): a
+        // connection that turns out closed is dropped on its way back (`has_broken`).
+        .test_on_check_out(false)
         .build(Manager {
             backend: backend.clone(),
         })?;
     Ok(pool)
+}
+
+/// Runs a query on the concrete connection of the backend. Through [`DbConnection`] diesel
+/// writes a query's SQL text anew on every run (to hand it to the backend), which costs more
+/// than running the prepared statement; on the concrete connection it finds the prepared
+/// statement by the query's type and only binds the values. For the queries every page runs.
+#[macro_export]
+macro_rules! native {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Pg($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
 }
 
 /// Inserts a row and gives back its new id (RETURNING works on both backends, but only on
@@ -251,13 +272,48 @@ where
 {
     let mut attempt = 0;
     loop {
-        match conn.transaction(&mut work) {
+        match one_transaction(conn, &mut work) {
             Err(e) if attempt < 5 && e.as_db_error().is_some_and(is_busy) => {
                 attempt += 1;
                 std::thread::sleep(Duration::from_millis(20 * (1 << attempt)));
             }
             other => return other,
         }
+    }
+}
+
+/// Runs `work` in a transaction (a savepoint inside one). On SQLite the outermost
+/// transaction takes the write lock with its first statement (`BEGIN IMMEDIATE`, waiting
+/// within the busy timeout for a writer of another process), so it cannot fail later when
+/// its first write finds that another process wrote since it began reading.
+fn one_transaction<T, E>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return conn.transaction(work);
+    };
+    if AnsiTransactionManager::transaction_manager_status_mut(sqlite)
+        .transaction_depth()?
+        .is_some()
+    {
+        return conn.transaction(work);
+    }
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    match work(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match Manager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
     }
 }
 

@@ -92,7 +92,7 @@ pub fn lines_of_member(
     after: Option<i64>,
     limit: i64,
 ) -> Result<Vec<OrderLineView>, Error> {
-    let rows: Vec<(RawLine, String)> = order_lines::table
+    let rows: Vec<(RawLine, String)> = crate::native!(conn, |c| order_lines::table
         .inner_join(delivery_sites::table)
         .filter(order_lines::lot_id.eq(lot))
         .filter(order_lines::member_id.eq(member))
@@ -101,7 +101,7 @@ pub fn lines_of_member(
         .order(order_lines::id.asc())
         .limit(limit)
         .select((RawLine::as_select(), delivery_sites::name))
-        .load(conn)?;
+        .load(c))?;
     rows.into_iter()
         .map(|(line, site_name)| {
             Ok(OrderLineView {
@@ -191,24 +191,13 @@ fn count_for_member(
         t::ordered_lines.eq(t::ordered_lines + lines),
     );
     // Upserts exist only on the concrete connections.
-    match conn {
-        DbConnection::Pg(c) => diesel::insert_into(t::table)
-            .values(row)
-            .on_conflict((t::lot_id, t::member_id))
-            .do_update()
-            .set(add)
-            .execute(c)?,
-        DbConnection::Sqlite(c) => diesel::insert_into(t::table)
-            .values(row)
-            .on_conflict((t::lot_id, t::member_id))
-            .do_update()
-            .set(add)
-            .execute(c)?,
-    };
-    let after: i64 = t::table
-        .find((lot, member))
-        .select(t::ordered_lines)
-        .first(conn)?;
+    let after: i64 = crate::native!(conn, |c| diesel::insert_into(t::table)
+        .values(row)
+        .on_conflict((t::lot_id, t::member_id))
+        .do_update()
+        .set(add)
+        .returning(t::ordered_lines)
+        .get_result(c))?;
     let before = after - lines;
     Ok(BundleChange {
         quantity,

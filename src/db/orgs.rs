@@ -94,11 +94,11 @@ pub fn update_member(
 
 /// A member's delivery sites, active ones first.
 pub fn sites_of(conn: &mut DbConnection, member: i64) -> QueryResult<Vec<DeliverySite>> {
-    delivery_sites::table
+    crate::native!(conn, |c| delivery_sites::table
         .filter(delivery_sites::member_id.eq(member))
         .order((delivery_sites::active.desc(), delivery_sites::name.asc()))
         .select(DeliverySite::as_select())
-        .load(conn)
+        .load(c))
 }
 
 pub fn find_site(conn: &mut DbConnection, id: i64) -> QueryResult<Option<DeliverySite>> {

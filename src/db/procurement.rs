@@ -255,11 +255,11 @@ pub fn procedure(conn: &mut DbConnection, lot: i64) -> QueryResult<Procedure> {
 
 /// Reads the procedure record without creating it.
 pub fn find_procedure(conn: &mut DbConnection, lot: i64) -> QueryResult<Option<Procedure>> {
-    lot_procedure::table
+    crate::native!(conn, |c| lot_procedure::table
         .find(lot)
         .select(Procedure::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 pub fn request_opening(

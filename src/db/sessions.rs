@@ -27,15 +27,15 @@ pub fn find_user(
     created_after: NaiveDateTime,
     seen_after: NaiveDateTime,
 ) -> Result<Option<(User, NaiveDateTime)>, Error> {
-    let found = sessions::table
+    let found = crate::native!(conn, |c| sessions::table
         .inner_join(users::table)
         .filter(sessions::id.eq(id))
         .filter(sessions::created_at.gt(created_after))
         .filter(sessions::last_seen_at.gt(seen_after))
         .filter(users::active.eq(true))
         .select((super::users::UserRow::as_select(), sessions::last_seen_at))
-        .first::<(super::users::UserRow, NaiveDateTime)>(conn)
-        .optional()?;
+        .first::<(super::users::UserRow, NaiveDateTime)>(c)
+        .optional())?;
     match found {
         Some((row, seen)) => Ok(typed_one(Some(row))?.map(|user| (user, seen))),
         None => Ok(None),
