@@ -1,7 +1,7 @@
 //! The lots everyone concerned sees: the list, and a lot's page with the live bundle.
 
 use super::error::AppError;
-use super::session::{self, CurrentUser};
+use super::session::{self, CurrentUser, Visitor};
 use super::{ok, AppState, Page};
 use crate::app::lots::{self as lot_data, Lot};
 use crate::domain::account::Role;
@@ -184,23 +184,24 @@ pub async fn lot_page(
     form: Option<OrderForm>,
     notice: Option<&str>,
 ) -> Result<LotPage, AppError> {
-    lot_page_from(state, user, id, form, notice, None).await
-}
-
-/// The lot's page showing the buyer's own lines after line `lines_after`.
-async fn lot_page_from(
-    state: &AppState,
-    user: &CurrentUser,
-    id: i64,
-    form: Option<OrderForm>,
-    notice: Option<&str>,
-    lines_after: Option<i64>,
-) -> Result<LotPage, AppError> {
     let now = state.now();
     let actor = user.user.clone();
     let data = state
-        .read(move |conn| lot_data::page(conn, &actor, id, now, lines_after))
+        .read(move |conn| lot_data::page(conn, &actor, id, now, None))
         .await?;
+    Ok(build_lot_page(user, data, now, form, notice, None))
+}
+
+/// The lot's page from its data, showing the buyer's own lines after line `lines_after`.
+fn build_lot_page(
+    user: &CurrentUser,
+    data: lot_data::LotPageData,
+    now: DateTime<Utc>,
+    form: Option<OrderForm>,
+    notice: Option<&str>,
+    lines_after: Option<i64>,
+) -> LotPage {
+    let id = data.lot.id;
     let tr = user.tr();
     let lot = &data.lot;
     let view = LotView::new(lot, &data.tiers, tr, now);
@@ -211,7 +212,7 @@ async fn lot_page_from(
     if form.idempotency_key.is_empty() {
         form.idempotency_key = session::idempotency_key();
     }
-    Ok(LotPage {
+    LotPage {
         page: Page::for_user(user, &lot.title, notice),
         progress: ProgressView::new(&progress, data.members, &lot.unit, tr),
         is_buyer,
@@ -261,7 +262,7 @@ async fn lot_page_from(
         ),
         is_staff: user.role == Role::Staff,
         lot: view,
-    })
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -272,20 +273,22 @@ pub struct LotQuery {
 
 pub async fn show(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    visitor: Visitor,
     path: web::Path<i64>,
     query: web::Query<LotQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = lot_page_from(
-        &state,
+    let (id, lines_after, now) = (path.into_inner(), query.lines_after, state.now());
+    let (user, data) = visitor
+        .read(move |conn, actor| lot_data::page(conn, actor, id, now, lines_after))
+        .await?;
+    ok(&build_lot_page(
         &user,
-        path.into_inner(),
+        data,
+        now,
         None,
         query.notice.as_deref(),
-        query.lines_after,
-    )
-    .await?;
-    ok(&page)
+        lines_after,
+    ))
 }
 
 /// One row of the lot list.
@@ -344,11 +347,10 @@ pub struct LotsQuery {
 
 pub async fn list(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    visitor: Visitor,
     query: web::Query<LotsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let actor = user.user.clone();
-    let found = state.read(move |conn| lot_data::list(conn, &actor)).await?;
+    let (user, found) = visitor.read(lot_data::list).await?;
     let all = found.len();
     let tr = user.tr();
     let now = state.now();

@@ -2,7 +2,7 @@
 
 use super::error::AppError;
 use super::lots::{lot_page, OrderForm};
-use super::session::{CurrentUser, Form};
+use super::session::{CurrentUser, Form, Visitor};
 use super::{ok, redirect, render, AppState, Page};
 use crate::app::ordering::{self, OrderError, OrderRequest};
 use actix_web::http::StatusCode;
@@ -70,17 +70,16 @@ fn refused_form(
 
 pub async fn place(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    visitor: Visitor,
     path: web::Path<i64>,
     Form(fields): Form<OrderFields>,
 ) -> Result<HttpResponse, AppError> {
-    let lot = path.into_inner();
-    let (ctx, actor) = (state.ctx(), user.user.clone());
+    let (lot, ctx) = (path.into_inner(), state.ctx());
     let (request, key) = (fields.request(), fields.idempotency_key.clone());
-    match state
-        .run(move |conn| ordering::place(conn, &ctx, &actor, lot, &request, &key))
-        .await
-    {
+    let (user, placed) = visitor
+        .run(move |conn, actor| ordering::place(conn, &ctx, actor, lot, &request, &key))
+        .await?;
+    match placed {
         Ok(()) => Ok(redirect(&format!("/lots/{lot}?notice=order_placed"))),
         Err(error) => {
             let (status, form) = refused_form(error, fields, user.tr())?;

@@ -3,7 +3,7 @@
 
 use super::error::AppError;
 use super::AppState;
-use crate::app::{accounts, Actor};
+use crate::app::{accounts, Actor, DbConnection, ReadError};
 use crate::domain::account::{Language, Role};
 use crate::i18n::Tr;
 use actix_session::{Session, SessionExt};
@@ -105,27 +105,89 @@ impl CurrentUser {
     }
 }
 
+/// A request's session before its user is looked up: what a handler takes when it reads
+/// its page's data on the same connection, in the same trip to the database, as the user
+/// ([`Visitor::read`]). A page costs one hand-over to the database threads, not two.
+pub struct Visitor {
+    session: Session,
+    secret: String,
+    state: Data<AppState>,
+}
+
+impl Visitor {
+    /// Looks up the signed-in, active user and runs `work` for them on one pooled
+    /// connection; no session, an expired one or a deactivated account is
+    /// [`AppError::LoginRequired`], and `work` is not run.
+    pub async fn read<T, F>(self, work: F) -> Result<(CurrentUser, T), AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection, &Actor) -> Result<T, ReadError> + Send + 'static,
+    {
+        let Visitor {
+            session,
+            secret,
+            state,
+        } = self;
+        let (ctx, limits) = (state.ctx(), state.session_limits());
+        let found = state
+            .read(
+                move |conn| match accounts::signed_in(conn, &ctx, limits, &secret)? {
+                    Some(user) => work(conn, &user).map(|found| Some((user, found))),
+                    None => Ok(None),
+                },
+            )
+            .await?;
+        let Some((user, found)) = found else {
+            sign_out(&session);
+            return Err(AppError::LoginRequired);
+        };
+        let role = user.role;
+        let csrf = csrf_token(&session);
+        Ok((CurrentUser { user, role, csrf }, found))
+    }
+
+    /// Looks up the user like [`Visitor::read`] and runs an operation for them on the same
+    /// connection; the operation's own outcome comes back for the handler to show.
+    pub async fn run<T, F>(self, work: F) -> Result<(CurrentUser, T), AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection, &Actor) -> T + Send + 'static,
+    {
+        self.read(move |conn, actor| Ok(work(conn, actor))).await
+    }
+}
+
+impl FromRequest for Visitor {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    /// Without a session there is nobody to look up: the visitor signs in first, before
+    /// anything else of the request is looked at.
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        std::future::ready(
+            match (req.app_data::<Data<AppState>>(), session_secret(&session)) {
+                (None, _) => Err(AppError::Internal("no state".into())),
+                (Some(_), None) => Err(AppError::LoginRequired),
+                (Some(state), Some(secret)) => Ok(Visitor {
+                    session,
+                    secret,
+                    state: state.clone(),
+                }),
+            },
+        )
+    }
+}
+
 impl FromRequest for CurrentUser {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let session = req.get_session();
-        let state = req.app_data::<Data<AppState>>().cloned();
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let visitor = Visitor::from_request(req, payload).into_inner();
         Box::pin(async move {
-            let state = state.ok_or_else(|| AppError::Internal("no state".into()))?;
-            let secret = session_secret(&session).ok_or(AppError::LoginRequired)?;
-            let (ctx, limits) = (state.ctx(), state.session_limits());
-            let user = state
-                .read(move |conn| accounts::signed_in(conn, &ctx, limits, &secret))
-                .await?;
-            let Some(user) = user else {
-                sign_out(&session);
-                return Err(AppError::LoginRequired);
-            };
-            let role = user.role;
-            let csrf = csrf_token(&session);
-            Ok(CurrentUser { user, role, csrf })
+            let (user, ()) = visitor?.read(|_, _| Ok(())).await?;
+            Ok(user)
         })
     }
 }
