@@ -18,8 +18,13 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 /// lots exist beyond their own.
 pub fn visible(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<Lot, ReadError> {
     let lot = lots::find(conn, id)?.ok_or(Denied::NotFound)?;
+    shown_to(conn, actor, lot)
+}
+
+/// The lot, if this user may see it.
+fn shown_to(conn: &mut DbConnection, actor: &Actor, lot: Lot) -> Result<Lot, ReadError> {
     let invited = match actor.role {
-        Role::Supplier => lots::is_invited(conn, id, actor.supplier()?)?,
+        Role::Supplier => lots::is_invited(conn, lot.id, actor.supplier()?)?,
         _ => false,
     };
     if lot.state().visible_to(actor.role, invited) {
@@ -145,21 +150,23 @@ pub fn page(
     now: DateTime<Utc>,
     lines_after: Option<i64>,
 ) -> Result<LotPageData, ReadError> {
-    let lot = visible(conn, actor, id)?;
-    let procedure = store::find_procedure(conn, id)?.unwrap_or_default();
+    let member = match actor.role {
+        Role::Buyer => Some(actor.member()?),
+        _ => None,
+    };
+    let glance = lots::at_glance(conn, id, member)?.ok_or(Denied::NotFound)?;
+    let lot = shown_to(conn, actor, glance.lot)?;
+    let procedure = glance.procedure.unwrap_or_default();
     let state = lot.state();
     let tiers = lots::indicative_tiers(conn, id)?;
-    let (total, members) = lots::totals(conn, id)?;
-    let (mut own_lines, own_totals, sites) = match actor.role {
-        Role::Buyer => {
-            let member = actor.member()?;
-            (
-                orders::lines_of_member(conn, id, member, lines_after, PAGE_LINES as i64 + 1)?,
-                lots::member_totals(conn, id, member)?,
-                orgs::sites_of(conn, member)?,
-            )
-        }
-        _ => (Vec::new(), (0, 0), Vec::new()),
+    let (total, members) = glance.bundle;
+    let (mut own_lines, own_totals, sites) = match member {
+        Some(member) => (
+            orders::lines_of_member(conn, id, member, lines_after, PAGE_LINES as i64 + 1)?,
+            glance.member,
+            orgs::sites_of(conn, member)?,
+        ),
+        None => (Vec::new(), (0, 0), Vec::new()),
     };
     let more_lines_after = (own_lines.len() > PAGE_LINES).then(|| {
         own_lines.truncate(PAGE_LINES);
@@ -181,7 +188,7 @@ pub fn page(
         (Vec::new(), Vec::new())
     };
     let procedure = procedure_data(conn, actor, &lot, procedure, now)?;
-    let framework_row = crate::db::frameworks::find(conn, id)?;
+    let framework_row = glance.framework;
     let framework_terms = framework_row.as_ref().map(|f| f.terms);
     let framework = match framework_row {
         Some(row) => super::calloffs::state(conn, actor, &lot, row, now)?,

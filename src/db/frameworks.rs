@@ -40,34 +40,51 @@ pub fn set_terms(
     Ok(())
 }
 
+/// The stored columns of a framework's row, as [`COLUMNS`] selects them.
+pub(crate) type Row = (i64, i64, i64, Option<NaiveDateTime>, String, Option<i64>);
+
+/// The columns of a framework's row that [`FrameworkRow::read`] reads.
+pub(crate) const COLUMNS: (
+    lot_frameworks::lot_id,
+    lot_frameworks::term_months,
+    lot_frameworks::max_quantity,
+    lot_frameworks::ended_at,
+    lot_frameworks::end_reason,
+    lot_frameworks::ended_by,
+) = (
+    lot_frameworks::lot_id,
+    lot_frameworks::term_months,
+    lot_frameworks::max_quantity,
+    lot_frameworks::ended_at,
+    lot_frameworks::end_reason,
+    lot_frameworks::ended_by,
+);
+
+impl FrameworkRow {
+    pub(crate) fn read(
+        (lot_id, term, max, ended_at, end_reason, ended_by): Row,
+    ) -> Result<Self, Error> {
+        let read = RowReader::new("lot_frameworks", lot_id);
+        Ok(FrameworkRow {
+            lot_id,
+            terms: FrameworkTerms {
+                term_months: u32::try_from(read.quantity("term_months", term)?).unwrap_or(1),
+                max_quantity: read.quantity("max_quantity", max)?,
+            },
+            ended_at,
+            end_reason,
+            ended_by,
+        })
+    }
+}
+
 pub fn find(conn: &mut DbConnection, lot: i64) -> Result<Option<FrameworkRow>, Error> {
-    type Row = (i64, i64, i64, Option<NaiveDateTime>, String, Option<i64>);
     let row: Option<Row> = crate::native!(conn, |c| lot_frameworks::table
         .find(lot)
-        .select((
-            lot_frameworks::lot_id,
-            lot_frameworks::term_months,
-            lot_frameworks::max_quantity,
-            lot_frameworks::ended_at,
-            lot_frameworks::end_reason,
-            lot_frameworks::ended_by,
-        ))
+        .select(COLUMNS)
         .first(c)
         .optional())?;
-    let Some((lot_id, term, max, ended_at, end_reason, ended_by)) = row else {
-        return Ok(None);
-    };
-    let read = RowReader::new("lot_frameworks", lot_id);
-    Ok(Some(FrameworkRow {
-        lot_id,
-        terms: FrameworkTerms {
-            term_months: u32::try_from(read.quantity("term_months", term)?).unwrap_or(1),
-            max_quantity: read.quantity("max_quantity", max)?,
-        },
-        ended_at,
-        end_reason,
-        ended_by,
-    }))
+    row.map(FrameworkRow::read).transpose()
 }
 
 /// Ends a running framework; false when it had already ended.

@@ -250,6 +250,82 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Lot>, Error> {
         .optional())?)
 }
 
+/// A lot with what every view of its page shows beside it, read in one query: the live
+/// bundle, the procedure's row, the framework terms and one member's part of the bundle.
+pub struct LotAtGlance {
+    pub lot: Lot,
+    /// Total quantity and number of members taking part.
+    pub bundle: (u64, u64),
+    /// The member's quantity and active lines (zero for anyone else).
+    pub member: (u64, u64),
+    pub procedure: Option<super::procurement::Procedure>,
+    pub framework: Option<super::frameworks::FrameworkRow>,
+}
+
+pub fn at_glance(
+    conn: &mut DbConnection,
+    id: i64,
+    member: Option<i64>,
+) -> Result<Option<LotAtGlance>, Error> {
+    use super::frameworks::{FrameworkRow, Row, COLUMNS};
+    use super::procurement::Procedure;
+    use super::schema::{lot_frameworks, lot_procedure};
+    type Found = (
+        LotRow,
+        Option<(i64, i64)>,
+        Option<(i64, i64)>,
+        Option<Procedure>,
+        Option<Row>,
+    );
+    // No member has id 0: anyone but a buyer joins no member's row.
+    let member = member.unwrap_or(0);
+    let found: Option<Found> = crate::native!(conn, |c| lots::table
+        .left_join(lot_bundles::table)
+        .left_join(
+            lot_member_totals::table.on(lot_member_totals::lot_id
+                .eq(lots::id)
+                .and(lot_member_totals::member_id.eq(member))),
+        )
+        .left_join(lot_procedure::table)
+        .left_join(lot_frameworks::table)
+        .filter(lots::id.eq(id))
+        .select((
+            LotRow::as_select(),
+            (lot_bundles::ordered_quantity, lot_bundles::members).nullable(),
+            (
+                lot_member_totals::ordered_quantity,
+                lot_member_totals::ordered_lines,
+            )
+                .nullable(),
+            lot_procedure::all_columns.nullable(),
+            COLUMNS.nullable(),
+        ))
+        .first(c)
+        .optional())?;
+    let Some((lot, bundle, own, procedure, framework)) = found else {
+        return Ok(None);
+    };
+    let (quantity, members) = bundle.unwrap_or_default();
+    let read = RowReader::new("lot_bundles", lot.id);
+    let bundle = (
+        read.quantity("ordered_quantity", quantity)?,
+        read.quantity("members", members)?,
+    );
+    let (quantity, lines) = own.unwrap_or_default();
+    let read = RowReader::new("lot_member_totals", lot.id);
+    let member = (
+        read.quantity("ordered_quantity", quantity)?,
+        read.quantity("ordered_lines", lines)?,
+    );
+    Ok(Some(LotAtGlance {
+        lot: Lot::try_from(lot)?,
+        bundle,
+        member,
+        procedure,
+        framework: framework.map(FrameworkRow::read).transpose()?,
+    }))
+}
+
 /// All lots, newest first (staff).
 pub fn list_all(conn: &mut DbConnection) -> Result<Vec<Lot>, Error> {
     typed(crate::native!(conn, |c| lots::table

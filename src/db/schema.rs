@@ -272,6 +272,7 @@ diesel::table! {
 
 diesel::joinable!(quotes -> suppliers (supplier_id));
 diesel::joinable!(lot_procedure -> lots (lot_id));
+diesel::joinable!(lot_frameworks -> lots (lot_id));
 diesel::joinable!(quote_tiers -> quotes (quote_id));
 diesel::joinable!(award_lines -> order_lines (order_line_id));
 diesel::joinable!(award_members -> members (member_id));
@@ -361,6 +362,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     staff_grants,
     lot_bundles,
+    lot_member_totals,
     delivery_sites,
     suppliers,
     users,
