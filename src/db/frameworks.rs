@@ -40,25 +40,8 @@ pub fn set_terms(
     Ok(())
 }
 
-/// The stored columns of a framework's row, as [`COLUMNS`] selects them.
+/// The stored columns of a framework's row, in the order of `lot_frameworks::all_columns`.
 pub(crate) type Row = (i64, i64, i64, Option<NaiveDateTime>, String, Option<i64>);
-
-/// The columns of a framework's row that [`FrameworkRow::read`] reads.
-pub(crate) const COLUMNS: (
-    lot_frameworks::lot_id,
-    lot_frameworks::term_months,
-    lot_frameworks::max_quantity,
-    lot_frameworks::ended_at,
-    lot_frameworks::end_reason,
-    lot_frameworks::ended_by,
-) = (
-    lot_frameworks::lot_id,
-    lot_frameworks::term_months,
-    lot_frameworks::max_quantity,
-    lot_frameworks::ended_at,
-    lot_frameworks::end_reason,
-    lot_frameworks::ended_by,
-);
 
 impl FrameworkRow {
     pub(crate) fn read(
@@ -81,7 +64,7 @@ impl FrameworkRow {
 pub fn find(conn: &mut DbConnection, lot: i64) -> Result<Option<FrameworkRow>, Error> {
     let row: Option<Row> = crate::native!(conn, |c| lot_frameworks::table
         .find(lot)
-        .select(COLUMNS)
+        .select(lot_frameworks::all_columns)
         .first(c)
         .optional())?;
     row.map(FrameworkRow::read).transpose()

@@ -267,7 +267,7 @@ pub fn at_glance(
     id: i64,
     member: Option<i64>,
 ) -> Result<Option<LotAtGlance>, Error> {
-    use super::frameworks::{FrameworkRow, Row, COLUMNS};
+    use super::frameworks::{FrameworkRow, Row};
     use super::procurement::Procedure;
     use super::schema::{lot_frameworks, lot_procedure};
     type Found = (
@@ -298,25 +298,15 @@ pub fn at_glance(
             )
                 .nullable(),
             lot_procedure::all_columns.nullable(),
-            COLUMNS.nullable(),
+            lot_frameworks::all_columns.nullable(),
         ))
         .first(c)
         .optional())?;
     let Some((lot, bundle, own, procedure, framework)) = found else {
         return Ok(None);
     };
-    let (quantity, members) = bundle.unwrap_or_default();
-    let read = RowReader::new("lot_bundles", lot.id);
-    let bundle = (
-        read.quantity("ordered_quantity", quantity)?,
-        read.quantity("members", members)?,
-    );
-    let (quantity, lines) = own.unwrap_or_default();
-    let read = RowReader::new("lot_member_totals", lot.id);
-    let member = (
-        read.quantity("ordered_quantity", quantity)?,
-        read.quantity("ordered_lines", lines)?,
-    );
+    let bundle = counts(BUNDLE, lot.id, bundle)?;
+    let member = counts(MEMBER_PART, lot.id, own)?;
     Ok(Some(LotAtGlance {
         lot: Lot::try_from(lot)?,
         bundle,
@@ -496,12 +486,23 @@ pub fn totals(conn: &mut DbConnection, lot: i64) -> Result<(u64, u64), Error> {
         .select((lot_bundles::ordered_quantity, lot_bundles::members))
         .first(c)
         .optional())?;
-    let (quantity, members) = found.unwrap_or_default();
-    let read = RowReader::new("lot_bundles", lot);
-    Ok((
-        read.quantity("ordered_quantity", quantity)?,
-        read.quantity("members", members)?,
-    ))
+    Ok(counts(BUNDLE, lot, found)?)
+}
+
+/// Where two kept counts are stored: table, and the names of the two columns.
+type CountColumns = (&'static str, &'static str, &'static str);
+const BUNDLE: CountColumns = ("lot_bundles", "ordered_quantity", "members");
+const MEMBER_PART: CountColumns = ("lot_member_totals", "ordered_quantity", "ordered_lines");
+
+/// Two kept counts of a lot's row, zero when there is no row yet.
+fn counts(
+    (table, first, second): CountColumns,
+    lot: i64,
+    found: Option<(i64, i64)>,
+) -> Result<(u64, u64), Corrupt> {
+    let (a, b) = found.unwrap_or_default();
+    let read = RowReader::new(table, lot);
+    Ok((read.quantity(first, a)?, read.quantity(second, b)?))
 }
 
 /// One member's part of a lot's bundle: quantity and active lines.
@@ -514,12 +515,7 @@ pub fn member_totals(conn: &mut DbConnection, lot: i64, member: i64) -> Result<(
         ))
         .first(c)
         .optional())?;
-    let (quantity, lines) = found.unwrap_or_default();
-    let read = RowReader::new("lot_member_totals", lot);
-    Ok((
-        read.quantity("ordered_quantity", quantity)?,
-        read.quantity("ordered_lines", lines)?,
-    ))
+    Ok(counts(MEMBER_PART, lot, found)?)
 }
 
 /// The live bundles of all lots in one query, for lists of lots (which show every lot the
