@@ -22,43 +22,9 @@ if ! command -v wrk >/dev/null; then
   echo "installing wrk" >&2
   apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
-if [ -z "${BIN:-}" ]; then
-  cargo build --release --quiet
-  BIN=target/release/sammelkauf
-fi
-
-work=$(mktemp -d)
-port=$((20000 + RANDOM % 20000))
-base="http://127.0.0.1:$port"
-db_name=""
-cleanup() {
-  [ -n "${server:-}" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-  if [ -n "$db_name" ]; then
-    psql "$PG_ADMIN" -q -c "DROP DATABASE IF EXISTS $db_name WITH (FORCE)" >/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-if [ -n "$PG_ADMIN" ]; then
-  db_name="sammelkauf_bench_$$"
-  psql "$PG_ADMIN" -q -c "CREATE DATABASE $db_name" >/dev/null
-  database_url="${PG_ADMIN%/*}/$db_name"
-  backend=PostgreSQL
-else
-  database_url="$work/bench.db"
-  backend=SQLite
-fi
-
-# Emails are queued as in production; their delivery is left out of the measurement.
-DATABASE_URL="$database_url" BIND="127.0.0.1:$port" DATA_DIR="$work/data" \
-  MAIL_TICK_SECONDS=3600 RUST_LOG=warn "$BIN" serve --demo >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 1 100); do
-  curl -fs "$base/healthz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fs "$base/healthz" >/dev/null || { cat "$work/server.log" >&2; exit 1; }
+# The release build on the demo data (emails are queued as in production; their delivery is
+# left out of the measurement).
+source bench/demo-server.sh
 
 # Signs a demo account in; prints "COOKIE CSRF" (the session cookie and its form token).
 login() {
