@@ -109,7 +109,7 @@ fn seed(conn: &mut DbConnection) -> (i64, Actor, i64) {
                 max_unit_price: (i % 10 == 0).then(|| price(8_500_000)),
                 reference: String::new(),
             };
-            let (_, change) = orders::insert(
+            let Some((_, change)) = orders::insert(
                 conn,
                 &orders::NewLine {
                     lot,
@@ -120,7 +120,10 @@ fn seed(conn: &mut DbConnection) -> (i64, Actor, i64) {
                     placed_by: buyer,
                     now: ts,
                 },
-            )?;
+            )?
+            else {
+                panic!("every line has its own form key");
+            };
             assert!(lots::apply_bundle_change(conn, lot, &change)?);
         }
         let mut quote_ids = Vec::new();

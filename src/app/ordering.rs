@@ -4,6 +4,7 @@ use super::{from_read_error, operation_error, record, Actor, Ctx, Denied, StoreE
 use crate::db::lots::{self, Lot};
 use crate::db::orders::{self, OrderLineRow};
 use crate::db::orgs::{self, DeliverySite};
+use crate::db::outbox::{self, NewEmail};
 use crate::db::{self, DbConnection};
 use crate::domain::lot::{FieldError, OrderInput};
 use crate::mail::notify::{self, LineSummary};
@@ -105,18 +106,17 @@ fn takes_orders(lot: &Lot, ctx: &Ctx) -> Result<(), OrderError> {
     }
 }
 
-/// Queues the email that confirms a placed, changed or cancelled line to the buyer.
-fn confirm_by_mail(
-    conn: &mut DbConnection,
+/// The email that confirms a placed, changed or cancelled line to the buyer, composed
+/// before the transaction that stores it.
+fn confirmation(
     ctx: &Ctx,
     actor: &Actor,
     lot: &Lot,
     action: &str,
     site: &str,
     input: &OrderInput,
-) -> Result<(), OrderError> {
+) -> Result<NewEmail, OrderError> {
     notify::order_line(
-        conn,
         &ctx.mail,
         actor.recipient(),
         lot,
@@ -129,8 +129,8 @@ fn confirm_by_mail(
             reference: input.reference.clone(),
         },
         ctx.now.naive_utc(),
-    )?;
-    Ok(())
+    )
+    .map_err(|e| OrderError::Store(e.into()))
 }
 
 /// Counts the change into the lot's bundle as the transaction's last write, or refuses a
@@ -171,14 +171,12 @@ pub fn place(
     takes_orders(&lot, ctx)?;
     let (input, site) = check(conn, &lot, member, request)?;
     let now = ctx.now.naive_utc();
-    let placed = db::transaction(conn, |conn| {
+    let email = confirmation(ctx, actor, &lot, "placed", &site.name, &input)?;
+    db::transaction(conn, |conn| {
         if !lots::lock_open_for_orders(conn, lot_id, now)? {
             return Err(OrderError::Closed);
         }
-        if orders::find_by_idempotency_key(conn, lot_id, member, key)?.is_some() {
-            return Ok(());
-        }
-        let (line, change) = orders::insert(
+        let placed = orders::insert(
             conn,
             &orders::NewLine {
                 lot: lot_id,
@@ -190,6 +188,10 @@ pub fn place(
                 now,
             },
         )?;
+        // A form sent again (or at the same instant from a second tab) placed its line then.
+        let Some((line, change)) = placed else {
+            return Ok(());
+        };
         record(
             conn,
             ctx,
@@ -199,18 +201,9 @@ pub fn place(
             ("order_line", line),
             &describe(&input, site.id),
         )?;
-        confirm_by_mail(conn, ctx, actor, &lot, "placed", &site.name, &input)?;
+        outbox::enqueue(conn, &email)?;
         count_into_bundle(conn, lot_id, &change, None, input.quantity)
-    });
-    match placed {
-        // The same key raced in from a second request: that one placed the line.
-        Err(OrderError::Store(StoreError::Database(db::Error::Query(e))))
-            if db::is_unique_violation(&e) =>
-        {
-            Ok(())
-        }
-        other => other,
-    }
+    })
 }
 
 /// One of the member's own active lines of a lot.
@@ -275,6 +268,7 @@ pub fn change(
     takes_orders(&lot, ctx)?;
     let (input, site) = check(conn, &lot, member, request)?;
     let now = ctx.now.naive_utc();
+    let email = confirmation(ctx, actor, &lot, "changed", &site.name, &input)?;
     db::transaction(conn, |conn| {
         if !lots::lock_open_for_orders(conn, lot_id, now)? {
             return Err(OrderError::Closed);
@@ -293,7 +287,7 @@ pub fn change(
             ("order_line", line_id),
             &describe(&input, site.id),
         )?;
-        confirm_by_mail(conn, ctx, actor, &lot, "changed", &site.name, &input)?;
+        outbox::enqueue(conn, &email)?;
         count_into_bundle(conn, lot_id, &change, Some(before), input.quantity)
     })
 }
@@ -309,6 +303,10 @@ pub fn cancel(
     let (lot, row) = own_line(conn, actor, lot_id, line_id)?;
     takes_orders(&lot, ctx)?;
     let now = ctx.now.naive_utc();
+    let site = orgs::find_site(conn, row.delivery_site_id)?
+        .map(|s| s.name)
+        .unwrap_or_default();
+    let email = confirmation(ctx, actor, &lot, "cancelled", &site, &row.input())?;
     db::transaction(conn, |conn| {
         if !lots::lock_open_for_orders(conn, lot_id, now)? {
             return Err(OrderError::Closed);
@@ -323,10 +321,7 @@ pub fn cancel(
                 ("order_line", line_id),
                 "",
             )?;
-            let site = orgs::find_site(conn, row.delivery_site_id)?
-                .map(|s| s.name)
-                .unwrap_or_default();
-            confirm_by_mail(conn, ctx, actor, &lot, "cancelled", &site, &row.input())?;
+            outbox::enqueue(conn, &email)?;
             count_into_bundle(conn, lot_id, &change, Some(row.quantity), 0)?;
         }
         Ok(())

@@ -206,11 +206,15 @@ fn count_for_member(
     })
 }
 
-/// Stores a new line and counts it into its member's totals.
-pub fn insert(conn: &mut DbConnection, line: &NewLine<'_>) -> QueryResult<(i64, BundleChange)> {
-    let id = crate::insert_returning_id!(
-        conn,
-        diesel::insert_into(order_lines::table).values((
+/// Stores a new line and counts it into its member's totals; `None` (nothing stored) if the
+/// member has a line with this form key already. One statement decides, also between two
+/// requests sending the same form at the same instant.
+pub fn insert(
+    conn: &mut DbConnection,
+    line: &NewLine<'_>,
+) -> QueryResult<Option<(i64, BundleChange)>> {
+    let insert = diesel::insert_into(order_lines::table)
+        .values((
             order_lines::lot_id.eq(line.lot),
             order_lines::member_id.eq(line.member),
             order_lines::delivery_site_id.eq(line.site),
@@ -222,11 +226,19 @@ pub fn insert(conn: &mut DbConnection, line: &NewLine<'_>) -> QueryResult<(i64, 
             order_lines::placed_by.eq(line.placed_by),
             order_lines::placed_at.eq(line.now),
             order_lines::updated_at.eq(line.now),
-        )),
-        order_lines::id
-    )?;
+        ))
+        .on_conflict((
+            order_lines::lot_id,
+            order_lines::member_id,
+            order_lines::idempotency_key,
+        ))
+        .do_nothing()
+        .returning(order_lines::id);
+    let Some(id) = crate::native!(conn, |c| insert.get_result::<i64>(c).optional())? else {
+        return Ok(None);
+    };
     let change = count_for_member(conn, line.lot, line.member, line.input.quantity as i64, 1)?;
-    Ok((id, change))
+    Ok(Some((id, change)))
 }
 
 /// Changes an active line and its member's totals with it; `None` if there is no such

@@ -53,18 +53,14 @@ pub struct NewEmail {
 }
 
 /// Stores an email unless one with the same Message-ID is there already (true if stored).
+/// One statement: the unique Message-ID decides, also between simultaneous writers.
 pub fn enqueue(conn: &mut DbConnection, email: &NewEmail) -> QueryResult<bool> {
-    let exists: i64 = outbox::table
-        .filter(outbox::message_id.eq(&email.message_id))
-        .count()
-        .get_result(conn)?;
-    if exists > 0 {
-        return Ok(false);
-    }
-    diesel::insert_into(outbox::table)
+    let stored = crate::native!(conn, |c| diesel::insert_into(outbox::table)
         .values(email)
-        .execute(conn)?;
-    Ok(true)
+        .on_conflict(outbox::message_id)
+        .do_nothing()
+        .execute(c))?;
+    Ok(stored == 1)
 }
 
 /// Claims up to `limit` due emails for `lease`: pending ones whose time has come, and ones

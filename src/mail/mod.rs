@@ -5,7 +5,6 @@ pub mod transport;
 pub mod worker;
 
 use crate::db::outbox::{self, NewEmail};
-use crate::db::DbConnection;
 use crate::domain::account::Language;
 use crate::i18n::Tr;
 use askama::Template;
@@ -157,12 +156,24 @@ impl crate::db::AsDbError for QueueError {
 /// Renders and stores one email, in the caller's transaction; false if an email with the
 /// same stable key was queued before.
 pub fn queue(
-    conn: &mut DbConnection,
+    conn: &mut crate::db::DbConnection,
     ctx: &MailContext,
     envelope: &Envelope<'_>,
     content: Content,
     now: NaiveDateTime,
 ) -> Result<bool, QueueError> {
+    let email = compose(ctx, envelope, content, now)?;
+    Ok(outbox::enqueue(conn, &email)?)
+}
+
+/// Renders one email, ready to be stored with [`outbox::enqueue`] in the transaction of the
+/// change it tells of (rendering needs no database, so it can happen before the transaction).
+pub fn compose(
+    ctx: &MailContext,
+    envelope: &Envelope<'_>,
+    content: Content,
+    now: NaiveDateTime,
+) -> Result<NewEmail, askama::Error> {
     let Envelope {
         kind,
         lot,
@@ -201,26 +212,22 @@ pub fn queue(
         Some((name, body)) => (Some(name), Some(body)),
         None => (None, None),
     };
-    outbox::enqueue(
-        conn,
-        &NewEmail {
-            message_id: format!("<{local}@{}>", ctx.host()),
-            kind: kind.to_string(),
-            lot_id: lot,
-            recipient: recipient.to_string(),
-            subject,
-            body_text: text,
-            body_html: html,
-            attachment_name,
-            attachment,
-            status: outbox::PENDING.to_string(),
-            attempts: 0,
-            next_attempt_at: now,
-            last_error: String::new(),
-            created_at: now,
-        },
-    )
-    .map_err(QueueError::from)
+    Ok(NewEmail {
+        message_id: format!("<{local}@{}>", ctx.host()),
+        kind: kind.to_string(),
+        lot_id: lot,
+        recipient: recipient.to_string(),
+        subject,
+        body_text: text,
+        body_html: html,
+        attachment_name,
+        attachment,
+        status: outbox::PENDING.to_string(),
+        attempts: 0,
+        next_attempt_at: now,
+        last_error: String::new(),
+        created_at: now,
+    })
 }
 
 /// Masks an address for logs: `e***@krz.example`.

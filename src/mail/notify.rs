@@ -1,7 +1,8 @@
 //! Every notification, composed in the recipient's language and queued in the transaction
 //! of the change that causes it.
 
-use super::{queue, Content, Envelope, MailContext, QueueError};
+use super::{Content, Envelope, MailContext, QueueError};
+use crate::db::outbox::{self, NewEmail};
 use crate::db::procurement as store;
 use crate::db::{lots, orgs, users, DbConnection};
 use crate::domain::account::Language;
@@ -50,20 +51,30 @@ fn send_each<'a>(
 ) -> DbResult<usize> {
     let mut queued = 0;
     for recipient in recipients {
-        let tr = Tr(recipient.language);
-        let key = format!("{}-{}", notice.lot.unwrap_or(0), recipient.id);
-        let envelope = Envelope {
-            kind: notice.kind,
-            lot: notice.lot,
-            recipient: recipient.email,
-            language: recipient.language,
-            stable_key: notice.once.then_some(key.as_str()),
-        };
-        if queue(conn, ctx, &envelope, compose(tr, &recipient), notice.now)? {
+        if outbox::enqueue(conn, &compose_for(ctx, recipient, notice, &compose)?)? {
             queued += 1;
         }
     }
     Ok(queued)
+}
+
+/// The notice composed for one recipient, in their language.
+fn compose_for(
+    ctx: &MailContext,
+    recipient: Recipient<'_>,
+    notice: &Notice<'_>,
+    compose: impl Fn(Tr, &Recipient<'_>) -> Content,
+) -> Result<NewEmail, askama::Error> {
+    let tr = Tr(recipient.language);
+    let key = format!("{}-{}", notice.lot.unwrap_or(0), recipient.id);
+    let envelope = Envelope {
+        kind: notice.kind,
+        lot: notice.lot,
+        recipient: recipient.email,
+        language: recipient.language,
+        stable_key: notice.once.then_some(key.as_str()),
+    };
+    super::compose(ctx, &envelope, compose(tr, &recipient), notice.now)
 }
 
 fn each_user(users: &[users::User]) -> impl Iterator<Item = Recipient<'_>> {
@@ -94,16 +105,17 @@ pub struct LineSummary {
     pub reference: String,
 }
 
-/// Order line received / changed / cancelled, to the buyer who acted.
+/// Order line received / changed / cancelled, to the buyer who acted: composed before the
+/// order's transaction (so the lot is held no longer than its writes take), stored in it
+/// with [`outbox::enqueue`].
 pub fn order_line(
-    conn: &mut DbConnection,
     ctx: &MailContext,
     buyer: Recipient<'_>,
     lot: &lots::Lot,
     action: &str,
     line: &LineSummary,
     now: NaiveDateTime,
-) -> DbResult<()> {
+) -> Result<NewEmail, askama::Error> {
     let kind = format!("order-{action}");
     let notice = Notice {
         kind: &kind,
@@ -111,7 +123,7 @@ pub fn order_line(
         once: false,
         now,
     };
-    send_each(conn, ctx, [buyer], &notice, |tr, _| {
+    compose_for(ctx, buyer, &notice, |tr, _| {
         let title = [("lot", lot.title.clone())];
         let mut content = Content::new(tr, tr.f(&format!("mail.order_{action}.subject"), &title))
             .paragraph(tr.f(&format!("mail.order_{action}.text"), &title));
@@ -137,7 +149,6 @@ pub fn order_line(
         content.link = lot_link(ctx, tr, lot.id);
         content
     })
-    .map(|_| ())
 }
 
 /// Invitation to quote, to every user of every invited supplier, when the lot opens (or a

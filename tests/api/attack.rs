@@ -294,7 +294,8 @@ async fn no_order_takes_a_lot_past_what_the_engine_can_price() {
                     now: chrono::Utc::now().naive_utc(),
                 },
             )
-            .expect("seed line");
+            .expect("seed line")
+            .expect("a new form key");
             assert!(lots::apply_bundle_change(&mut conn, f.lot, &change).expect("count"));
         }
     }

@@ -155,6 +155,57 @@ async fn a_double_submitted_order_form_creates_one_line() {
     assert_eq!(stored_total(&app, f.lot), (40, 1));
 }
 
+/// The same order form sent from many tabs of one session at the same instant: every tab is
+/// answered as placed, one line is stored and counted, one confirmation is queued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_order_form_sent_from_many_tabs_at_once_places_one_line_and_one_email() {
+    use std::sync::Arc;
+    use tokio::sync::Barrier;
+    let app = spawn_app().await;
+    let f = fixture(&app);
+    let mut buyer = Browser::new(&app);
+    buyer.login("buyer-a@krz.example").await;
+    let lot_path = format!("/lots/{}", f.lot);
+    let page = buyer.get(&lot_path).await;
+    let key = extract_field(&page.body, "idempotency_key");
+    let site = f.sites_a[0].to_string();
+    let emails_before = confirmations(&app);
+    let tabs = 12;
+    let barrier = Arc::new(Barrier::new(tabs));
+    let sent: Vec<_> = (0..tabs)
+        .map(|_| {
+            let mut tab = buyer.clone_session();
+            let (barrier, key, site, path) =
+                (barrier.clone(), key.clone(), site.clone(), lot_path.clone());
+            tokio::spawn(async move {
+                let fields = [
+                    ("quantity", "40"),
+                    ("site", site.as_str()),
+                    ("idempotency_key", key.as_str()),
+                ];
+                barrier.wait().await;
+                tab.post(&format!("{path}/orders"), &fields).await.status
+            })
+        })
+        .collect();
+    for tab in sent {
+        assert_eq!(tab.await.expect("tab"), 303);
+    }
+    assert_eq!(stored_lines(&app, f.lot).len(), 1);
+    assert_eq!(stored_total(&app, f.lot), (40, 1));
+    assert_eq!(confirmations(&app) - emails_before, 1);
+}
+
+/// Order confirmations in the outbox.
+fn confirmations(app: &TestApp) -> usize {
+    let mut conn = app.pool.get().expect("conn");
+    sammelkauf::db::outbox::list(&mut conn, None, 10_000)
+        .expect("outbox")
+        .iter()
+        .filter(|m| m.kind == "order-placed")
+        .count()
+}
+
 #[tokio::test]
 async fn bad_order_input_gets_a_clear_message_and_changes_nothing() {
     let app = spawn_app().await;
@@ -349,7 +400,8 @@ async fn a_buyers_own_lines_are_shown_a_page_at_a_time() {
                     now: chrono::Utc::now().naive_utc(),
                 },
             )
-            .expect("line");
+            .expect("line")
+            .expect("a new form key");
             assert!(lots::apply_bundle_change(&mut conn, f.lot, &change).expect("count"));
         }
     }
