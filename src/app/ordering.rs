@@ -133,20 +133,20 @@ fn confirmation(
     .map_err(|e| OrderError::Store(e.into()))
 }
 
-/// Counts the change into the lot's bundle as the transaction's last write, or refuses a
-/// line that would grow the lot past what the pricing engine can price (the count and the
-/// check are one statement, so simultaneous orders cannot pass the limit together).
+/// Counts the change into the member's and the lot's totals as the transaction's last
+/// writes, or refuses a line that would grow the lot past what the pricing engine can price
+/// (the count and the check are one statement, so simultaneous orders cannot pass the limit
+/// together).
 fn count_into_bundle(
     conn: &mut DbConnection,
-    lot: i64,
-    change: &orders::BundleChange,
+    change: &orders::LineChange,
     removed: Option<u64>,
     added: u64,
 ) -> Result<(), OrderError> {
-    if lots::apply_bundle_change(conn, lot, change)? {
+    if orders::count_into_lot(conn, change)? {
         return Ok(());
     }
-    let refusal = lots::bundle_size(conn, lot)?
+    let refusal = lots::bundle_size(conn, change.lot)?
         .with_line(removed, added)
         .err()
         .unwrap_or_else(|| FieldError::new("quantity", "error.bundle_quantity"));
@@ -202,7 +202,7 @@ pub fn place(
             &describe(&input, site.id),
         )?;
         outbox::enqueue(conn, &email)?;
-        count_into_bundle(conn, lot_id, &change, None, input.quantity)
+        count_into_bundle(conn, &change, None, input.quantity)
     })
 }
 
@@ -288,7 +288,7 @@ pub fn change(
             &describe(&input, site.id),
         )?;
         outbox::enqueue(conn, &email)?;
-        count_into_bundle(conn, lot_id, &change, Some(before), input.quantity)
+        count_into_bundle(conn, &change, Some(before), input.quantity)
     })
 }
 
@@ -322,7 +322,7 @@ pub fn cancel(
                 "",
             )?;
             outbox::enqueue(conn, &email)?;
-            count_into_bundle(conn, lot_id, &change, Some(row.quantity), 0)?;
+            count_into_bundle(conn, &change, Some(row.quantity), 0)?;
         }
         Ok(())
     })

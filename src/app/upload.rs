@@ -182,7 +182,11 @@ pub fn store(
             quantity,
             now,
         )?;
-        if !lots::apply_bundle_change(conn, lot_id, &change)? {
+        let counted = match change {
+            Some(change) => orders::count_into_lot(conn, &change)?,
+            None => true,
+        };
+        if !counted {
             return Err(UploadError::TooLarge(FieldError::new(
                 "quantity",
                 "error.bundle_quantity",

@@ -1,7 +1,7 @@
 //! The audit log: appended to, never changed.
 
 use super::schema::audit_log;
-use super::DbConnection;
+use super::{DbConnection, Prepared};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -32,10 +32,12 @@ pub struct NewAuditEntry<'a> {
 }
 
 pub fn append(conn: &mut DbConnection, entry: &NewAuditEntry<'_>) -> QueryResult<()> {
-    diesel::insert_into(audit_log::table)
-        .values(entry)
-        .execute(conn)
-        .map(|_| ())
+    let insert = Prepared(
+        diesel::insert_into(audit_log::table)
+            .values(entry)
+            .returning(audit_log::id),
+    );
+    crate::native!(conn, |c| insert.get_result::<i64>(c)).map(|_| ())
 }
 
 /// The newest entries first; for one lot, or all.

@@ -5,7 +5,7 @@ use super::schema::{
     lot_bundles, lot_indicative_tiers, lot_invitations, lot_member_totals, lots, order_lines,
     suppliers,
 };
-use super::{typed, typed_one, Corrupt, DbConnection, Error, RowReader};
+use super::{typed, typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
 use crate::domain::lot::{BundleSize, Category, IndicativeTier, LotStatus, LotTermsInput};
 use crate::domain::money::{UnitPrice, VatRate};
 use crate::domain::rules::LotState;
@@ -431,19 +431,22 @@ pub fn apply_bundle_change(
     let max_quantity = MAX_LOT_QUANTITY as i64;
     let max_lines = MAX_ORDER_LINES as i64;
     // A change that shrinks the bundle always fits.
-    diesel::update(
-        lot_bundles::table
-            .find(lot)
-            .filter(lot_bundles::ordered_quantity.le(max_quantity - quantity.max(0)))
-            .filter(lot_bundles::ordered_lines.le(max_lines - lines.max(0))),
-    )
-    .set((
-        lot_bundles::ordered_quantity.eq(lot_bundles::ordered_quantity + quantity),
-        lot_bundles::ordered_lines.eq(lot_bundles::ordered_lines + lines),
-        lot_bundles::members.eq(lot_bundles::members + change.members),
-    ))
-    .execute(conn)
-    .map(|n| n == 1)
+    let update = Prepared(
+        diesel::update(
+            lot_bundles::table
+                .find(lot)
+                .filter(lot_bundles::ordered_quantity.le(max_quantity - quantity.max(0)))
+                .filter(lot_bundles::ordered_lines.le(max_lines - lines.max(0))),
+        )
+        .set((
+            lot_bundles::ordered_quantity.eq(lot_bundles::ordered_quantity + quantity),
+            lot_bundles::ordered_lines.eq(lot_bundles::ordered_lines + lines),
+            lot_bundles::members.eq(lot_bundles::members + change.members),
+        ))
+        .returning(lot_bundles::lot_id),
+    );
+    let counted = crate::native!(conn, |c| update.get_result::<i64>(c).optional())?;
+    Ok(counted.is_some())
 }
 
 /// Takes the lot's row for the rest of this transaction, so that steps on one lot (quote

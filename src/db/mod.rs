@@ -199,6 +199,36 @@ macro_rules! native {
     };
 }
 
+/// Runs a write whose SQL has one shape as a prepared statement. diesel prepares (and keeps)
+/// only statements it can prove have one shape; an `UPDATE … SET` or an upsert's
+/// `DO UPDATE` it never keeps, so PostgreSQL parses and plans them anew on every order. The
+/// statement cache is keyed by the SQL text, so keeping such a statement is always correct;
+/// use this only where the text has few shapes, so the cache stays small. Run it with
+/// `get_result` or `load` (a `RETURNING` column for a write): `execute` hands the statement
+/// on by reference, and diesel then asks the statement inside, which says no.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+pub struct Prepared<Q>(pub Q);
+
+impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for Prepared<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q, DB> diesel::query_builder::QueryFragment<DB> for Prepared<Q>
+where
+    DB: diesel::backend::Backend,
+    Q: diesel::query_builder::QueryFragment<DB>,
+{
+    fn walk_ast<'b>(&'b self, pass: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _backend: &DB) -> QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+impl<Q, C> RunQueryDsl<C> for Prepared<Q> {}
+
 /// Inserts a row and gives back its new id (RETURNING works on both backends, but only on
 /// the concrete connection types).
 #[macro_export]

@@ -1,7 +1,7 @@
 //! Order lines: a member's demand in a lot, placed, changed and cancelled by its buyers.
 
 use super::schema::{delivery_sites, lot_member_totals, order_lines};
-use super::{typed, typed_one, Corrupt, DbConnection, Error, RowReader};
+use super::{typed, typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
 use crate::domain::lot::OrderInput;
 use crate::domain::money::UnitPrice;
 use chrono::NaiveDateTime;
@@ -161,9 +161,20 @@ pub struct NewLine<'a> {
     pub now: NaiveDateTime,
 }
 
-/// How a write changed a lot's bundle: quantity, lines and members taking part. The
-/// member's own totals change with the line; the lot's are changed by
-/// [`super::lots::apply_bundle_change`], as the transaction's last write.
+/// How a write changed a member's lines in a lot, still to be counted into the member's and
+/// the lot's totals ([`count`], then [`super::lots::apply_bundle_change`]): the last writes
+/// of an order's transaction, so the rows every order of the member and of the lot takes
+/// are held only until the commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "a line's change must be counted into the totals"]
+pub struct LineChange {
+    pub lot: i64,
+    pub member: i64,
+    pub quantity: i64,
+    pub lines: i64,
+}
+
+/// How a write changed a lot's bundle: quantity, lines and members taking part.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BundleChange {
     pub quantity: i64,
@@ -171,15 +182,16 @@ pub struct BundleChange {
     pub members: i64,
 }
 
-/// Counts a line's change into its member's totals for the lot.
-fn count_for_member(
-    conn: &mut DbConnection,
-    lot: i64,
-    member: i64,
-    quantity: i64,
-    lines: i64,
-) -> QueryResult<BundleChange> {
+/// Counts a line's change into its member's totals for the lot; answers the change of the
+/// lot's bundle it makes.
+pub fn count(conn: &mut DbConnection, change: &LineChange) -> QueryResult<BundleChange> {
     use lot_member_totals as t;
+    let LineChange {
+        lot,
+        member,
+        quantity,
+        lines,
+    } = *change;
     let row = (
         t::lot_id.eq(lot),
         t::member_id.eq(member),
@@ -191,13 +203,15 @@ fn count_for_member(
         t::ordered_lines.eq(t::ordered_lines + lines),
     );
     // Upserts exist only on the concrete connections.
-    let after: i64 = crate::native!(conn, |c| diesel::insert_into(t::table)
-        .values(row)
-        .on_conflict((t::lot_id, t::member_id))
-        .do_update()
-        .set(add)
-        .returning(t::ordered_lines)
-        .get_result(c))?;
+    let upsert = Prepared(
+        diesel::insert_into(t::table)
+            .values(row)
+            .on_conflict((t::lot_id, t::member_id))
+            .do_update()
+            .set(add)
+            .returning(t::ordered_lines),
+    );
+    let after: i64 = crate::native!(conn, |c| upsert.get_result(c))?;
     let before = after - lines;
     Ok(BundleChange {
         quantity,
@@ -206,13 +220,21 @@ fn count_for_member(
     })
 }
 
-/// Stores a new line and counts it into its member's totals; `None` (nothing stored) if the
-/// member has a line with this form key already. One statement decides, also between two
-/// requests sending the same form at the same instant.
+/// Counts a line's change into its member's and its lot's totals, if the lot's bundle stays
+/// within what the pricing engine can price; false if it would not (the member's count is
+/// then changed already: the caller refuses and so rolls the transaction back).
+pub fn count_into_lot(conn: &mut DbConnection, change: &LineChange) -> QueryResult<bool> {
+    let bundle = count(conn, change)?;
+    super::lots::apply_bundle_change(conn, change.lot, &bundle)
+}
+
+/// Stores a new line; `None` (nothing stored) if the member has a line with this form key
+/// already. One statement decides, also between two requests sending the same form at the
+/// same instant.
 pub fn insert(
     conn: &mut DbConnection,
     line: &NewLine<'_>,
-) -> QueryResult<Option<(i64, BundleChange)>> {
+) -> QueryResult<Option<(i64, LineChange)>> {
     let insert = diesel::insert_into(order_lines::table)
         .values((
             order_lines::lot_id.eq(line.lot),
@@ -237,23 +259,26 @@ pub fn insert(
     let Some(id) = crate::native!(conn, |c| insert.get_result::<i64>(c).optional())? else {
         return Ok(None);
     };
-    let change = count_for_member(conn, line.lot, line.member, line.input.quantity as i64, 1)?;
+    let change = LineChange {
+        lot: line.lot,
+        member: line.member,
+        quantity: line.input.quantity as i64,
+        lines: 1,
+    };
     Ok(Some((id, change)))
 }
 
-/// Changes an active line and its member's totals with it; `None` if there is no such
-/// active line.
+/// Changes an active line; `None` if there is no such active line.
 pub fn update(
     conn: &mut DbConnection,
     id: i64,
     site: i64,
     input: &OrderInput,
     now: NaiveDateTime,
-) -> QueryResult<Option<BundleChange>> {
+) -> QueryResult<Option<LineChange>> {
     let Some((lot, member, before)) = active_quantity(conn, id)? else {
         return Ok(None);
     };
-    let change = count_for_member(conn, lot, member, input.quantity as i64 - before, 0)?;
     diesel::update(
         order_lines::table
             .find(id)
@@ -267,7 +292,12 @@ pub fn update(
         order_lines::updated_at.eq(now),
     ))
     .execute(conn)?;
-    Ok(Some(change))
+    Ok(Some(LineChange {
+        lot,
+        member,
+        quantity: input.quantity as i64 - before,
+        lines: 0,
+    }))
 }
 
 /// Cancels a line; it stays stored, marked with the time of cancellation.
@@ -276,11 +306,10 @@ pub fn cancel(
     conn: &mut DbConnection,
     id: i64,
     now: NaiveDateTime,
-) -> QueryResult<Option<BundleChange>> {
+) -> QueryResult<Option<LineChange>> {
     let Some((lot, member, before)) = active_quantity(conn, id)? else {
         return Ok(None);
     };
-    let change = count_for_member(conn, lot, member, -before, -1)?;
     diesel::update(
         order_lines::table
             .find(id)
@@ -291,7 +320,12 @@ pub fn cancel(
         order_lines::updated_at.eq(now),
     ))
     .execute(conn)?;
-    Ok(Some(change))
+    Ok(Some(LineChange {
+        lot,
+        member,
+        quantity: -before,
+        lines: -1,
+    }))
 }
 
 /// The lot, member and quantity of a line that is not cancelled, with the line held for
@@ -312,10 +346,13 @@ fn active_quantity(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(i64,
     }
 }
 
-/// Stores many new lines of one member (an upload) and counts them into its totals once.
-pub fn insert_many(conn: &mut DbConnection, lines: &[NewLine<'_>]) -> QueryResult<BundleChange> {
+/// Stores many new lines of one member (an upload); `None` if there are none.
+pub fn insert_many(
+    conn: &mut DbConnection,
+    lines: &[NewLine<'_>],
+) -> QueryResult<Option<LineChange>> {
     let Some(first) = lines.first() else {
-        return Ok(BundleChange::default());
+        return Ok(None);
     };
     let rows: Vec<_> = lines
         .iter()
@@ -345,6 +382,10 @@ pub fn insert_many(conn: &mut DbConnection, lines: &[NewLine<'_>]) -> QueryResul
                 .execute(c)?,
         };
     }
-    let quantity: i64 = lines.iter().map(|l| l.input.quantity as i64).sum();
-    count_for_member(conn, first.lot, first.member, quantity, lines.len() as i64)
+    Ok(Some(LineChange {
+        lot: first.lot,
+        member: first.member,
+        quantity: lines.iter().map(|l| l.input.quantity as i64).sum(),
+        lines: lines.len() as i64,
+    }))
 }

@@ -2,7 +2,7 @@
 //! worker, kept with its state for staff. And single-use password tokens.
 
 use super::schema::{outbox, password_tokens};
-use super::DbConnection;
+use super::{DbConnection, Prepared};
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -55,12 +55,15 @@ pub struct NewEmail {
 /// Stores an email unless one with the same Message-ID is there already (true if stored).
 /// One statement: the unique Message-ID decides, also between simultaneous writers.
 pub fn enqueue(conn: &mut DbConnection, email: &NewEmail) -> QueryResult<bool> {
-    let stored = crate::native!(conn, |c| diesel::insert_into(outbox::table)
-        .values(email)
-        .on_conflict(outbox::message_id)
-        .do_nothing()
-        .execute(c))?;
-    Ok(stored == 1)
+    let insert = Prepared(
+        diesel::insert_into(outbox::table)
+            .values(email)
+            .on_conflict(outbox::message_id)
+            .do_nothing()
+            .returning(outbox::id),
+    );
+    let stored = crate::native!(conn, |c| insert.get_result::<i64>(c).optional())?;
+    Ok(stored.is_some())
 }
 
 /// Claims up to `limit` due emails for `lease`: pending ones whose time has come, and ones

@@ -296,7 +296,7 @@ async fn no_order_takes_a_lot_past_what_the_engine_can_price() {
             )
             .expect("seed line")
             .expect("a new form key");
-            assert!(lots::apply_bundle_change(&mut conn, f.lot, &change).expect("count"));
+            assert!(sammelkauf::db::orders::count_into_lot(&mut conn, &change).expect("count"));
         }
     }
     let last = MAX_LINE_QUANTITY.to_string();

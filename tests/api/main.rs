@@ -22,4 +22,5 @@ mod resilience;
 mod rules;
 mod security;
 mod smtp;
+mod statements;
 mod upload;

@@ -373,7 +373,7 @@ async fn english_is_selectable_and_remembered_for_the_user() {
 /// page, and the caption's total is the member's whole quantity.
 #[tokio::test]
 async fn a_buyers_own_lines_are_shown_a_page_at_a_time() {
-    use sammelkauf::db::{lots, orders, users};
+    use sammelkauf::db::{orders, users};
     use sammelkauf::domain::lot::OrderInput;
     let app = spawn_app().await;
     let f = fixture(&app);
@@ -402,7 +402,7 @@ async fn a_buyers_own_lines_are_shown_a_page_at_a_time() {
             )
             .expect("line")
             .expect("a new form key");
-            assert!(lots::apply_bundle_change(&mut conn, f.lot, &change).expect("count"));
+            assert!(orders::count_into_lot(&mut conn, &change).expect("count"));
         }
     }
     let mut buyer = Browser::new(&app);

@@ -1,0 +1,103 @@
+//! The statements every order runs are prepared once per connection and then only bound:
+//! PostgreSQL parsing and planning them anew on every order cost a sixth of the order
+//! throughput (bench/load.sh). diesel keeps only statements it can prove have one shape,
+//! so a change of how a write is built can silently lose this.
+
+use crate::helpers::*;
+use diesel::prelude::*;
+use sammelkauf::db::{audit, orders, outbox, DbConnection};
+use sammelkauf::domain::lot::OrderInput;
+
+#[derive(QueryableByName)]
+struct Prepared {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    statement: String,
+}
+
+#[tokio::test]
+async fn the_writes_of_an_order_stay_prepared_statements_on_postgresql() {
+    let app = spawn_app().await;
+    if !matches!(app._db, TestDb::Postgres { .. }) {
+        eprintln!(
+            "*** SKIPPED the_writes_of_an_order_stay_prepared_statements_on_postgresql: \
+             PostgreSQL only (set TEST_DATABASE_URL)"
+        );
+        return;
+    }
+    let f = fixture(&app);
+    let mut conn = app.pool.get().expect("conn");
+    let buyer = sammelkauf::db::users::find_by_email(&mut conn, "buyer-a@krz.example")
+        .expect("q")
+        .expect("buyer");
+    let now = chrono::Utc::now().naive_utc();
+    for i in 0..2 {
+        let input = OrderInput {
+            quantity: 3,
+            max_unit_price: None,
+            reference: String::new(),
+        };
+        let (line, change) = orders::insert(
+            &mut conn,
+            &orders::NewLine {
+                lot: f.lot,
+                member: f.member_a,
+                site: f.sites_a[0],
+                input: &input,
+                idempotency_key: &format!("prepared-{i}"),
+                placed_by: buyer.id,
+                now,
+            },
+        )
+        .expect("insert")
+        .expect("a new form key");
+        assert!(orders::count_into_lot(&mut conn, &change).expect("count"));
+        audit::append(
+            &mut conn,
+            &audit::NewAuditEntry {
+                at: now,
+                actor_id: Some(buyer.id),
+                action: "order.placed",
+                lot_id: Some(f.lot),
+                entity: "order_line",
+                entity_id: Some(line),
+                details: "",
+            },
+        )
+        .expect("audit");
+        let email = sammelkauf::mail::compose(
+            &app.mail,
+            &sammelkauf::mail::Envelope {
+                kind: "order-placed",
+                lot: Some(f.lot),
+                recipient: "buyer-a@krz.example",
+                language: buyer.language,
+                stable_key: None,
+            },
+            sammelkauf::mail::Content::new(sammelkauf::i18n::Tr(buyer.language), "Test".into()),
+            now,
+        )
+        .expect("compose");
+        assert!(outbox::enqueue(&mut conn, &email).expect("enqueue"));
+    }
+    let DbConnection::Pg(pg) = &mut *conn else {
+        panic!("a PostgreSQL test database gives PostgreSQL connections");
+    };
+    let prepared: Vec<String> = diesel::sql_query("SELECT statement FROM pg_prepared_statements")
+        .load::<Prepared>(pg)
+        .expect("prepared statements")
+        .into_iter()
+        .map(|p| p.statement)
+        .collect();
+    for write in [
+        "INSERT INTO \"order_lines\"",
+        "INSERT INTO \"lot_member_totals\"",
+        "UPDATE \"lot_bundles\"",
+        "INSERT INTO \"audit_log\"",
+        "INSERT INTO \"outbox\"",
+    ] {
+        assert!(
+            prepared.iter().any(|s| s.starts_with(write)),
+            "{write}… is parsed anew on every order; prepared: {prepared:#?}"
+        );
+    }
+}
