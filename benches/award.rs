@@ -28,7 +28,8 @@ fn price(units: i64) -> UnitPrice {
 }
 
 fn open(path: &Path) -> Pool {
-    db::connect(&Backend::Sqlite(path.to_string_lossy().into_owned())).expect("database")
+    let backend = Backend::Sqlite(path.to_string_lossy().into_owned());
+    db::connect(&backend, db::default_pool_size(&backend)).expect("database")
 }
 
 /// An evaluated lot of LINES lines; answers its id, the staff actor and a quote to award.

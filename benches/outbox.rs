@@ -30,7 +30,7 @@ fn main() {
         let url = std::env::var("BENCH_DATABASE_URL")
             .unwrap_or_else(|_| dir.join("bench.db").to_string_lossy().into_owned());
         let backend = Backend::from_url(&url).expect("url");
-        let pool = db::connect(&backend).expect("database");
+        let pool = db::connect(&backend, db::default_pool_size(&backend)).expect("database");
         let ctx = MailContext {
             base_url: "http://127.0.0.1:8080".into(),
         };

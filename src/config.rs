@@ -29,6 +29,8 @@ pub struct Settings {
     pub session_max_hours: i64,
     /// Reverse proxies whose `X-Forwarded-For` names the client's address.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Database connections the server keeps at most.
+    pub pool_size: u32,
 }
 
 impl std::fmt::Debug for Settings {
@@ -143,6 +145,11 @@ impl Settings {
         };
         let session_idle_minutes = number("SESSION_IDLE_MINUTES", 60, 5..=43_200)?;
         let session_max_hours = number("SESSION_MAX_HOURS", 12, 1..=720)?;
+        let pool_size = number(
+            "DATABASE_POOL_SIZE",
+            i64::from(crate::db::default_pool_size(&backend)),
+            1..=100,
+        )? as u32;
         let trusted_proxies = var("TRUSTED_PROXIES")
             .unwrap_or_default()
             .split(',')
@@ -197,6 +204,7 @@ impl Settings {
             session_idle_minutes,
             session_max_hours,
             trusted_proxies,
+            pool_size,
         })
     }
 
@@ -230,7 +238,7 @@ impl Settings {
 pub const DEFAULT_CONFIG_FILE: &str = "sammelkauf.conf";
 
 /// Every variable the application reads.
-pub const VARIABLES: [&str; 11] = [
+pub const VARIABLES: [&str; 15] = [
     "DATABASE_URL",
     "BIND",
     "BASE_URL",
@@ -242,6 +250,10 @@ pub const VARIABLES: [&str; 11] = [
     "DATA_DIR",
     "TICK_SECONDS",
     "MAIL_TICK_SECONDS",
+    "SESSION_IDLE_MINUTES",
+    "SESSION_MAX_HOURS",
+    "TRUSTED_PROXIES",
+    "DATABASE_POOL_SIZE",
 ];
 
 fn read_config_file(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
@@ -353,6 +365,25 @@ mod tests {
         assert_eq!(s.bind, "127.0.0.1:8080");
         assert!(s.backend.is_sqlite());
         assert_eq!(s.base_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn the_pool_size_has_a_default_per_database_and_can_be_set() {
+        let sqlite = settings(&[KEY]).expect("valid");
+        assert_eq!(sqlite.pool_size, 8);
+        let pg = settings(&[KEY, ("DATABASE_URL", "postgres://u@h/db")]).expect("valid");
+        assert!(pg.pool_size >= 4);
+        let set = settings(&[KEY, ("DATABASE_POOL_SIZE", "6")]).expect("valid");
+        assert_eq!(set.pool_size, 6);
+        for bad in ["0", "101", "-1", "vier", "99999999999999999999"] {
+            let refused = settings(&[KEY, ("DATABASE_POOL_SIZE", bad)]).err();
+            assert_eq!(
+                refused.map(|e| e.variable),
+                Some("DATABASE_POOL_SIZE"),
+                "{bad}"
+            );
+        }
+        assert!(parse_config_file("DATABASE_POOL_SIZE=6\nSESSION_IDLE_MINUTES=30").is_ok());
     }
 
     #[test]

@@ -133,7 +133,7 @@ fn mail_context(settings: &Settings) -> sammelkauf::mail::MailContext {
 }
 
 fn seed_demo(settings: &Settings) -> Result<(), String> {
-    let pool = db::connect(&settings.backend).map_err(|e| e.to_string())?;
+    let pool = db::connect(&settings.backend, settings.pool_size).map_err(|e| e.to_string())?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let accounts = sammelkauf::demo::seed(&mut conn, &mail_context(settings), SystemClock.now())
         .map_err(|e| e.to_string())?;
@@ -149,7 +149,7 @@ fn seed_demo(settings: &Settings) -> Result<(), String> {
 
 fn serve(settings: Settings, demo: bool) -> Result<(), String> {
     if demo {
-        let pool = db::connect(&settings.backend).map_err(|e| e.to_string())?;
+        let pool = db::connect(&settings.backend, settings.pool_size).map_err(|e| e.to_string())?;
         let mut conn = pool.get().map_err(|e| e.to_string())?;
         match sammelkauf::demo::seed(&mut conn, &mail_context(&settings), SystemClock.now()) {
             Ok(accounts) => {
@@ -182,7 +182,7 @@ fn serve(settings: Settings, demo: bool) -> Result<(), String> {
 }
 
 fn run_jobs(settings: Settings) -> Result<(), String> {
-    let pool = db::connect(&settings.backend).map_err(|e| e.to_string())?;
+    let pool = db::connect(&settings.backend, settings.pool_size).map_err(|e| e.to_string())?;
     let mail = mail_context(&settings);
     let (closed, confirmed) =
         sammelkauf::jobs::run_due_work(&pool, &SystemClock, &mail).map_err(|e| e.to_string())?;
@@ -236,7 +236,7 @@ fn create_admin(settings: &Settings, email: &str, name: &str) -> Result<(), Stri
         ));
     }
     let hash = sammelkauf::password::hash(&password)?;
-    let pool = db::connect(&settings.backend).map_err(|e| e.to_string())?;
+    let pool = db::connect(&settings.backend, settings.pool_size).map_err(|e| e.to_string())?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let now = SystemClock.now().naive_utc();
     if users::find_by_email(&mut conn, email.as_str())

@@ -34,7 +34,7 @@ impl Application {
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, Box<dyn std::error::Error>> {
-        let pool = db::connect(&settings.backend)?;
+        let pool = db::connect(&settings.backend, settings.pool_size)?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
         Self::with_pool(settings, clock, pool, listener)
