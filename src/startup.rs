@@ -51,6 +51,7 @@ impl Application {
         let mail_tick = Duration::from_secs(settings.mail_tick_seconds);
         let key = Key::from(&settings.session_key);
         let secure = settings.secure_cookies();
+        let pool_size = pool.max_size() as usize;
         let session_hours = settings.session_max_hours;
         let mail = crate::mail::MailContext {
             base_url: settings.base_url.clone(),
@@ -120,6 +121,9 @@ impl Application {
                 .app_data(aweb::PayloadConfig::new(crate::web::session::MAX_UPLOAD))
                 .configure(web::routes)
         })
+        // The database work of a request runs on a blocking thread, at most one per pooled
+        // connection at a time (`app::run`); more threads than that only hold memory.
+        .worker_max_blocking_threads(pool_size)
         .listen(listener)?
         .run();
         Ok(Application {
