@@ -212,6 +212,24 @@ macro_rules! native {
     };
 }
 
+/// Runs reads that make up one page as one read transaction on SQLite: they see one state
+/// of the database, and the file's shared lock is taken once instead of once per query (on a
+/// busy server the lock is most of what a small query costs). On PostgreSQL each query runs
+/// on its own, as a transaction there would cost two more round trips. `work` must not
+/// write: on SQLite a read transaction cannot become a write once another write committed.
+pub fn read_together<T, E>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Sqlite(_) => conn.transaction(work),
+        DbConnection::Pg(_) => work(conn),
+    }
+}
+
 /// Runs a write whose SQL has one shape as a prepared statement. diesel prepares (and keeps)
 /// only statements it can prove have one shape; an `UPDATE … SET` or an upsert's
 /// `DO UPDATE` it never keeps, so PostgreSQL parses and plans them anew on every order. The
