@@ -70,6 +70,8 @@ static_rps=""
 measure() {
   local name=$1; shift
   local out rps p50 p99 bad share
+  # A short run first, not counted: connections, prepared statements and caches warm up.
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$@" >/dev/null
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@")
   rps=$(printf '%s' "$out" | awk '/Requests\/sec/ {printf "%d", $2}')
   p50=$(ms "$(printf '%s' "$out" | awk '$1 == "50%" {print $2}')")
@@ -97,6 +99,7 @@ measure "GET /static/style.css" "$base/static/style.css"
 measure "lot page as a buyer (small lot)" -H "Cookie: $reader_cookie" "$base/lots/$lot"
 measure "lot list" -H "Cookie: $reader_cookie" "$base/lots"
 
+order_load 2s warmup # not counted, like the pages' first runs
 before=$(total_shown)
 # The peak is measured from here: what start-up and the demo's seeding took before does not
 # count (writing 5 to clear_refs resets the process's peak RSS, Linux 4.0 and later).
