@@ -336,3 +336,25 @@ async fn session_cookies_are_http_only_and_renewed_at_login() {
         .expect("get");
     assert_eq!(old.status().as_u16(), 303);
 }
+
+/// A session ends after the idle time without use, not after the idle time since sign-in:
+/// every page counts as a use (the lot list and the lot page look the user up with their own
+/// reads, in one trip to the database).
+#[tokio::test]
+async fn a_session_in_use_stays_open_and_ends_when_left_idle() {
+    let app = spawn_app_with(&[("SESSION_IDLE_MINUTES", "30".to_string())]).await;
+    let f = fixture(&app);
+    let mut buyer = Browser::new(&app);
+    buyer.login("buyer-a@krz.example").await;
+    let lot = format!("/lots/{}", f.lot);
+    for path in ["/lots", lot.as_str(), "/lots", lot.as_str()] {
+        app.clock.advance(chrono::Duration::minutes(20));
+        assert_eq!(
+            buyer.get(path).await.status,
+            200,
+            "{path} used within the idle time"
+        );
+    }
+    app.clock.advance(chrono::Duration::minutes(31));
+    assert_eq!(buyer.get(&lot).await.status, 303, "idle session still open");
+}
