@@ -282,21 +282,13 @@ async fn no_order_takes_a_lot_past_what_the_engine_can_price() {
             reference: String::new(),
         };
         for i in 0..full_lines {
-            let (_, change) = sammelkauf::db::orders::insert(
+            store_line(
                 &mut conn,
-                &sammelkauf::db::orders::NewLine {
-                    lot: f.lot,
-                    member: f.member_b,
-                    site: f.sites_b[0],
-                    input: &input,
-                    idempotency_key: &format!("seed-{i}"),
-                    placed_by: buyer.id,
-                    now: chrono::Utc::now().naive_utc(),
-                },
-            )
-            .expect("seed line")
-            .expect("a new form key");
-            assert!(sammelkauf::db::orders::count_into_lot(&mut conn, &change).expect("count"));
+                (f.lot, f.member_b, f.sites_b[0]),
+                buyer.id,
+                &format!("seed-{i}"),
+                &input,
+            );
         }
     }
     let last = MAX_LINE_QUANTITY.to_string();

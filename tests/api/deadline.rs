@@ -9,12 +9,7 @@ use sammelkauf::domain::lot::LotStatus;
 async fn after_the_demand_deadline_every_change_is_refused_and_the_lot_closes() {
     let app = spawn_app().await;
     let f = fixture(&app);
-    let mut buyer = Browser::new(&app);
-    buyer.login("buyer-a@krz.example").await;
-    let lot_path = format!("/lots/{}", f.lot);
-    let page = buyer.get(&lot_path).await;
-    let key = extract_field(&page.body, "idempotency_key");
-    let site = f.sites_a[0].to_string();
+    let (mut buyer, lot_path, key, site) = buyer_a_at_lot(&app, &f).await;
     buyer
         .post(
             &format!("{lot_path}/orders"),

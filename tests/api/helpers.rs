@@ -318,6 +318,20 @@ pub struct Page {
     pub location: Option<String>,
 }
 
+/// The value of a form field on a page.
+pub fn extract_field(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body
+        .find(&marker)
+        .map(|i| i + marker.len())
+        .expect("field on page");
+    body[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
 pub fn extract_csrf(body: &str) -> Option<String> {
     let marker = "name=\"csrf\" value=\"";
     let start = body.find(marker)? + marker.len();
@@ -478,4 +492,43 @@ pub async fn accept_invitation(app: &TestApp, email: &str) {
         .post(&path, &[("password", PASSWORD), ("repeat", PASSWORD)])
         .await;
     assert_eq!(set.status, 303, "{}", set.body);
+}
+
+/// Buyer A of the fixture, signed in and on the lot's page: the browser, the lot's path, the
+/// page's fresh order form key and member A's first site.
+pub async fn buyer_a_at_lot(app: &TestApp, f: &Fixture) -> (Browser, String, String, String) {
+    let mut buyer = Browser::new(app);
+    buyer.login("buyer-a@krz.example").await;
+    let lot_path = format!("/lots/{}", f.lot);
+    let page = buyer.get(&lot_path).await;
+    let key = extract_field(&page.body, "idempotency_key");
+    (buyer, lot_path, key, f.sites_a[0].to_string())
+}
+
+/// Stores a line straight in the database and counts it into the member's and the lot's
+/// totals, as placing it does: for tests that need many lines before they begin.
+pub fn store_line(
+    conn: &mut sammelkauf::db::DbConnection,
+    (lot, member, site): (i64, i64, i64),
+    placed_by: i64,
+    key: &str,
+    input: &sammelkauf::domain::lot::OrderInput,
+) -> i64 {
+    use sammelkauf::db::orders;
+    let (id, change) = orders::insert(
+        conn,
+        &orders::NewLine {
+            lot,
+            member,
+            site,
+            input,
+            idempotency_key: key,
+            placed_by,
+            now: chrono::Utc::now().naive_utc(),
+        },
+    )
+    .expect("line")
+    .expect("a new form key");
+    assert!(orders::count_into_lot(conn, &change).expect("count"));
+    id
 }

@@ -120,29 +120,13 @@ async fn a_buyer_orders_for_two_sites_and_watches_the_bundle_grow() {
     assert_eq!(shown_total(&page.body), "150");
 }
 
-pub fn extract_field(body: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = body
-        .find(&marker)
-        .map(|i| i + marker.len())
-        .expect("field on page");
-    body[start..]
-        .split('"')
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
+pub use crate::helpers::extract_field;
 
 #[tokio::test]
 async fn a_double_submitted_order_form_creates_one_line() {
     let app = spawn_app().await;
     let f = fixture(&app);
-    let mut buyer = Browser::new(&app);
-    buyer.login("buyer-a@krz.example").await;
-    let lot_path = format!("/lots/{}", f.lot);
-    let page = buyer.get(&lot_path).await;
-    let key = extract_field(&page.body, "idempotency_key");
-    let site = f.sites_a[0].to_string();
+    let (mut buyer, lot_path, key, site) = buyer_a_at_lot(&app, &f).await;
     let fields = [
         ("quantity", "40"),
         ("site", site.as_str()),
@@ -163,12 +147,7 @@ async fn one_order_form_sent_from_many_tabs_at_once_places_one_line_and_one_emai
     use tokio::sync::Barrier;
     let app = spawn_app().await;
     let f = fixture(&app);
-    let mut buyer = Browser::new(&app);
-    buyer.login("buyer-a@krz.example").await;
-    let lot_path = format!("/lots/{}", f.lot);
-    let page = buyer.get(&lot_path).await;
-    let key = extract_field(&page.body, "idempotency_key");
-    let site = f.sites_a[0].to_string();
+    let (buyer, lot_path, key, site) = buyer_a_at_lot(&app, &f).await;
     let emails_before = confirmations(&app);
     let tabs = 12;
     let barrier = Arc::new(Barrier::new(tabs));
@@ -373,7 +352,7 @@ async fn english_is_selectable_and_remembered_for_the_user() {
 /// page, and the caption's total is the member's whole quantity.
 #[tokio::test]
 async fn a_buyers_own_lines_are_shown_a_page_at_a_time() {
-    use sammelkauf::db::{orders, users};
+    use sammelkauf::db::users;
     use sammelkauf::domain::lot::OrderInput;
     let app = spawn_app().await;
     let f = fixture(&app);
@@ -388,21 +367,13 @@ async fn a_buyers_own_lines_are_shown_a_page_at_a_time() {
                 max_unit_price: None,
                 reference: format!("Ref-{i:03}"),
             };
-            let (_, change) = orders::insert(
+            store_line(
                 &mut conn,
-                &orders::NewLine {
-                    lot: f.lot,
-                    member: f.member_a,
-                    site: f.sites_a[0],
-                    input: &input,
-                    idempotency_key: &format!("many-{i}"),
-                    placed_by: buyer.id,
-                    now: chrono::Utc::now().naive_utc(),
-                },
-            )
-            .expect("line")
-            .expect("a new form key");
-            assert!(orders::count_into_lot(&mut conn, &change).expect("count"));
+                (f.lot, f.member_a, f.sites_a[0]),
+                buyer.id,
+                &format!("many-{i}"),
+                &input,
+            );
         }
     }
     let mut buyer = Browser::new(&app);

@@ -5,7 +5,7 @@
 
 use crate::helpers::*;
 use diesel::prelude::*;
-use sammelkauf::db::{audit, orders, outbox, DbConnection};
+use sammelkauf::db::{audit, outbox, DbConnection};
 use sammelkauf::domain::lot::OrderInput;
 
 #[derive(QueryableByName)]
@@ -36,21 +36,13 @@ async fn the_writes_of_an_order_stay_prepared_statements_on_postgresql() {
             max_unit_price: None,
             reference: String::new(),
         };
-        let (line, change) = orders::insert(
+        let line = store_line(
             &mut conn,
-            &orders::NewLine {
-                lot: f.lot,
-                member: f.member_a,
-                site: f.sites_a[0],
-                input: &input,
-                idempotency_key: &format!("prepared-{i}"),
-                placed_by: buyer.id,
-                now,
-            },
-        )
-        .expect("insert")
-        .expect("a new form key");
-        assert!(orders::count_into_lot(&mut conn, &change).expect("count"));
+            (f.lot, f.member_a, f.sites_a[0]),
+            buyer.id,
+            &format!("prepared-{i}"),
+            &input,
+        );
         audit::append(
             &mut conn,
             &audit::NewAuditEntry {
