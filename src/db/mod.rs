@@ -236,7 +236,9 @@ where
 /// statement cache is keyed by the SQL text, so keeping such a statement is always correct;
 /// use this only where the text has few shapes, so the cache stays small. Run it with
 /// `get_result` or `load` (a `RETURNING` column for a write): `execute` hands the statement
-/// on by reference, and diesel then asks the statement inside, which says no.
+/// on by reference, and diesel then asks the statement inside, which says no. diesel
+/// documents `is_safe_to_cache_prepared` for backend implementors only; the test
+/// `tests/api/statements.rs` notices if a newer diesel stops asking it.
 #[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
 pub struct Prepared<Q>(pub Q);
 
