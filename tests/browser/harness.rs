@@ -7,6 +7,7 @@
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -59,7 +60,8 @@ pub fn axe_source() -> Result<String, String> {
         .map_err(|e| format!("axe-core not found at {}: {e}", path.display()))
 }
 
-/// A running chromedriver, stopped when dropped.
+/// A running chromedriver, stopped when dropped together with the browser it started (both
+/// are one process group: killing only the driver left every test's Chromium running).
 struct Driver {
     child: Child,
     url: String,
@@ -67,7 +69,14 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        let group = format!("-{}", self.child.id());
+        let stopped = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        if !stopped.is_ok_and(|s| s.success()) {
+            let _ = self.child.kill();
+        }
         let _ = self.child.wait();
     }
 }
@@ -81,6 +90,7 @@ fn start_driver() -> Result<Driver, String> {
         .port();
     let child = Command::new(&program)
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
