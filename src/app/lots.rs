@@ -22,7 +22,7 @@ pub fn visible(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<Lot, R
 }
 
 /// The lot, if this user may see it.
-fn shown_to(conn: &mut DbConnection, actor: &Actor, lot: Lot) -> Result<Lot, ReadError> {
+pub(crate) fn shown_to(conn: &mut DbConnection, actor: &Actor, lot: Lot) -> Result<Lot, ReadError> {
     let invited = match actor.role {
         Role::Supplier => lots::is_invited(conn, lot.id, actor.supplier()?)?,
         _ => false,

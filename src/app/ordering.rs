@@ -65,24 +65,42 @@ pub(crate) fn check_line(
     site: &str,
     (quantity, limit, reference): (&str, &str, &str),
 ) -> Result<Result<(OrderInput, DeliverySite), Vec<FieldError>>, StoreError> {
+    let found = match site_id(site) {
+        Some(id) => orgs::find_site(conn, id)?,
+        None => None,
+    };
+    Ok(check_found_line(
+        increment,
+        member,
+        found,
+        (quantity, limit, reference),
+    ))
+}
+
+/// The site id the form names, if it is a number.
+fn site_id(site: &str) -> Option<i64> {
+    site.trim().parse().ok()
+}
+
+/// [`check_line`] with the site the form names already read (`None`: no such site).
+fn check_found_line(
+    increment: u64,
+    member: i64,
+    found: Option<DeliverySite>,
+    (quantity, limit, reference): (&str, &str, &str),
+) -> Result<(OrderInput, DeliverySite), Vec<FieldError>> {
     let mut errors = Vec::new();
     let input = OrderInput::parse(quantity, limit, reference, increment)
         .map_err(|e| errors.extend(e))
         .ok();
-    let site = match site.trim().parse::<i64>() {
-        Ok(id) => match orgs::find_site(conn, id)? {
-            Some(site) if site.member_id == member && site.active => Some(site),
-            _ => None,
-        },
-        Err(_) => None,
-    };
+    let site = found.filter(|site| site.member_id == member && site.active);
     if site.is_none() {
         errors.push(FieldError::new("site", "error.site"));
     }
-    Ok(match (input, site) {
+    match (input, site) {
         (Some(input), Some(site)) if errors.is_empty() => Ok((input, site)),
         _ => Err(errors),
-    })
+    }
 }
 
 fn describe(input: &OrderInput, site: i64) -> String {
@@ -167,9 +185,18 @@ pub fn place(
     if key.is_empty() || key.len() > 100 {
         return Err(OrderError::BadKey);
     }
-    let lot = super::lots::visible(conn, actor, lot_id)?;
+    // The lot and the site the form names in one query (no site has id 0).
+    let (lot, found) = lots::find_with_site(conn, lot_id, site_id(&request.site).unwrap_or(0))?
+        .ok_or(Denied::NotFound)?;
+    let lot = super::lots::shown_to(conn, actor, lot)?;
     takes_orders(&lot, ctx)?;
-    let (input, site) = check(conn, &lot, member, request)?;
+    let fields = (
+        request.quantity.as_str(),
+        request.max_unit_price.as_str(),
+        request.reference.as_str(),
+    );
+    let (input, site) = check_found_line(lot.order_increment, member, found, fields)
+        .map_err(OrderError::Invalid)?;
     let now = ctx.now.naive_utc();
     let email = confirmation(ctx, actor, &lot, "placed", &site.name, &input)?;
     db::transaction(conn, |conn| {

@@ -250,6 +250,27 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Lot>, Error> {
         .optional())?)
 }
 
+/// A lot and the delivery site with id `site`, if there is one (whoever's it is): what an
+/// order reads before its transaction, in one query.
+pub fn find_with_site(
+    conn: &mut DbConnection,
+    id: i64,
+    site: i64,
+) -> Result<Option<(Lot, Option<super::orgs::DeliverySite>)>, Error> {
+    use super::orgs::DeliverySite;
+    use super::schema::delivery_sites;
+    let found: Option<(LotRow, Option<DeliverySite>)> = crate::native!(conn, |c| lots::table
+        .left_join(delivery_sites::table.on(delivery_sites::id.eq(site)))
+        .filter(lots::id.eq(id))
+        .select((LotRow::as_select(), Option::<DeliverySite>::as_select()))
+        .first(c)
+        .optional())?;
+    match found {
+        Some((lot, site)) => Ok(typed_one(Some(lot))?.map(|lot| (lot, site))),
+        None => Ok(None),
+    }
+}
+
 /// A lot with what every view of its page shows beside it, read in one query: the live
 /// bundle, the procedure's row, the framework terms and one member's part of the bundle.
 pub struct LotAtGlance {
