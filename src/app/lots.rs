@@ -2,7 +2,7 @@
 
 use super::{Actor, Denied, ReadError};
 use crate::db::procurement::{self as store, Procedure};
-use crate::db::{self, lots, orders, orgs, users, DbConnection};
+use crate::db::{lots, orders, orgs, users, DbConnection};
 
 // The read models pages are built from.
 pub use crate::db::lots::Lot;
@@ -49,10 +49,6 @@ pub struct ListedLot {
 
 /// The lots this user may see, with their totals.
 pub fn list(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<ListedLot>, ReadError> {
-    db::read_together(conn, |conn| list_reads(conn, actor))
-}
-
-fn list_reads(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<ListedLot>, ReadError> {
     let found = match actor.role {
         Role::Staff => lots::list_all(conn)?,
         Role::Buyer => lots::list_for_members(conn)?,
@@ -148,16 +144,6 @@ pub struct LotPageData {
 }
 
 pub fn page(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    id: i64,
-    now: DateTime<Utc>,
-    lines_after: Option<i64>,
-) -> Result<LotPageData, ReadError> {
-    db::read_together(conn, |conn| page_reads(conn, actor, id, now, lines_after))
-}
-
-fn page_reads(
     conn: &mut DbConnection,
     actor: &Actor,
     id: i64,

@@ -3,7 +3,7 @@
 
 use super::error::AppError;
 use super::AppState;
-use crate::app::{accounts, Actor, DbConnection, ReadError};
+use crate::app::{accounts, read_together, Actor, DbConnection, ReadError};
 use crate::domain::account::{Language, Role};
 use crate::i18n::Tr;
 use actix_session::{Session, SessionExt};
@@ -115,10 +115,32 @@ pub struct Visitor {
 }
 
 impl Visitor {
-    /// Looks up the signed-in, active user and runs `work` for them on one pooled
-    /// connection; no session, an expired one or a deactivated account is
-    /// [`AppError::LoginRequired`], and `work` is not run.
+    /// Looks up the signed-in, active user and runs the page's reads `work` for them on one
+    /// pooled connection, as one read transaction ([`read_together`]: one state of the
+    /// database, one lock on SQLite); no session, an expired one or a deactivated account is
+    /// [`AppError::LoginRequired`], and `work` is not run. `work` must not write.
     pub async fn read<T, F>(self, work: F) -> Result<(CurrentUser, T), AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection, &Actor) -> Result<T, ReadError> + Send + 'static,
+    {
+        self.visit(move |conn, user| read_together(conn, |conn| work(conn, user)))
+            .await
+    }
+
+    /// Looks up the user like [`Visitor::read`] and runs an operation for them on the same
+    /// connection (in the operation's own transaction); the operation's own outcome comes
+    /// back for the handler to show.
+    pub async fn run<T, F>(self, work: F) -> Result<(CurrentUser, T), AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection, &Actor) -> T + Send + 'static,
+    {
+        self.visit(move |conn, user| Ok(work(conn, user))).await
+    }
+
+    /// Looks up the user (noting the session's use) and runs `work` for them.
+    async fn visit<T, F>(self, work: F) -> Result<(CurrentUser, T), AppError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection, &Actor) -> Result<T, ReadError> + Send + 'static,
@@ -144,16 +166,6 @@ impl Visitor {
         let role = user.role;
         let csrf = csrf_token(&session);
         Ok((CurrentUser { user, role, csrf }, found))
-    }
-
-    /// Looks up the user like [`Visitor::read`] and runs an operation for them on the same
-    /// connection; the operation's own outcome comes back for the handler to show.
-    pub async fn run<T, F>(self, work: F) -> Result<(CurrentUser, T), AppError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConnection, &Actor) -> T + Send + 'static,
-    {
-        self.read(move |conn, actor| Ok(work(conn, actor))).await
     }
 }
 
