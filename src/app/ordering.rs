@@ -47,13 +47,16 @@ fn check(
         lot.order_increment,
         member,
         &request.site,
-        (
-            &request.quantity,
-            &request.max_unit_price,
-            &request.reference,
-        ),
+        request.line_fields(),
     )?
     .map_err(OrderError::Invalid)
+}
+
+impl OrderRequest {
+    /// Quantity, limit price and reference, as [`check_line`] takes them.
+    fn line_fields(&self) -> (&str, &str, &str) {
+        (&self.quantity, &self.max_unit_price, &self.reference)
+    }
 }
 
 /// The rules of one line for a member, an order's or a call-off's: quantity, limit price and
@@ -190,12 +193,7 @@ pub fn place(
         .ok_or(Denied::NotFound)?;
     let lot = super::lots::shown_to(conn, actor, lot)?;
     takes_orders(&lot, ctx)?;
-    let fields = (
-        request.quantity.as_str(),
-        request.max_unit_price.as_str(),
-        request.reference.as_str(),
-    );
-    let (input, site) = check_found_line(lot.order_increment, member, found, fields)
+    let (input, site) = check_found_line(lot.order_increment, member, found, request.line_fields())
         .map_err(OrderError::Invalid)?;
     let now = ctx.now.naive_utc();
     let email = confirmation(ctx, actor, &lot, "placed", &site.name, &input)?;
