@@ -110,7 +110,7 @@ fn seed(conn: &mut DbConnection) -> (i64, Actor, i64) {
                 max_unit_price: (i % 10 == 0).then(|| price(8_500_000)),
                 reference: String::new(),
             };
-            let Some((_, change)) = orders::insert(
+            let orders::Placed::New(_, change) = orders::insert(
                 conn,
                 &orders::NewLine {
                     lot,
@@ -123,7 +123,7 @@ fn seed(conn: &mut DbConnection) -> (i64, Actor, i64) {
                 },
             )?
             else {
-                panic!("every line has its own form key");
+                panic!("every line has its own form key in an open lot");
             };
             assert!(orders::count_into_lot(conn, &change)?);
         }

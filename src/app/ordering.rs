@@ -198,9 +198,6 @@ pub fn place(
     let now = ctx.now.naive_utc();
     let email = confirmation(ctx, actor, &lot, "placed", &site.name, &input)?;
     db::transaction(conn, |conn| {
-        if !lots::lock_open_for_orders(conn, lot_id, now)? {
-            return Err(OrderError::Closed);
-        }
         let placed = orders::insert(
             conn,
             &orders::NewLine {
@@ -213,9 +210,11 @@ pub fn place(
                 now,
             },
         )?;
-        // A form sent again (or at the same instant from a second tab) placed its line then.
-        let Some((line, change)) = placed else {
-            return Ok(());
+        let (line, change) = match placed {
+            orders::Placed::New(line, change) => (line, change),
+            // A form sent again (or at the same instant from a second tab) placed its line then.
+            orders::Placed::Again => return Ok(()),
+            orders::Placed::LotClosed => return Err(OrderError::Closed),
         };
         record(
             conn,

@@ -417,6 +417,17 @@ pub fn transition(
         .map(|n| n == 1)
 }
 
+/// The lot's row if it takes orders at `now`: open, and its demand deadline not passed (the
+/// condition [`LotState::takes_orders_at`] states for the page).
+#[diesel::dsl::auto_type]
+pub(crate) fn taking_orders(id: i64, now: NaiveDateTime) -> _ {
+    let open: &'static str = LotStatus::Open.as_str();
+    lots::table
+        .find(id)
+        .filter(lots::status.eq(open))
+        .filter(lots::demand_deadline.gt(now))
+}
+
 /// Confirms the lot is open for orders before `now` and keeps it so until this
 /// transaction ends. On PostgreSQL that is a shared lock: orders on one lot run side by
 /// side, while closing the lot waits for them. On SQLite the transaction holds the write
@@ -427,11 +438,7 @@ pub fn lock_open_for_orders(
     id: i64,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let open = lots::table
-        .find(id)
-        .filter(lots::status.eq(LotStatus::Open.as_str()))
-        .filter(lots::demand_deadline.gt(now))
-        .select(lots::id);
+    let open = taking_orders(id, now).select(lots::id);
     let found = match conn {
         DbConnection::Pg(c) => open.for_share().first::<i64>(c).optional()?,
         DbConnection::Sqlite(c) => open.first::<i64>(c).optional()?,

@@ -1,6 +1,6 @@
 //! Order lines: a member's demand in a lot, placed, changed and cancelled by its buyers.
 
-use super::schema::{delivery_sites, lot_member_totals, order_lines};
+use super::schema::{delivery_sites, lot_member_totals, lots, order_lines};
 use super::{typed, typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
 use crate::domain::lot::OrderInput;
 use crate::domain::money::UnitPrice;
@@ -228,44 +228,92 @@ pub fn count_into_lot(conn: &mut DbConnection, change: &LineChange) -> QueryResu
     super::lots::apply_bundle_change(conn, change.lot, &bundle)
 }
 
-/// Stores a new line; `None` (nothing stored) if the member has a line with this form key
-/// already. One statement decides, also between two requests sending the same form at the
-/// same instant.
-pub fn insert(
-    conn: &mut DbConnection,
-    line: &NewLine<'_>,
-) -> QueryResult<Option<(i64, LineChange)>> {
-    let insert = diesel::insert_into(order_lines::table)
-        .values((
-            order_lines::lot_id.eq(line.lot),
-            order_lines::member_id.eq(line.member),
-            order_lines::delivery_site_id.eq(line.site),
-            order_lines::quantity.eq(line.input.quantity as i64),
-            order_lines::max_unit_price
-                .eq(line.input.max_unit_price.map(UnitPrice::ten_thousandths)),
-            order_lines::reference.eq(&line.input.reference),
-            order_lines::idempotency_key.eq(line.idempotency_key),
-            order_lines::placed_by.eq(line.placed_by),
-            order_lines::placed_at.eq(line.now),
-            order_lines::updated_at.eq(line.now),
-        ))
-        .on_conflict((
-            order_lines::lot_id,
-            order_lines::member_id,
-            order_lines::idempotency_key,
-        ))
-        .do_nothing()
-        .returning(order_lines::id);
-    let Some(id) = crate::native!(conn, |c| insert.get_result::<i64>(c).optional())? else {
-        return Ok(None);
+/// What storing a new line came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placed {
+    /// Stored, with the change still to be counted into the totals.
+    New(i64, LineChange),
+    /// The member has a line with this form key already: nothing stored.
+    Again,
+    /// The lot takes no orders at the line's time: nothing stored.
+    LotClosed,
+}
+
+/// Stores a new line if the lot takes orders at the line's time, and keeps the lot so until
+/// the transaction ends (as [`super::lots::lock_open_for_orders`] does); a line with a form
+/// key the member has used is stored once. The check of the lot, the check of the key and the
+/// write are one statement, also between two requests sending the same form at the same
+/// instant; only a line that was not stored asks the lot again, to say why.
+pub fn insert(conn: &mut DbConnection, line: &NewLine<'_>) -> QueryResult<Placed> {
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    let values = (
+        lots::id,
+        line.member.into_sql::<BigInt>(),
+        line.site.into_sql::<BigInt>(),
+        (line.input.quantity as i64).into_sql::<BigInt>(),
+        line.input
+            .max_unit_price
+            .map(UnitPrice::ten_thousandths)
+            .into_sql::<Nullable<BigInt>>(),
+        line.input.reference.as_str().into_sql::<Text>(),
+        line.idempotency_key.into_sql::<Text>(),
+        line.placed_by.into_sql::<BigInt>(),
+        line.now.into_sql::<Timestamp>(),
+        line.now.into_sql::<Timestamp>(),
+    );
+    let columns = (
+        order_lines::lot_id,
+        order_lines::member_id,
+        order_lines::delivery_site_id,
+        order_lines::quantity,
+        order_lines::max_unit_price,
+        order_lines::reference,
+        order_lines::idempotency_key,
+        order_lines::placed_by,
+        order_lines::placed_at,
+        order_lines::updated_at,
+    );
+    let open = super::lots::taking_orders(line.lot, line.now).select(values);
+    let key = (
+        order_lines::lot_id,
+        order_lines::member_id,
+        order_lines::idempotency_key,
+    );
+    // The shared lock on the lot's row exists only on PostgreSQL (see lock_open_for_orders).
+    let stored = match conn {
+        DbConnection::Pg(c) => diesel::insert_into(order_lines::table)
+            .values(open.for_share())
+            .into_columns(columns)
+            .on_conflict(key)
+            .do_nothing()
+            .returning(order_lines::id)
+            .get_result::<i64>(c)
+            .optional()?,
+        DbConnection::Sqlite(c) => diesel::insert_into(order_lines::table)
+            .values(open)
+            .into_columns(columns)
+            .on_conflict(key)
+            .do_nothing()
+            .returning(order_lines::id)
+            .get_result::<i64>(c)
+            .optional()?,
     };
-    let change = LineChange {
-        lot: line.lot,
-        member: line.member,
-        quantity: line.input.quantity as i64,
-        lines: 1,
-    };
-    Ok(Some((id, change)))
+    if let Some(id) = stored {
+        let change = LineChange {
+            lot: line.lot,
+            member: line.member,
+            quantity: line.input.quantity as i64,
+            lines: 1,
+        };
+        return Ok(Placed::New(id, change));
+    }
+    Ok(
+        if super::lots::lock_open_for_orders(conn, line.lot, line.now)? {
+            Placed::Again
+        } else {
+            Placed::LotClosed
+        },
+    )
 }
 
 /// Changes an active line; `None` if there is no such active line.

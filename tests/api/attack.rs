@@ -283,6 +283,7 @@ async fn no_order_takes_a_lot_past_what_the_engine_can_price() {
         };
         for i in 0..full_lines {
             store_line(
+                &app,
                 &mut conn,
                 (f.lot, f.member_b, f.sites_b[0]),
                 buyer.id,

@@ -508,6 +508,7 @@ pub async fn buyer_a_at_lot(app: &TestApp, f: &Fixture) -> (Browser, String, Str
 /// Stores a line straight in the database and counts it into the member's and the lot's
 /// totals, as placing it does: for tests that need many lines before they begin.
 pub fn store_line(
+    app: &TestApp,
     conn: &mut sammelkauf::db::DbConnection,
     (lot, member, site): (i64, i64, i64),
     placed_by: i64,
@@ -515,7 +516,7 @@ pub fn store_line(
     input: &sammelkauf::domain::lot::OrderInput,
 ) -> i64 {
     use sammelkauf::db::orders;
-    let (id, change) = orders::insert(
+    let orders::Placed::New(id, change) = orders::insert(
         conn,
         &orders::NewLine {
             lot,
@@ -524,11 +525,12 @@ pub fn store_line(
             input,
             idempotency_key: key,
             placed_by,
-            now: chrono::Utc::now().naive_utc(),
+            now: sammelkauf::clock::Clock::now(&app.clock).naive_utc(),
         },
     )
-    .expect("line")
-    .expect("a new form key");
+    .expect("line") else {
+        panic!("a new form key in an open lot stores a line");
+    };
     assert!(orders::count_into_lot(conn, &change).expect("count"));
     id
 }

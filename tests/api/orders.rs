@@ -368,6 +368,7 @@ async fn a_buyers_own_lines_are_shown_a_page_at_a_time() {
                 reference: format!("Ref-{i:03}"),
             };
             store_line(
+                &app,
                 &mut conn,
                 (f.lot, f.member_a, f.sites_a[0]),
                 buyer.id,
@@ -472,4 +473,73 @@ async fn the_lot_list_filters_by_status_category_and_title_and_shows_the_next_de
     let drafts = buyer.get("/lots?status=draft&q=Entwurf").await;
     assert_eq!(drafts.status, 200);
     assert!(!drafts.body.contains("Entwurf Tablets"));
+}
+
+/// Storing a line checks, in the same statement, that the lot still takes orders: a lot
+/// closed after the order page was checked (by staff, or by its deadline passing meanwhile)
+/// takes no line, and a form key used before stores nothing again.
+#[tokio::test]
+async fn a_line_is_stored_only_while_its_lot_takes_orders() {
+    use sammelkauf::clock::Clock;
+    use sammelkauf::db::{lots, orders, users};
+    use sammelkauf::domain::lot::{LotStatus, OrderInput};
+    let app = spawn_app().await;
+    let f = fixture(&app);
+    let mut conn = app.pool.get().expect("conn");
+    let buyer = users::find_by_email(&mut conn, "buyer-a@krz.example")
+        .expect("q")
+        .expect("buyer");
+    let input = OrderInput {
+        quantity: 4,
+        max_unit_price: None,
+        reference: String::new(),
+    };
+    let now = app.clock.now().naive_utc();
+    let deadline = lots::find(&mut conn, f.lot)
+        .expect("q")
+        .expect("lot")
+        .demand_deadline;
+    let store = |conn: &mut sammelkauf::db::DbConnection, key: &str, at| {
+        orders::insert(
+            conn,
+            &orders::NewLine {
+                lot: f.lot,
+                member: f.member_a,
+                site: f.sites_a[0],
+                input: &input,
+                idempotency_key: key,
+                placed_by: buyer.id,
+                now: at,
+            },
+        )
+        .expect("insert")
+    };
+    let first = store(&mut conn, "first", now);
+    let orders::Placed::New(_, change) = first else {
+        panic!("an open lot takes a new line: {first:?}");
+    };
+    assert!(orders::count_into_lot(&mut conn, &change).expect("count"));
+    assert_eq!(store(&mut conn, "first", now), orders::Placed::Again);
+    // The deadline passed while the order was on its way.
+    assert_eq!(
+        store(&mut conn, "late", deadline),
+        orders::Placed::LotClosed
+    );
+    let at_deadline_less = deadline - chrono::Duration::seconds(1);
+    let orders::Placed::New(_, change) = store(&mut conn, "just-in-time", at_deadline_less) else {
+        panic!("a second before the deadline the lot takes orders");
+    };
+    assert!(orders::count_into_lot(&mut conn, &change).expect("count"));
+    // Staff closed the lot meanwhile: a key used before and a new one are both refused.
+    assert!(
+        lots::transition(&mut conn, f.lot, LotStatus::Open, LotStatus::Closed, now).expect("close")
+    );
+    assert_eq!(store(&mut conn, "closed", now), orders::Placed::LotClosed);
+    assert_eq!(store(&mut conn, "first", now), orders::Placed::LotClosed);
+    let lines = orders::active_lines(&mut conn, f.lot).expect("lines");
+    assert_eq!(
+        lines.len(),
+        2,
+        "only the two lines the open lot took: {lines:?}"
+    );
 }

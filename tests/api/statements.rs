@@ -37,6 +37,7 @@ async fn the_writes_of_an_order_stay_prepared_statements_on_postgresql() {
             reference: String::new(),
         };
         let line = store_line(
+            &app,
             &mut conn,
             (f.lot, f.member_a, f.sites_a[0]),
             buyer.id,
@@ -80,6 +81,15 @@ async fn the_writes_of_an_order_stay_prepared_statements_on_postgresql() {
         .into_iter()
         .map(|p| p.statement)
         .collect();
+    // The line is stored only from the lot's row while it takes orders, which the line's
+    // statement keeps so until the order commits (closing the lot waits for it).
+    let line = prepared
+        .iter()
+        .find(|s| s.starts_with("INSERT INTO \"order_lines\""));
+    assert!(
+        line.is_some_and(|s| s.contains("FROM \"lots\"") && s.contains("FOR SHARE")),
+        "the line's insert takes the lot's row with a shared lock: {line:?}"
+    );
     for write in [
         "INSERT INTO \"order_lines\"",
         "INSERT INTO \"lot_member_totals\"",
