@@ -22,7 +22,11 @@ trap cleanup EXIT
 if [ -n "${PG_ADMIN:-}" ]; then
   db_name="sammelkauf_bench_$$"
   psql "$PG_ADMIN" -q -c "CREATE DATABASE $db_name" >/dev/null
-  database_url="${PG_ADMIN%/*}/$db_name"
+  # The same server and connection settings (a query such as ?host=/var/run/postgresql or
+  # ?sslmode=disable is kept), another database.
+  admin_path=${PG_ADMIN%%\?*}
+  admin_query=${PG_ADMIN#"$admin_path"}
+  database_url="${admin_path%/*}/$db_name$admin_query"
   backend=PostgreSQL
 else
   database_url="$work/bench.db"
