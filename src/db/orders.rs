@@ -279,24 +279,23 @@ pub fn insert(conn: &mut DbConnection, line: &NewLine<'_>) -> QueryResult<Placed
         order_lines::member_id,
         order_lines::idempotency_key,
     );
-    // The shared lock on the lot's row exists only on PostgreSQL (see lock_open_for_orders).
+    // The same statement from either source: the shared lock on the lot's row exists only
+    // on PostgreSQL (see lock_open_for_orders).
+    macro_rules! store_from {
+        ($source:expr, $c:expr) => {
+            diesel::insert_into(order_lines::table)
+                .values($source)
+                .into_columns(columns)
+                .on_conflict(key)
+                .do_nothing()
+                .returning(order_lines::id)
+                .get_result::<i64>($c)
+                .optional()?
+        };
+    }
     let stored = match conn {
-        DbConnection::Pg(c) => diesel::insert_into(order_lines::table)
-            .values(open.for_share())
-            .into_columns(columns)
-            .on_conflict(key)
-            .do_nothing()
-            .returning(order_lines::id)
-            .get_result::<i64>(c)
-            .optional()?,
-        DbConnection::Sqlite(c) => diesel::insert_into(order_lines::table)
-            .values(open)
-            .into_columns(columns)
-            .on_conflict(key)
-            .do_nothing()
-            .returning(order_lines::id)
-            .get_result::<i64>(c)
-            .optional()?,
+        DbConnection::Pg(c) => store_from!(open.for_share(), c),
+        DbConnection::Sqlite(c) => store_from!(open, c),
     };
     if let Some(id) = stored {
         let change = LineChange {

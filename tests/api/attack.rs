@@ -273,9 +273,7 @@ async fn no_order_takes_a_lot_past_what_the_engine_can_price() {
     let full_lines = MAX_LOT_QUANTITY / MAX_LINE_QUANTITY - 1;
     {
         let mut conn = app.pool.get().expect("conn");
-        let buyer = sammelkauf::db::users::find_by_email(&mut conn, "buyer-b@itk.example")
-            .expect("q")
-            .expect("buyer");
+        let buyer = account(&mut conn, "buyer-b@itk.example");
         let input = OrderInput {
             quantity: MAX_LINE_QUANTITY,
             max_unit_price: None,
@@ -448,10 +446,7 @@ async fn a_replayed_cookie_opens_nothing_after_logout_password_change_or_deactiv
     buyer.login("buyer-b@itk.example").await;
     let id = {
         let mut conn = app.pool.get().expect("conn");
-        sammelkauf::db::users::find_by_email(&mut conn, "buyer-b@itk.example")
-            .expect("q")
-            .expect("user")
-            .id
+        account(&mut conn, "buyer-b@itk.example").id
     };
     let mut staff = Browser::new(&app);
     staff.login("staff@coop.example").await;
@@ -615,10 +610,7 @@ async fn one_staff_member_alone_cannot_read_sealed_prices_or_open_quotes() {
     // Promoting an existing buyer also waits for a second person.
     let buyer_id = {
         let mut conn = app.pool.get().expect("conn");
-        sammelkauf::db::users::find_by_email(&mut conn, "buyer-a@krz.example")
-            .expect("q")
-            .expect("buyer")
-            .id
+        account(&mut conn, "buyer-a@krz.example").id
     };
     insider.get(&format!("/admin/users/{buyer_id}")).await;
     let promoted = insider

@@ -505,6 +505,16 @@ pub async fn buyer_a_at_lot(app: &TestApp, f: &Fixture) -> (Browser, String, Str
     (buyer, lot_path, key, f.sites_a[0].to_string())
 }
 
+/// The stored account with this email address (the fixture's or the demo's).
+pub fn account(
+    conn: &mut sammelkauf::db::DbConnection,
+    email: &str,
+) -> sammelkauf::db::users::User {
+    sammelkauf::db::users::find_by_email(conn, email)
+        .expect("read the account")
+        .unwrap_or_else(|| panic!("no account {email}"))
+}
+
 /// Stores a line straight in the database and counts it into the member's and the lot's
 /// totals, as placing it does: for tests that need many lines before they begin.
 pub fn store_line(

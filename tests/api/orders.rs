@@ -352,15 +352,12 @@ async fn english_is_selectable_and_remembered_for_the_user() {
 /// page, and the caption's total is the member's whole quantity.
 #[tokio::test]
 async fn a_buyers_own_lines_are_shown_a_page_at_a_time() {
-    use sammelkauf::db::users;
     use sammelkauf::domain::lot::OrderInput;
     let app = spawn_app().await;
     let f = fixture(&app);
     {
         let mut conn = app.pool.get().expect("conn");
-        let buyer = users::find_by_email(&mut conn, "buyer-a@krz.example")
-            .expect("q")
-            .expect("buyer");
+        let buyer = account(&mut conn, "buyer-a@krz.example");
         for i in 0..250u64 {
             let input = OrderInput {
                 quantity: 2,
@@ -481,14 +478,12 @@ async fn the_lot_list_filters_by_status_category_and_title_and_shows_the_next_de
 #[tokio::test]
 async fn a_line_is_stored_only_while_its_lot_takes_orders() {
     use sammelkauf::clock::Clock;
-    use sammelkauf::db::{lots, orders, users};
+    use sammelkauf::db::{lots, orders};
     use sammelkauf::domain::lot::{LotStatus, OrderInput};
     let app = spawn_app().await;
     let f = fixture(&app);
     let mut conn = app.pool.get().expect("conn");
-    let buyer = users::find_by_email(&mut conn, "buyer-a@krz.example")
-        .expect("q")
-        .expect("buyer");
+    let buyer = account(&mut conn, "buyer-a@krz.example");
     let input = OrderInput {
         quantity: 4,
         max_unit_price: None,

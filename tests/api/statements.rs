@@ -26,9 +26,7 @@ async fn the_writes_of_an_order_stay_prepared_statements_on_postgresql() {
     }
     let f = fixture(&app);
     let mut conn = app.pool.get().expect("conn");
-    let buyer = sammelkauf::db::users::find_by_email(&mut conn, "buyer-a@krz.example")
-        .expect("q")
-        .expect("buyer");
+    let buyer = account(&mut conn, "buyer-a@krz.example");
     let now = chrono::Utc::now().naive_utc();
     for i in 0..2 {
         let input = OrderInput {
