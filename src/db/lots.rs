@@ -449,7 +449,7 @@ pub fn lock_open_for_orders(
 /// Counts a change of lines into the lot's bundle, if the bundle stays within what the
 /// pricing engine can price; false (nothing changed) if it would not. The last write of
 /// an order transaction, so the bundle's row is held only until the commit.
-pub fn apply_bundle_change(
+pub(super) fn apply_bundle_change(
     conn: &mut DbConnection,
     lot: i64,
     change: &BundleChange,

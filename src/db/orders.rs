@@ -162,7 +162,7 @@ pub struct NewLine<'a> {
 }
 
 /// How a write changed a member's lines in a lot, still to be counted into the member's and
-/// the lot's totals ([`count`], then [`super::lots::apply_bundle_change`]): the last writes
+/// the lot's totals together ([`count_into_lot`], the only way to count one): the last writes
 /// of an order's transaction, so the rows every order of the member and of the lot takes
 /// are held only until the commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,7 +175,7 @@ pub struct LineChange {
 }
 
 /// How a write changed a lot's bundle: quantity, lines and members taking part.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BundleChange {
     pub quantity: i64,
     pub lines: i64,
@@ -184,7 +184,7 @@ pub struct BundleChange {
 
 /// Counts a line's change into its member's totals for the lot; answers the change of the
 /// lot's bundle it makes.
-pub fn count(conn: &mut DbConnection, change: &LineChange) -> QueryResult<BundleChange> {
+fn count(conn: &mut DbConnection, change: &LineChange) -> QueryResult<BundleChange> {
     use lot_member_totals as t;
     let LineChange {
         lot,

@@ -241,7 +241,7 @@ async fn staff_set_up_a_member_a_buyer_and_a_lot_which_the_buyer_then_orders_int
     buyer.login("einkauf@krz-sued.example").await;
     let page = buyer.get(&lot_path).await;
     assert!(page.body.contains("Notebooks 14 Zoll für Schulen"));
-    let key = crate::orders::extract_field(&page.body, "idempotency_key");
+    let key = extract_field(&page.body, "idempotency_key");
     let site = {
         let mut conn = app.pool.get().expect("conn");
         orgs::sites_of(&mut conn, member_id).expect("sites")[0]
@@ -407,7 +407,7 @@ async fn the_demo_cooperative_loads_and_a_demo_buyer_orders_for_two_sites() {
     assert!(sites.len() >= 2, "the demo member has several sites");
     for site in &sites[..2] {
         let page = buyer.get(&format!("/lots/{lot}")).await;
-        let key = crate::orders::extract_field(&page.body, "idempotency_key");
+        let key = extract_field(&page.body, "idempotency_key");
         let placed = buyer
             .post(
                 &format!("/lots/{lot}/orders"),

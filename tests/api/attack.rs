@@ -2,7 +2,6 @@
 //! reproduces one way the product's promises were broken and shows it holds now.
 
 use crate::helpers::*;
-use crate::orders::extract_field;
 use crate::procurement::{ordered_lot, quote_fields};
 use sammelkauf::db::{lots, procurement as store};
 use std::sync::Arc;

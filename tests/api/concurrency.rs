@@ -1,7 +1,6 @@
 //! Many buyers at once on one lot: no lost updates, no server errors.
 
 use crate::helpers::*;
-use crate::orders::extract_field;
 use sammelkauf::db::orgs;
 use sammelkauf::domain::account::Role;
 

@@ -1,7 +1,6 @@
 //! The demand deadline, enforced by the server.
 
 use crate::helpers::*;
-use crate::orders::extract_field;
 use sammelkauf::db::lots;
 use sammelkauf::domain::lot::LotStatus;
 

@@ -5,7 +5,6 @@
 
 use crate::helpers::*;
 use crate::mail::{app_with_sink, deliver, text_of, to};
-use crate::orders::extract_field;
 use crate::procurement::quote_fields;
 use sammelkauf::db::{frameworks, lots, outbox};
 use sammelkauf::domain::account::Role;

@@ -1,7 +1,6 @@
 //! Hostile form values get a clear form error, never a 500 or a dropped connection.
 
 use crate::helpers::*;
-use crate::orders::extract_field;
 
 #[tokio::test]
 async fn a_price_with_twenty_six_digits_is_a_form_error_on_the_order_and_quote_forms() {

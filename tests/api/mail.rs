@@ -2,7 +2,6 @@
 //! surviving an outage, delivered once by competing workers, safe against header injection.
 
 use crate::helpers::*;
-use crate::orders::extract_field;
 use crate::procurement::{ordered_lot, quote_fields};
 use crate::smtp::SmtpSink;
 use sammelkauf::clock::Clock;

@@ -120,8 +120,6 @@ async fn a_buyer_orders_for_two_sites_and_watches_the_bundle_grow() {
     assert_eq!(shown_total(&page.body), "150");
 }
 
-pub use crate::helpers::extract_field;
-
 #[tokio::test]
 async fn a_double_submitted_order_form_creates_one_line() {
     let app = spawn_app().await;

@@ -2,7 +2,6 @@
 //! confirmation, and the exports.
 
 use crate::helpers::*;
-use crate::orders::extract_field;
 use sammelkauf::clock::Clock;
 use sammelkauf::db::{audit, lots, orgs, procurement as store};
 use sammelkauf::domain::account::Role;

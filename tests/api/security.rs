@@ -1,7 +1,6 @@
 //! Every route as every kind of visitor: who gets what.
 
 use crate::helpers::*;
-use crate::orders::extract_field;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Who {
