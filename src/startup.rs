@@ -72,6 +72,7 @@ impl Application {
             settings: Arc::new(settings),
             mail: mail.clone(),
             hasher: crate::password::Hasher::default(),
+            orders: crate::app::ordering::OrderWriter::default(),
         };
         let data = aweb::Data::new(state);
         let server = HttpServer::new(move || {

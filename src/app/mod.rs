@@ -11,6 +11,7 @@ pub mod calloff_upload;
 pub mod calloffs;
 pub mod closing;
 pub mod exports;
+pub(crate) mod group;
 pub mod lot_admin;
 pub mod lots;
 pub mod member_admin;
@@ -127,6 +128,8 @@ pub enum StoreError {
     Engine(#[from] crate::domain::pricing::InvalidInput),
     #[error("background task: {0}")]
     Task(#[from] tokio::task::JoinError),
+    #[error("the writer stopped before this write was stored")]
+    WriterStopped,
     #[error(transparent)]
     Hash(#[from] crate::password::HashError),
 }

@@ -183,6 +183,61 @@ pub fn place(
     request: &OrderRequest,
     key: &str,
 ) -> Result<(), OrderError> {
+    let order = prepare(conn, ctx, actor, lot_id, request, key)?;
+    store(conn, &order)
+}
+
+/// A new line checked and ready to store, with its confirmation composed: all of an order
+/// but its transaction.
+#[derive(Debug)]
+pub struct ReadyOrder {
+    lot: i64,
+    member: i64,
+    site: i64,
+    input: OrderInput,
+    key: String,
+    placed_by: i64,
+    now: chrono::NaiveDateTime,
+    details: String,
+    email: NewEmail,
+}
+
+impl ReadyOrder {
+    fn new_line(&self) -> orders::NewLine<'_> {
+        orders::NewLine {
+            lot: self.lot,
+            member: self.member,
+            site: self.site,
+            input: &self.input,
+            idempotency_key: &self.key,
+            placed_by: self.placed_by,
+            now: self.now,
+        }
+    }
+
+    fn audit_entry(&self, line: i64) -> db::audit::NewAuditEntry<'_> {
+        db::audit::NewAuditEntry {
+            at: self.now,
+            actor_id: Some(self.placed_by),
+            action: "order.placed",
+            lot_id: Some(self.lot),
+            entity: "order_line",
+            entity_id: Some(line),
+            details: &self.details,
+        }
+    }
+}
+
+/// Checks a new line as [`place`] does before its transaction: the buyer's member sees the
+/// lot, the lot takes orders, the form is right and names one of the member's active sites.
+pub fn prepare(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    actor: &Actor,
+    lot_id: i64,
+    request: &OrderRequest,
+    key: &str,
+) -> Result<ReadyOrder, OrderError> {
     let member = actor.member()?;
     let key = key.trim();
     if key.is_empty() || key.len() > 100 {
@@ -195,39 +250,147 @@ pub fn place(
     takes_orders(&lot, ctx)?;
     let (input, site) = check_found_line(lot.order_increment, member, found, request.line_fields())
         .map_err(OrderError::Invalid)?;
-    let now = ctx.now.naive_utc();
     let email = confirmation(ctx, actor, &lot, "placed", &site.name, &input)?;
+    Ok(ReadyOrder {
+        lot: lot_id,
+        member,
+        site: site.id,
+        details: describe(&input, site.id),
+        input,
+        key: key.to_string(),
+        placed_by: actor.id,
+        now: ctx.now.naive_utc(),
+        email,
+    })
+}
+
+/// Stores a checked line in its own transaction: the line (once for its form key, only
+/// while the lot takes orders), its audit entry, its confirmation and the totals.
+pub fn store(conn: &mut DbConnection, order: &ReadyOrder) -> Result<(), OrderError> {
     db::transaction(conn, |conn| {
-        let placed = orders::insert(
-            conn,
-            &orders::NewLine {
-                lot: lot_id,
-                member,
-                site: site.id,
-                input: &input,
-                idempotency_key: key,
-                placed_by: actor.id,
-                now,
-            },
-        )?;
-        let (line, change) = match placed {
+        let (line, change) = match orders::insert(conn, &order.new_line())? {
             orders::Placed::New(line, change) => (line, change),
             // A form sent again (or at the same instant from a second tab) placed its line then.
             orders::Placed::Again => return Ok(()),
             orders::Placed::LotClosed => return Err(OrderError::Closed),
         };
-        record(
-            conn,
-            ctx,
-            Some(actor.id),
-            "order.placed",
-            Some(lot_id),
-            ("order_line", line),
-            &describe(&input, site.id),
-        )?;
-        outbox::enqueue(conn, &email)?;
-        count_into_bundle(conn, &change, None, input.quantity)
+        db::audit::append(conn, &order.audit_entry(line))?;
+        outbox::enqueue(conn, &order.email)?;
+        count_into_bundle(conn, &change, None, order.input.quantity)
     })
+}
+
+/// Stores lines that arrived together in one transaction, with one statement each for their
+/// lines, audit entries, emails and members' totals and one for each lot's bundle, instead
+/// of a transaction of seven statements for each. Where anything about one of them is out
+/// of the ordinary (its lot stopped taking orders, its form key was used, the bundle would
+/// pass its limit, the database failed), that transaction is rolled back and each line is
+/// stored on its own by [`store`], so each gets the answer it would have got alone.
+pub fn store_together(conn: &mut DbConnection, orders: &[ReadyOrder]) -> StoredTogether {
+    if orders.len() > 1 && db::transaction(conn, |conn| write_together(conn, orders)).is_ok() {
+        return StoredTogether {
+            answers: orders.iter().map(|_| Ok(())).collect(),
+            in_one_transaction: true,
+        };
+    }
+    StoredTogether {
+        answers: orders.iter().map(|order| store(conn, order)).collect(),
+        in_one_transaction: false,
+    }
+}
+
+/// What storing lines together came to.
+#[derive(Debug)]
+pub struct StoredTogether {
+    /// Each line's answer, in the order given.
+    pub answers: Vec<Result<(), OrderError>>,
+    /// Whether they were stored in one transaction, or each on its own.
+    pub in_one_transaction: bool,
+}
+
+/// Why lines that arrived together are not stored together.
+#[derive(Debug)]
+enum NotTogether {
+    /// One of them is out of the ordinary.
+    Unusual,
+    Failed(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for NotTogether {
+    fn from(e: diesel::result::Error) -> Self {
+        NotTogether::Failed(e)
+    }
+}
+
+impl db::AsDbError for NotTogether {
+    fn as_db_error(&self) -> Option<&diesel::result::Error> {
+        match self {
+            NotTogether::Failed(e) => Some(e),
+            NotTogether::Unusual => None,
+        }
+    }
+}
+
+fn write_together(conn: &mut DbConnection, orders: &[ReadyOrder]) -> Result<(), NotTogether> {
+    use std::collections::BTreeMap;
+    // Each lot held open until the commit, checked at the latest time of its lines.
+    let mut lots_at: BTreeMap<i64, chrono::NaiveDateTime> = BTreeMap::new();
+    for order in orders {
+        let at = lots_at.entry(order.lot).or_insert(order.now);
+        *at = (*at).max(order.now);
+    }
+    for (&lot, &now) in &lots_at {
+        if !lots::lock_open_for_orders(conn, lot, now)? {
+            return Err(NotTogether::Unusual);
+        }
+    }
+    let lines: Vec<_> = orders.iter().map(ReadyOrder::new_line).collect();
+    let stored = orders::insert_together(conn, &lines)?.ok_or(NotTogether::Unusual)?;
+    let entries: Vec<_> = orders
+        .iter()
+        .zip(&stored)
+        .map(|(order, (line, _))| order.audit_entry(*line))
+        .collect();
+    db::audit::append_all(conn, &entries)?;
+    let emails: Vec<_> = orders.iter().map(|order| &order.email).collect();
+    if !outbox::enqueue_all(conn, &emails)? {
+        return Err(NotTogether::Unusual);
+    }
+    let changes: Vec<_> = stored.into_iter().map(|(_, change)| change).collect();
+    if !orders::count_together(conn, &changes)? {
+        return Err(NotTogether::Unusual);
+    }
+    Ok(())
+}
+
+/// This server's new lines on their way to the database: each order hands its checked line
+/// over and waits, while one writer at a time stores all that are waiting together
+/// ([`store_together`]). Under load, lines arrive while the writer stores the ones before,
+/// so each transaction takes many; a line alone is stored at once.
+#[derive(Clone)]
+pub struct OrderWriter(
+    std::sync::Arc<super::group::GroupCommit<ReadyOrder, Result<(), OrderError>>>,
+);
+
+impl Default for OrderWriter {
+    fn default() -> Self {
+        OrderWriter(super::group::GroupCommit::new(MOST_TOGETHER))
+    }
+}
+
+/// The most lines one transaction stores together.
+const MOST_TOGETHER: usize = 64;
+
+impl OrderWriter {
+    /// Stores a checked line with those that arrive with it; answers as [`store`] would.
+    pub async fn store(&self, pool: &db::Pool, order: ReadyOrder) -> Result<(), OrderError> {
+        self.0
+            .submit(pool, order, |conn, orders| {
+                store_together(conn, orders).answers
+            })
+            .await
+            .unwrap_or(Err(OrderError::Store(StoreError::WriterStopped)))
+    }
 }
 
 /// One of the member's own active lines of a lot.

@@ -72,3 +72,25 @@ pub fn count_actions(conn: &mut DbConnection, action: &str) -> QueryResult<i64> 
         .count()
         .get_result(conn)
 }
+
+/// Appends several entries in one statement.
+pub fn append_all(conn: &mut DbConnection, entries: &[NewAuditEntry<'_>]) -> QueryResult<()> {
+    let rows: Vec<_> = entries
+        .iter()
+        .map(|e| {
+            (
+                audit_log::at.eq(e.at),
+                audit_log::actor_id.eq(e.actor_id),
+                audit_log::action.eq(e.action),
+                audit_log::lot_id.eq(e.lot_id),
+                audit_log::entity.eq(e.entity),
+                audit_log::entity_id.eq(e.entity_id),
+                audit_log::details.eq(e.details),
+            )
+        })
+        .collect();
+    crate::native!(conn, |c| diesel::insert_into(audit_log::table)
+        .values(&rows)
+        .execute(c))
+    .map(|_| ())
+}

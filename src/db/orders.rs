@@ -436,3 +436,129 @@ pub fn insert_many(
         lines: lines.len() as i64,
     }))
 }
+
+/// Stores the new lines of several orders in one statement (the orders that arrived
+/// together, see [`crate::app::ordering::store_together`]); answers their ids in the order
+/// given with the changes still to be counted, or `None` (nothing kept: the caller rolls back) if any line was not stored because
+/// its member used its form key before or it is twice among these. Their lots must be held
+/// open for orders by this transaction already ([`super::lots::lock_open_for_orders`]).
+pub fn insert_together(
+    conn: &mut DbConnection,
+    lines: &[NewLine<'_>],
+) -> QueryResult<Option<Vec<(i64, LineChange)>>> {
+    let rows: Vec<_> = lines
+        .iter()
+        .map(|line| {
+            (
+                order_lines::lot_id.eq(line.lot),
+                order_lines::member_id.eq(line.member),
+                order_lines::delivery_site_id.eq(line.site),
+                order_lines::quantity.eq(line.input.quantity as i64),
+                order_lines::max_unit_price
+                    .eq(line.input.max_unit_price.map(UnitPrice::ten_thousandths)),
+                order_lines::reference.eq(line.input.reference.as_str()),
+                order_lines::idempotency_key.eq(line.idempotency_key),
+                order_lines::placed_by.eq(line.placed_by),
+                order_lines::placed_at.eq(line.now),
+                order_lines::updated_at.eq(line.now),
+            )
+        })
+        .collect();
+    let key = (
+        order_lines::lot_id,
+        order_lines::member_id,
+        order_lines::idempotency_key,
+    );
+    let returned = (
+        order_lines::id,
+        order_lines::lot_id,
+        order_lines::member_id,
+        order_lines::idempotency_key,
+    );
+    let stored: Vec<(i64, i64, i64, String)> =
+        crate::native!(conn, |c| diesel::insert_into(order_lines::table)
+            .values(&rows)
+            .on_conflict(key)
+            .do_nothing()
+            .returning(returned)
+            .load(c))?;
+    if stored.len() != lines.len() {
+        return Ok(None);
+    }
+    // The database need not return the rows in the order given: each is found by its key.
+    let mut ids = std::collections::HashMap::with_capacity(stored.len());
+    for (id, lot, member, key) in stored {
+        ids.insert((lot, member, key), id);
+    }
+    Ok(lines
+        .iter()
+        .map(|line| {
+            let id = ids.get(&(line.lot, line.member, line.idempotency_key.to_string()))?;
+            let change = LineChange {
+                lot: line.lot,
+                member: line.member,
+                quantity: line.input.quantity as i64,
+                lines: 1,
+            };
+            Some((*id, change))
+        })
+        .collect())
+}
+
+/// Counts the changes of several orders into their members' and lots' totals in one
+/// statement for the members and one for each lot, if every lot's bundle stays within what
+/// the pricing engine can price; false if one would not (some counts are changed already:
+/// the caller rolls back). Rows are taken in the order of their keys, as by every writer
+/// of several, so two such writers cannot wait for each other.
+pub fn count_together(conn: &mut DbConnection, changes: &[LineChange]) -> QueryResult<bool> {
+    use lot_member_totals as t;
+    use std::collections::BTreeMap;
+    let mut per_member: BTreeMap<(i64, i64), (i64, i64)> = BTreeMap::new();
+    for change in changes {
+        let sum = per_member.entry((change.lot, change.member)).or_default();
+        sum.0 += change.quantity;
+        sum.1 += change.lines;
+    }
+    let rows: Vec<_> = per_member
+        .iter()
+        .map(|(&(lot, member), &(quantity, lines))| {
+            (
+                t::lot_id.eq(lot),
+                t::member_id.eq(member),
+                t::ordered_quantity.eq(quantity),
+                t::ordered_lines.eq(lines),
+            )
+        })
+        .collect();
+    use diesel::upsert::excluded;
+    let add = (
+        t::ordered_quantity.eq(t::ordered_quantity + excluded(t::ordered_quantity)),
+        t::ordered_lines.eq(t::ordered_lines + excluded(t::ordered_lines)),
+    );
+    let after: Vec<(i64, i64, i64)> = crate::native!(conn, |c| diesel::insert_into(t::table)
+        .values(&rows)
+        .on_conflict((t::lot_id, t::member_id))
+        .do_update()
+        .set(add)
+        .returning((t::lot_id, t::member_id, t::ordered_lines))
+        .load(c))?;
+    let mut per_lot: BTreeMap<i64, BundleChange> = BTreeMap::new();
+    for (lot, member, lines_after) in after {
+        let (quantity, lines) = per_member[&(lot, member)];
+        let before = lines_after - lines;
+        let bundle = per_lot.entry(lot).or_insert(BundleChange {
+            quantity: 0,
+            lines: 0,
+            members: 0,
+        });
+        bundle.quantity += quantity;
+        bundle.lines += lines;
+        bundle.members += i64::from(lines_after > 0) - i64::from(before > 0);
+    }
+    for (lot, bundle) in per_lot {
+        if !super::lots::apply_bundle_change(conn, lot, &bundle)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}

@@ -35,6 +35,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub mail: crate::mail::MailContext,
     pub hasher: crate::password::Hasher,
+    /// New order lines on their way to the database, stored together.
+    pub orders: crate::app::ordering::OrderWriter,
 }
 
 impl AppState {

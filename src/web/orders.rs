@@ -76,9 +76,13 @@ pub async fn place(
 ) -> Result<HttpResponse, AppError> {
     let (lot, ctx) = (path.into_inner(), state.ctx());
     let (request, key) = (fields.request(), fields.idempotency_key.clone());
-    let (user, placed) = visitor
-        .run(move |conn, actor| ordering::place(conn, &ctx, actor, lot, &request, &key))
+    let (user, ready) = visitor
+        .run(move |conn, actor| ordering::prepare(conn, &ctx, actor, lot, &request, &key))
         .await?;
+    let placed = match ready {
+        Ok(order) => state.orders.store(&state.pool, order).await,
+        Err(refused) => Err(refused),
+    };
     match placed {
         Ok(()) => Ok(redirect(&format!("/lots/{lot}?notice=order_placed"))),
         Err(error) => {

@@ -536,3 +536,128 @@ async fn a_line_is_stored_only_while_its_lot_takes_orders() {
         "only the two lines the open lot took: {lines:?}"
     );
 }
+
+/// Lines that arrive together are stored in one transaction. Where one of them is out of
+/// the ordinary — a form key used before or twice among them, a bundle that would pass its
+/// limit, a lot closed meanwhile — each is stored on its own and gets the answer it would
+/// have got alone; the kept totals equal a fresh count throughout.
+#[tokio::test]
+async fn lines_that_arrive_together_are_stored_together_and_each_gets_its_own_answer() {
+    use diesel::prelude::*;
+    use sammelkauf::app::ordering::{self, OrderError, OrderRequest};
+    use sammelkauf::app::{Actor, Ctx};
+    use sammelkauf::clock::Clock;
+    use sammelkauf::db::{lots, orders};
+    use sammelkauf::domain::lot::LotStatus;
+    let app = spawn_app().await;
+    let f = fixture(&app);
+    let mut conn = app.pool.get().expect("conn");
+    let a = Actor::from_account(&account(&mut conn, "buyer-a@krz.example"));
+    let b = Actor::from_account(&account(&mut conn, "buyer-b@itk.example"));
+    let ctx = Ctx {
+        now: app.clock.now(),
+        mail: app.mail.clone(),
+    };
+    let mut ready = |actor: &Actor, site: i64, quantity: u64, key: &str| {
+        let request = OrderRequest {
+            quantity: quantity.to_string(),
+            site: site.to_string(),
+            ..OrderRequest::default()
+        };
+        ordering::prepare(&mut conn, &ctx, actor, f.lot, &request, key).expect("a valid line")
+    };
+    let group = vec![
+        ready(&a, f.sites_a[0], 3, "a-1"),
+        ready(&b, f.sites_b[0], 5, "b-1"),
+        ready(&a, f.sites_a[0], 7, "a-2"),
+    ];
+    let again = vec![
+        ready(&a, f.sites_a[0], 3, "a-1"),
+        ready(&b, f.sites_b[0], 11, "b-2"),
+        ready(&b, f.sites_b[0], 11, "b-2"),
+        ready(&a, f.sites_a[0], 13, "a-3"),
+    ];
+    let too_many = vec![
+        ready(&a, f.sites_a[0], 17, "a-4"),
+        ready(&b, f.sites_b[0], 40, "b-3"),
+        ready(&a, f.sites_a[0], 19, "a-5"),
+    ];
+    let late = vec![
+        ready(&a, f.sites_a[0], 23, "a-6"),
+        ready(&b, f.sites_b[0], 29, "b-4"),
+    ];
+    let kept_equals_count = |conn: &mut sammelkauf::db::DbConnection| {
+        let kept = lots::totals(conn, f.lot).expect("kept");
+        assert_eq!(kept, lots::counted_totals(conn, f.lot).expect("counted"));
+        let size = lots::bundle_size(conn, f.lot).expect("size");
+        let lines = orders::active_lines(conn, f.lot).expect("lines");
+        assert_eq!(size.lines as usize, lines.len());
+        assert_eq!(size.quantity, lines.iter().map(|l| l.quantity).sum::<u64>());
+        kept
+    };
+    let audited = |conn: &mut sammelkauf::db::DbConnection| {
+        sammelkauf::db::audit::count_actions(conn, "order.placed").expect("audit")
+    };
+    let emails_before = confirmations(&app);
+
+    let stored = ordering::store_together(&mut conn, &group);
+    assert!(stored.in_one_transaction, "three plain lines: {stored:?}");
+    assert!(stored.answers.iter().all(Result::is_ok), "{stored:?}");
+    assert_eq!(kept_equals_count(&mut conn), (15, 2));
+    assert_eq!(audited(&mut conn), 3);
+    assert_eq!(confirmations(&app), emails_before + 3);
+
+    // A key used before and one twice among them: each line as if alone — one new line per
+    // new key, every form answered as placed.
+    let stored = ordering::store_together(&mut conn, &again);
+    assert!(!stored.in_one_transaction, "{stored:?}");
+    assert!(stored.answers.iter().all(Result::is_ok), "{stored:?}");
+    assert_eq!(kept_equals_count(&mut conn), (15 + 11 + 13, 2));
+    assert_eq!(audited(&mut conn), 5);
+    assert_eq!(confirmations(&app), emails_before + 5);
+
+    // The bundle has room for 50 more units: the first line fits, the second does not, the
+    // third fits after it.
+    {
+        use sammelkauf::db::schema::lot_bundles;
+        let room = sammelkauf::domain::pricing::MAX_LOT_QUANTITY as i64 - 50;
+        let shift = room - (15 + 11 + 13);
+        diesel::update(lot_bundles::table.find(f.lot))
+            .set(lot_bundles::ordered_quantity.eq(lot_bundles::ordered_quantity + shift))
+            .execute(&mut conn)
+            .expect("fill the bundle");
+        let stored = ordering::store_together(&mut conn, &too_many);
+        assert!(!stored.in_one_transaction, "{stored:?}");
+        assert!(
+            stored.answers[0].is_ok() && stored.answers[2].is_ok(),
+            "{stored:?}"
+        );
+        assert!(
+            matches!(&stored.answers[1], Err(OrderError::Invalid(e)) if e[0].key == "error.bundle_quantity"),
+            "{stored:?}"
+        );
+        diesel::update(lot_bundles::table.find(f.lot))
+            .set(lot_bundles::ordered_quantity.eq(lot_bundles::ordered_quantity - shift))
+            .execute(&mut conn)
+            .expect("empty the bundle again");
+    }
+    assert_eq!(kept_equals_count(&mut conn), (15 + 11 + 13 + 17 + 19, 2));
+    assert_eq!(audited(&mut conn), 7);
+
+    // Staff closed the lot while the lines were on their way: none is stored.
+    let now = app.clock.now().naive_utc();
+    assert!(
+        lots::transition(&mut conn, f.lot, LotStatus::Open, LotStatus::Closed, now).expect("close")
+    );
+    let stored = ordering::store_together(&mut conn, &late);
+    assert!(
+        stored
+            .answers
+            .iter()
+            .all(|answer| matches!(answer, Err(OrderError::Closed))),
+        "{stored:?}"
+    );
+    assert_eq!(kept_equals_count(&mut conn), (75, 2));
+    assert_eq!(audited(&mut conn), 7);
+    assert_eq!(confirmations(&app), emails_before + 7);
+}
