@@ -1,24 +1,29 @@
 //! Group commit: writes that arrive while one is being stored wait and are stored together,
 //! so a busy server runs one transaction for many of them instead of one each.
 
-use super::StoreError;
 use crate::db::{DbConnection, Pool};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 use tokio::sync::oneshot;
 
-/// The writes waiting to be stored and whether a writer is storing.
+/// The writes waiting to be stored, and their writer.
 pub struct GroupCommit<T, R> {
     queue: Mutex<Queue<T, R>>,
+    arrived: Condvar,
     most: usize,
 }
 
 struct Queue<T, R> {
     waiting: Vec<(T, oneshot::Sender<R>)>,
-    writing: bool,
+    writer: bool,
 }
 
 /// Stores a group of writes; answers each, in the order given.
 pub type WriteAll<T, R> = fn(&mut DbConnection, &[T]) -> Vec<R>;
+
+/// How long the writer waits for more work before its thread ends.
+const IDLE: Duration = Duration::from_millis(200);
 
 impl<T: Send + 'static, R: Send + 'static> GroupCommit<T, R> {
     /// At most `most` writes are stored together.
@@ -26,8 +31,9 @@ impl<T: Send + 'static, R: Send + 'static> GroupCommit<T, R> {
         Arc::new(GroupCommit {
             queue: Mutex::new(Queue {
                 waiting: Vec::new(),
-                writing: false,
+                writer: false,
             }),
+            arrived: Condvar::new(),
             most: most.max(1),
         })
     }
@@ -36,11 +42,13 @@ impl<T: Send + 'static, R: Send + 'static> GroupCommit<T, R> {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Hands `item` over and waits for its answer. The first write to find no writer
-    /// starts one on a pooled connection, which stores what is waiting, group after group,
-    /// until nothing is. `None` if the writer stopped before answering (no connection could
-    /// be had, or storing panicked): the write may or may not be stored, as when a
-    /// connection breaks during a commit.
+    /// Hands `item` over and waits for its answer. The writer is one thread that stores
+    /// what is waiting, group after group, each on a pooled connection, and ends when
+    /// nothing has come for a while; the first write to find none starts it. One thread,
+    /// so that what a group allocates is freed where it was allocated and reused by the
+    /// next. `None` if its group could not be stored to the end (no connection could be
+    /// had, or storing panicked): the write may or may not be stored, as when a connection
+    /// breaks during a commit.
     pub async fn submit(
         self: &Arc<Self>,
         pool: &Pool,
@@ -51,79 +59,73 @@ impl<T: Send + 'static, R: Send + 'static> GroupCommit<T, R> {
         let start = {
             let mut queue = self.queue();
             queue.waiting.push((item, answer));
-            !std::mem::replace(&mut queue.writing, true)
+            !std::mem::replace(&mut queue.writer, true)
         };
         if start {
-            let writer = Writer {
-                group: self.clone(),
-                done: false,
-            };
-            let pool = pool.clone();
-            // The writer runs on its own: this write's answer may come long before the
-            // writer runs out of work.
-            tokio::spawn(async move {
-                let stored = super::run(&pool, move |conn| {
-                    let mut writer = writer;
-                    writer.store_all(conn, write);
-                    Ok::<_, StoreError>(())
-                })
-                .await;
-                if let Err(error) = stored {
-                    tracing::error!(%error, "the group writer stopped");
-                }
-            });
+            let (group, pool) = (self.clone(), pool.clone());
+            let spawned = std::thread::Builder::new()
+                .name("group-writer".into())
+                .spawn(move || group.write_while_busy(&pool, write));
+            if let Err(error) = spawned {
+                tracing::error!(%error, "no thread for the group writer");
+                let mut queue = self.queue();
+                queue.writer = false;
+                // Their senders dropped: each waiting write is told it was not stored.
+                queue.waiting.clear();
+            }
+        } else {
+            self.arrived.notify_one();
         }
         answered.await.ok()
     }
-}
 
-/// The one writer of a group: it leaves `writing` set only while it runs. Should it stop
-/// before the queue is empty (a panic while storing, or no connection to run on), it clears
-/// the queue, so that no write waits for a writer that will never come.
-struct Writer<T, R> {
-    group: Arc<GroupCommit<T, R>>,
-    done: bool,
-}
-
-impl<T, R> Writer<T, R> {
-    fn store_all(&mut self, conn: &mut DbConnection, write: WriteAll<T, R>) {
+    /// The writer's thread: stores groups until none comes within [`IDLE`], on one pooled
+    /// connection while it runs (taking one for each group would queue the writer behind
+    /// the requests waiting for a connection, and every write with it).
+    fn write_while_busy(&self, pool: &Pool, write: WriteAll<T, R>) {
+        let mut conn = None;
         loop {
             let group: Vec<_> = {
-                let mut queue = self
-                    .group
-                    .queue
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                if queue.waiting.is_empty() {
-                    // Under the same lock a new write looks for a writer: it starts one.
-                    queue.writing = false;
-                    self.done = true;
-                    return;
+                let mut queue = self.queue();
+                while queue.waiting.is_empty() {
+                    let (waited, timeout) = self
+                        .arrived
+                        .wait_timeout(queue, IDLE)
+                        .unwrap_or_else(PoisonError::into_inner);
+                    queue = waited;
+                    if timeout.timed_out() && queue.waiting.is_empty() {
+                        // Under the same lock a new write looks for a writer: it starts one.
+                        queue.writer = false;
+                        return;
+                    }
                 }
-                let take = queue.waiting.len().min(self.group.most);
+                let take = queue.waiting.len().min(self.most);
                 queue.waiting.drain(..take).collect()
             };
             let (items, answers): (Vec<T>, Vec<_>) = group.into_iter().unzip();
-            let results = write(conn, &items);
-            for (answer, result) in answers.into_iter().zip(results) {
-                // A client that went away no longer waits for its answer.
-                let _ = answer.send(result);
+            if conn.is_none() {
+                match pool.get() {
+                    Ok(got) => conn = Some(got),
+                    Err(error) => {
+                        tracing::error!(%error, "the group writer found no connection");
+                        continue;
+                    }
+                }
             }
-        }
-    }
-}
-
-impl<T, R> Drop for Writer<T, R> {
-    fn drop(&mut self) {
-        if !self.done {
-            let mut queue = self
-                .group
-                .queue
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            queue.writing = false;
-            // Their senders dropped: each waiting write is told its writer stopped.
-            queue.waiting.clear();
+            let Some(db) = conn.as_mut() else { continue };
+            match catch_unwind(AssertUnwindSafe(|| write(db, &items))) {
+                Ok(results) => {
+                    for (answer, result) in answers.into_iter().zip(results) {
+                        // A client that went away no longer waits for its answer.
+                        let _ = answer.send(result);
+                    }
+                }
+                Err(_) => {
+                    tracing::error!("storing a group of writes panicked");
+                    // A connection left inside a transaction is not used again.
+                    conn = None;
+                }
+            }
         }
     }
 }
@@ -193,7 +195,7 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_writer_that_fails_leaves_no_write_waiting_and_the_next_write_gets_a_new_one() {
+    async fn a_group_that_fails_is_told_so_and_the_writes_behind_it_are_stored() {
         let (pool, _dir) = pool();
         let group = GroupCommit::new(64);
         let first = {
@@ -210,11 +212,19 @@ mod tests {
                 tokio::spawn(async move { group.submit(&pool, n, fail_first).await })
             })
             .collect();
-        assert_eq!(first.await.expect("task"), None, "its writer stopped");
-        for write in behind {
-            // Queued behind a writer that stopped: told so, never left waiting.
-            assert_eq!(write.await.expect("task"), None);
+        assert_eq!(first.await.expect("task"), None, "its group failed");
+        for (write, n) in behind.into_iter().zip(2..) {
+            assert_eq!(
+                write.await.expect("task"),
+                Some(n),
+                "stored after the failure"
+            );
         }
+        assert_eq!(
+            CALLS.load(Ordering::SeqCst),
+            2,
+            "the four behind as one group"
+        );
         assert_eq!(group.submit(&pool, 7, fail_first).await, Some(7));
     }
 }

@@ -128,8 +128,8 @@ pub enum StoreError {
     Engine(#[from] crate::domain::pricing::InvalidInput),
     #[error("background task: {0}")]
     Task(#[from] tokio::task::JoinError),
-    #[error("the writer stopped before this write was stored")]
-    WriterStopped,
+    #[error("the group this write was to be stored with could not be stored")]
+    GroupNotStored,
     #[error(transparent)]
     Hash(#[from] crate::password::HashError),
 }

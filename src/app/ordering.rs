@@ -389,7 +389,7 @@ impl OrderWriter {
                 store_together(conn, orders).answers
             })
             .await
-            .unwrap_or(Err(OrderError::Store(StoreError::WriterStopped)))
+            .unwrap_or(Err(OrderError::Store(StoreError::GroupNotStored)))
     }
 }
 
