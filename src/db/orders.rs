@@ -393,6 +393,41 @@ fn active_quantity(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(i64,
     }
 }
 
+/// A new line as a row of its table, for inserting many at once (a missing limit price
+/// is written as NULL, so every row has the same columns).
+#[derive(Insertable)]
+#[diesel(table_name = order_lines)]
+#[diesel(treat_none_as_default_value = false)]
+struct LineRow<'a> {
+    lot_id: i64,
+    member_id: i64,
+    delivery_site_id: i64,
+    quantity: i64,
+    max_unit_price: Option<i64>,
+    reference: &'a str,
+    idempotency_key: &'a str,
+    placed_by: i64,
+    placed_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl<'a> From<&'a NewLine<'a>> for LineRow<'a> {
+    fn from(line: &'a NewLine<'a>) -> Self {
+        LineRow {
+            lot_id: line.lot,
+            member_id: line.member,
+            delivery_site_id: line.site,
+            quantity: line.input.quantity as i64,
+            max_unit_price: line.input.max_unit_price.map(UnitPrice::ten_thousandths),
+            reference: &line.input.reference,
+            idempotency_key: line.idempotency_key,
+            placed_by: line.placed_by,
+            placed_at: line.now,
+            updated_at: line.now,
+        }
+    }
+}
+
 /// Stores many new lines of one member (an upload); `None` if there are none.
 pub fn insert_many(
     conn: &mut DbConnection,
@@ -401,24 +436,7 @@ pub fn insert_many(
     let Some(first) = lines.first() else {
         return Ok(None);
     };
-    let rows: Vec<_> = lines
-        .iter()
-        .map(|line| {
-            (
-                order_lines::lot_id.eq(line.lot),
-                order_lines::member_id.eq(line.member),
-                order_lines::delivery_site_id.eq(line.site),
-                order_lines::quantity.eq(line.input.quantity as i64),
-                order_lines::max_unit_price
-                    .eq(line.input.max_unit_price.map(UnitPrice::ten_thousandths)),
-                order_lines::reference.eq(line.input.reference.clone()),
-                order_lines::idempotency_key.eq(line.idempotency_key),
-                order_lines::placed_by.eq(line.placed_by),
-                order_lines::placed_at.eq(line.now),
-                order_lines::updated_at.eq(line.now),
-            )
-        })
-        .collect();
+    let rows: Vec<_> = lines.iter().map(LineRow::from).collect();
     for chunk in rows.chunks(500) {
         match conn {
             DbConnection::Pg(c) => diesel::insert_into(order_lines::table)
@@ -439,31 +457,15 @@ pub fn insert_many(
 
 /// Stores the new lines of several orders in one statement (the orders that arrived
 /// together, see [`crate::app::ordering::store_together`]); answers their ids in the order
-/// given with the changes still to be counted, or `None` (nothing kept: the caller rolls back) if any line was not stored because
-/// its member used its form key before or it is twice among these. Their lots must be held
-/// open for orders by this transaction already ([`super::lots::lock_open_for_orders`]).
+/// given with the changes still to be counted, or `None` (nothing kept: the caller rolls
+/// back) if any line was not stored because its member used its form key before or it is
+/// twice among these. Their lots must be held open for orders by this transaction already
+/// ([`super::lots::lock_open_for_orders`]).
 pub fn insert_together(
     conn: &mut DbConnection,
     lines: &[NewLine<'_>],
 ) -> QueryResult<Option<Vec<(i64, LineChange)>>> {
-    let rows: Vec<_> = lines
-        .iter()
-        .map(|line| {
-            (
-                order_lines::lot_id.eq(line.lot),
-                order_lines::member_id.eq(line.member),
-                order_lines::delivery_site_id.eq(line.site),
-                order_lines::quantity.eq(line.input.quantity as i64),
-                order_lines::max_unit_price
-                    .eq(line.input.max_unit_price.map(UnitPrice::ten_thousandths)),
-                order_lines::reference.eq(line.input.reference.as_str()),
-                order_lines::idempotency_key.eq(line.idempotency_key),
-                order_lines::placed_by.eq(line.placed_by),
-                order_lines::placed_at.eq(line.now),
-                order_lines::updated_at.eq(line.now),
-            )
-        })
-        .collect();
+    let rows: Vec<_> = lines.iter().map(LineRow::from).collect();
     let key = (
         order_lines::lot_id,
         order_lines::member_id,
