@@ -646,7 +646,10 @@ impl Seeder {
             reference: reference.to_string(),
         };
         let key = format!("demo-{lot}-{member}-{site}");
-        ordering::place(conn, &self.ctx(at), buyer, lot, &request, &key).map_err(failed)
+        let order = ordering::prepare(conn, &self.ctx(at), buyer, lot, &request, &key);
+        order
+            .and_then(|order| ordering::store(conn, &order))
+            .map_err(failed)
     }
 
     fn calloff(

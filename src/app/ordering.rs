@@ -174,19 +174,6 @@ fn count_into_bundle(
     Err(OrderError::Invalid(vec![refusal]))
 }
 
-/// Places a new line. A form sent twice (the same key) places one line.
-pub fn place(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    actor: &Actor,
-    lot_id: i64,
-    request: &OrderRequest,
-    key: &str,
-) -> Result<(), OrderError> {
-    let order = prepare(conn, ctx, actor, lot_id, request, key)?;
-    store(conn, &order)
-}
-
 /// A new line checked and ready to store, with its confirmation composed: all of an order
 /// but its transaction.
 #[derive(Debug)]
@@ -228,8 +215,10 @@ impl ReadyOrder {
     }
 }
 
-/// Checks a new line as [`place`] does before its transaction: the buyer's member sees the
-/// lot, the lot takes orders, the form is right and names one of the member's active sites.
+/// Checks a new line before it is stored ([`store`], or [`OrderWriter::store`] with others):
+/// the buyer's member sees the lot, the lot takes orders, the form is right and names one of
+/// the member's active sites. Placing a line is this and then storing it; a form sent twice
+/// (the same key) places one line.
 pub fn prepare(
     conn: &mut DbConnection,
     ctx: &Ctx,
