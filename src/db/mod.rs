@@ -172,8 +172,9 @@ pub fn migrate(backend: &Backend) -> Result<usize, SetupError> {
 /// Connections a server keeps when `DATABASE_POOL_SIZE` does not say: for SQLite 8 (readers
 /// work side by side, one writer at a time); for PostgreSQL twice the cores of this machine,
 /// at least 4. More connections than that only make more backends wait for the same rows
-/// and cores (orders on a 2-core machine: 2,050/s with 4, 1,900/s with 12; the lot page
-/// 5,400/s with 4, 5,800/s with 12, bench/load.sh).
+/// and cores (the lot page on a 2-core machine: 5,400/s with 4, 5,800/s with 12; orders,
+/// stored together by one writer that holds one of them while orders wait: 5,700–7,300/s
+/// with 4, 5,800–5,900/s with 8; bench/load.sh).
 pub fn default_pool_size(backend: &Backend) -> u32 {
     if backend.is_sqlite() {
         8
