@@ -251,12 +251,27 @@ impl Window {
         );
     }
 
+    /// Signs out and waits until the browser shows a page without the sign-out form: a next
+    /// sign-in must not read its form token before the old session has ended.
     pub async fn sign_out(&self) {
         self.field("form[action='/logout'] button")
             .await
             .click()
             .await
             .expect("sign out");
+        for _ in 0..200 {
+            if let Ok(forms) = self
+                .client
+                .find_all(Locator::Css("form[action='/logout']"))
+                .await
+            {
+                if forms.is_empty() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("still signed in after signing out: {}", self.path().await);
     }
 
     /// Every axe-core violation of the WCAG A/AA rules on the current page.

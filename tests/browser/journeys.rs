@@ -199,7 +199,9 @@ async fn suppliers_quote_staff_open_and_award_and_buyers_see_final_prices() {
         w.choose("#site", site).await;
         w.type_into("#quantity", quantity).await;
         w.click("Bestellen").await;
-        w.wait_for_text(site).await;
+        // The site's name is in the form already: wait for the answer to the order.
+        w.wait_for_text("Ihre Bestellposition wurde gespeichert.")
+            .await;
         w.sign_out().await;
     }
     assert_eq!(stored_total(&app, lot).0, 140);
