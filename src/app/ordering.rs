@@ -342,7 +342,7 @@ fn write_together(conn: &mut DbConnection, orders: &[ReadyOrder]) -> Result<(), 
         .collect();
     db::audit::append_all(conn, &entries)?;
     let emails: Vec<_> = orders.iter().map(|order| &order.email).collect();
-    if !outbox::enqueue_all(conn, &emails)? {
+    if !outbox::enqueue_all(conn, emails)? {
         return Err(NotTogether::Unusual);
     }
     let changes: Vec<_> = stored.into_iter().map(|(_, change)| change).collect();

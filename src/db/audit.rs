@@ -18,9 +18,11 @@ pub struct AuditEntry {
     pub details: String,
 }
 
-/// One state change to record.
+/// One state change to record (a missing actor, lot or entity is written as NULL, so every
+/// entry has the same columns and many can be appended in one statement).
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = audit_log)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewAuditEntry<'a> {
     pub at: NaiveDateTime,
     pub actor_id: Option<i64>,
@@ -75,22 +77,8 @@ pub fn count_actions(conn: &mut DbConnection, action: &str) -> QueryResult<i64> 
 
 /// Appends several entries in one statement.
 pub fn append_all(conn: &mut DbConnection, entries: &[NewAuditEntry<'_>]) -> QueryResult<()> {
-    let rows: Vec<_> = entries
-        .iter()
-        .map(|e| {
-            (
-                audit_log::at.eq(e.at),
-                audit_log::actor_id.eq(e.actor_id),
-                audit_log::action.eq(e.action),
-                audit_log::lot_id.eq(e.lot_id),
-                audit_log::entity.eq(e.entity),
-                audit_log::entity_id.eq(e.entity_id),
-                audit_log::details.eq(e.details),
-            )
-        })
-        .collect();
     crate::native!(conn, |c| diesel::insert_into(audit_log::table)
-        .values(&rows)
+        .values(entries)
         .execute(c))
     .map(|_| ())
 }

@@ -161,6 +161,18 @@ pub struct NewLine<'a> {
     pub now: NaiveDateTime,
 }
 
+impl NewLine<'_> {
+    /// The change storing this line makes: one line more of its quantity.
+    fn change(&self) -> LineChange {
+        LineChange {
+            lot: self.lot,
+            member: self.member,
+            quantity: self.input.quantity as i64,
+            lines: 1,
+        }
+    }
+}
+
 /// How a write changed a member's lines in a lot, still to be counted into the member's and
 /// the lot's totals together ([`count_into_lot`], the only way to count one): the last writes
 /// of an order's transaction, so the rows every order of the member and of the lot takes
@@ -175,7 +187,7 @@ pub struct LineChange {
 }
 
 /// How a write changed a lot's bundle: quantity, lines and members taking part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BundleChange {
     pub quantity: i64,
     pub lines: i64,
@@ -212,12 +224,18 @@ fn count(conn: &mut DbConnection, change: &LineChange) -> QueryResult<BundleChan
             .returning(t::ordered_lines),
     );
     let after: i64 = crate::native!(conn, |c| upsert.get_result(c))?;
-    let before = after - lines;
     Ok(BundleChange {
         quantity,
         lines,
-        members: i64::from(after > 0) - i64::from(before > 0),
+        members: members_change(after, lines),
     })
+}
+
+/// How the lot's count of members taking part moves when a member's active lines changed by
+/// `lines` to `after`: a member takes part while it has any.
+fn members_change(after: i64, lines: i64) -> i64 {
+    let before = after - lines;
+    i64::from(after > 0) - i64::from(before > 0)
 }
 
 /// Counts a line's change into its member's and its lot's totals, if the lot's bundle stays
@@ -298,13 +316,7 @@ pub fn insert(conn: &mut DbConnection, line: &NewLine<'_>) -> QueryResult<Placed
         DbConnection::Sqlite(c) => store_from!(open, c),
     };
     if let Some(id) = stored {
-        let change = LineChange {
-            lot: line.lot,
-            member: line.member,
-            quantity: line.input.quantity as i64,
-            lines: 1,
-        };
-        return Ok(Placed::New(id, change));
+        return Ok(Placed::New(id, line.change()));
     }
     Ok(
         if super::lots::lock_open_for_orders(conn, line.lot, line.now)? {
@@ -488,21 +500,15 @@ pub fn insert_together(
         return Ok(None);
     }
     // The database need not return the rows in the order given: each is found by its key.
-    let mut ids = std::collections::HashMap::with_capacity(stored.len());
-    for (id, lot, member, key) in stored {
-        ids.insert((lot, member, key), id);
-    }
+    let ids: std::collections::HashMap<_, _> = stored
+        .iter()
+        .map(|(id, lot, member, key)| ((*lot, *member, key.as_str()), *id))
+        .collect();
     Ok(lines
         .iter()
         .map(|line| {
-            let id = ids.get(&(line.lot, line.member, line.idempotency_key.to_string()))?;
-            let change = LineChange {
-                lot: line.lot,
-                member: line.member,
-                quantity: line.input.quantity as i64,
-                lines: 1,
-            };
-            Some((*id, change))
+            let id = ids.get(&(line.lot, line.member, line.idempotency_key))?;
+            Some((*id, line.change()))
         })
         .collect())
 }
@@ -547,15 +553,10 @@ pub fn count_together(conn: &mut DbConnection, changes: &[LineChange]) -> QueryR
     let mut per_lot: BTreeMap<i64, BundleChange> = BTreeMap::new();
     for (lot, member, lines_after) in after {
         let (quantity, lines) = per_member[&(lot, member)];
-        let before = lines_after - lines;
-        let bundle = per_lot.entry(lot).or_insert(BundleChange {
-            quantity: 0,
-            lines: 0,
-            members: 0,
-        });
+        let bundle = per_lot.entry(lot).or_default();
         bundle.quantity += quantity;
         bundle.lines += lines;
-        bundle.members += i64::from(lines_after > 0) - i64::from(before > 0);
+        bundle.members += members_change(lines_after, lines);
     }
     for (lot, bundle) in per_lot {
         if !super::lots::apply_bundle_change(conn, lot, &bundle)? {

@@ -32,9 +32,11 @@ pub struct OutboxRow {
     pub sent_at: Option<NaiveDateTime>,
 }
 
-/// An email ready to be stored.
+/// An email ready to be stored (a missing lot or attachment is written as NULL, so every
+/// email has the same columns and many can be stored in one statement).
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = outbox)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewEmail {
     pub message_id: String,
     pub kind: String,
@@ -68,34 +70,14 @@ pub fn enqueue(conn: &mut DbConnection, email: &NewEmail) -> QueryResult<bool> {
 
 /// Stores several emails in one statement; false (the caller rolls back) if one of them
 /// has a Message-ID that is stored already.
-pub fn enqueue_all(conn: &mut DbConnection, emails: &[&NewEmail]) -> QueryResult<bool> {
-    let rows: Vec<_> = emails
-        .iter()
-        .map(|e| {
-            (
-                outbox::message_id.eq(&e.message_id),
-                outbox::kind.eq(&e.kind),
-                outbox::lot_id.eq(e.lot_id),
-                outbox::recipient.eq(&e.recipient),
-                outbox::subject.eq(&e.subject),
-                outbox::body_text.eq(&e.body_text),
-                outbox::body_html.eq(&e.body_html),
-                outbox::attachment_name.eq(&e.attachment_name),
-                outbox::attachment.eq(&e.attachment),
-                outbox::status.eq(&e.status),
-                outbox::attempts.eq(e.attempts),
-                outbox::next_attempt_at.eq(e.next_attempt_at),
-                outbox::last_error.eq(&e.last_error),
-                outbox::created_at.eq(e.created_at),
-            )
-        })
-        .collect();
+pub fn enqueue_all(conn: &mut DbConnection, emails: Vec<&NewEmail>) -> QueryResult<bool> {
+    let count = emails.len();
     let stored = crate::native!(conn, |c| diesel::insert_into(outbox::table)
-        .values(&rows)
+        .values(emails)
         .on_conflict(outbox::message_id)
         .do_nothing()
         .execute(c))?;
-    Ok(stored == emails.len())
+    Ok(stored == count)
 }
 
 /// Claims up to `limit` due emails for `lease`: pending ones whose time has come, and ones
