@@ -265,7 +265,6 @@ async fn two_staff_pressing_open_at_the_same_instant_get_no_server_error() {
 /// with a clear message, and can still be evaluated and awarded.
 #[tokio::test]
 async fn no_order_takes_a_lot_past_what_the_engine_can_price() {
-    use sammelkauf::domain::lot::OrderInput;
     use sammelkauf::domain::pricing::{MAX_LINE_QUANTITY, MAX_LOT_QUANTITY};
     let app = spawn_app().await;
     let f = fixture(&app);
@@ -273,11 +272,7 @@ async fn no_order_takes_a_lot_past_what_the_engine_can_price() {
     {
         let mut conn = app.pool.get().expect("conn");
         let buyer = account(&mut conn, "buyer-b@itk.example");
-        let input = OrderInput {
-            quantity: MAX_LINE_QUANTITY,
-            max_unit_price: None,
-            reference: String::new(),
-        };
+        let input = units(MAX_LINE_QUANTITY);
         for i in 0..full_lines {
             store_line(
                 &app,

@@ -505,6 +505,15 @@ pub async fn buyer_a_at_lot(app: &TestApp, f: &Fixture) -> (Browser, String, Str
     (buyer, lot_path, key, f.sites_a[0].to_string())
 }
 
+/// An order line of `quantity` units without a limit price or reference.
+pub fn units(quantity: u64) -> sammelkauf::domain::lot::OrderInput {
+    sammelkauf::domain::lot::OrderInput {
+        quantity,
+        max_unit_price: None,
+        reference: String::new(),
+    }
+}
+
 /// The stored account with this email address (the fixture's or the demo's).
 pub fn account(
     conn: &mut sammelkauf::db::DbConnection,

@@ -358,9 +358,8 @@ async fn a_buyers_own_lines_are_shown_a_page_at_a_time() {
         let buyer = account(&mut conn, "buyer-a@krz.example");
         for i in 0..250u64 {
             let input = OrderInput {
-                quantity: 2,
-                max_unit_price: None,
                 reference: format!("Ref-{i:03}"),
+                ..units(2)
             };
             store_line(
                 &app,
@@ -477,16 +476,12 @@ async fn the_lot_list_filters_by_status_category_and_title_and_shows_the_next_de
 async fn a_line_is_stored_only_while_its_lot_takes_orders() {
     use sammelkauf::clock::Clock;
     use sammelkauf::db::{lots, orders};
-    use sammelkauf::domain::lot::{LotStatus, OrderInput};
+    use sammelkauf::domain::lot::LotStatus;
     let app = spawn_app().await;
     let f = fixture(&app);
     let mut conn = app.pool.get().expect("conn");
     let buyer = account(&mut conn, "buyer-a@krz.example");
-    let input = OrderInput {
-        quantity: 4,
-        max_unit_price: None,
-        reference: String::new(),
-    };
+    let input = units(4);
     let now = app.clock.now().naive_utc();
     let deadline = lots::find(&mut conn, f.lot)
         .expect("q")

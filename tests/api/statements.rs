@@ -6,7 +6,6 @@
 use crate::helpers::*;
 use diesel::prelude::*;
 use sammelkauf::db::{audit, outbox, DbConnection};
-use sammelkauf::domain::lot::OrderInput;
 
 #[derive(QueryableByName)]
 struct Prepared {
@@ -29,11 +28,7 @@ async fn the_writes_of_an_order_stay_prepared_statements_on_postgresql() {
     let buyer = account(&mut conn, "buyer-a@krz.example");
     let now = chrono::Utc::now().naive_utc();
     for i in 0..2 {
-        let input = OrderInput {
-            quantity: 3,
-            max_unit_price: None,
-            reference: String::new(),
-        };
+        let input = units(3);
         let line = store_line(
             &app,
             &mut conn,
