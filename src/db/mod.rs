@@ -83,7 +83,11 @@ pub struct Manager {
 impl Manager {
     fn connect_backend(&self) -> Result<DbConnection, ConnectionError> {
         match &self.backend {
-            Backend::Postgres(url) => PgConnection::establish(url).map(DbConnection::Pg),
+            Backend::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                conn.set_instrumentation(FailedQuery::default());
+                Ok(DbConnection::Pg(conn))
+            }
             Backend::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path)?;
                 // The busy timeout first: switching to WAL waits for a writer (a demo being
@@ -112,12 +116,41 @@ impl ManageConnection for Manager {
             .map_err(r2d2::Error::QueryError)
     }
 
-    /// Checked when a connection goes back to the pool, without a query: one that was
-    /// found closed (the database restarted, the network dropped) or left inside a broken
-    /// transaction is closed instead of reused.
+    /// Checked when a connection goes back to the pool, without a query unless one failed:
+    /// one that was found closed (the database restarted, the network dropped) or left
+    /// inside a broken transaction is closed instead of reused.
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         use diesel::r2d2::R2D2Connection;
-        std::thread::panicking() || conn.is_broken()
+        if std::thread::panicking() || conn.is_broken() {
+            return true;
+        }
+        // diesel sees a PostgreSQL connection as broken only once the client library has
+        // noticed the closed socket; the first query after the server ended the backend
+        // fails with the server's message, the connection still looks fine and would fail
+        // the next request too. After a failed query, one round trip tells.
+        match conn {
+            DbConnection::Pg(pg) => {
+                let failed = pg
+                    .instrumentation()
+                    .downcast_mut::<FailedQuery>()
+                    .is_some_and(|noted| std::mem::take(&mut noted.0));
+                failed && pg.batch_execute("SELECT 1").is_err()
+            }
+            DbConnection::Sqlite(_) => false,
+        }
+    }
+}
+
+/// Notes on a PostgreSQL connection that a query failed since it was last checked.
+#[derive(Default)]
+struct FailedQuery(bool);
+
+impl diesel::connection::Instrumentation for FailedQuery {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        if let diesel::connection::InstrumentationEvent::FinishQuery { error: Some(_), .. } = event
+        {
+            self.0 = true;
+        }
     }
 }
 
