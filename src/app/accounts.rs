@@ -32,26 +32,57 @@ fn start_session(conn: &mut DbConnection, user: i64, now: NaiveDateTime) -> Quer
 }
 
 /// The account of a session that has neither been idle too long nor lasted too long, and
-/// is still active.
+/// is still active; notes the session's use.
 pub fn signed_in(
     conn: &mut DbConnection,
     ctx: &Ctx,
     limits: SessionLimits,
     secret: &str,
 ) -> Result<Option<Actor>, ReadError> {
+    Ok(match session_user(conn, ctx, limits, secret)? {
+        Some(SessionUser::Seen(actor)) => Some(actor),
+        Some(SessionUser::Due(actor)) => {
+            sessions::touch(conn, &session_id(secret), ctx.now.naive_utc())?;
+            Some(actor)
+        }
+        None => None,
+    })
+}
+
+/// The account of a live session, as [`signed_in`] finds it.
+pub enum SessionUser {
+    /// Its use was noted less than a minute ago.
+    Seen(Actor),
+    /// Its use is to be noted now (a write).
+    Due(Actor),
+}
+
+/// The account of a live session, without writing: whether its use is to be noted is for
+/// the caller to act on ([`signed_in`] does).
+pub fn session_user(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    limits: SessionLimits,
+    secret: &str,
+) -> Result<Option<SessionUser>, ReadError> {
     let now = ctx.now.naive_utc();
-    let id = session_id(secret);
-    let Some((user, last_seen)) =
-        sessions::find_user(conn, &id, now - limits.absolute, now - limits.idle)?
+    let Some((user, last_seen)) = sessions::find_user(
+        conn,
+        &session_id(secret),
+        now - limits.absolute,
+        now - limits.idle,
+    )?
     else {
         return Ok(None);
     };
+    let actor = Actor::from_account(&user);
     // Noting each use to the minute is enough for the idle limit and spares a write on
     // most requests.
-    if now - last_seen >= Duration::minutes(1) {
-        sessions::touch(conn, &id, now)?;
-    }
-    Ok(Some(Actor::from_account(&user)))
+    Ok(Some(if now - last_seen >= Duration::minutes(1) {
+        SessionUser::Due(actor)
+    } else {
+        SessionUser::Seen(actor)
+    }))
 }
 
 /// Ends this session.

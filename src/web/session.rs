@@ -3,7 +3,9 @@
 
 use super::error::AppError;
 use super::AppState;
-use crate::app::{accounts, read_together, Actor, DbConnection, ReadError};
+use crate::app::accounts::{self, SessionUser};
+use crate::app::{read_together, Actor, DbConnection, ReadError};
+use crate::db::idle_sqlite;
 use crate::domain::account::{Language, Role};
 use crate::i18n::Tr;
 use actix_session::{Session, SessionExt};
@@ -107,7 +109,8 @@ impl CurrentUser {
 
 /// A request's session before its user is looked up: what a handler takes when it reads
 /// its page's data on the same connection, in the same trip to the database, as the user
-/// ([`Visitor::read`]). A page costs one hand-over to the database threads, not two.
+/// ([`Visitor::read`]). A page costs one hand-over to the database threads, not two; on
+/// SQLite usually none.
 pub struct Visitor {
     session: Session,
     secret: String,
@@ -124,6 +127,20 @@ impl Visitor {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection, &Actor) -> Result<T, ReadError> + Send + 'static,
     {
+        // Where a connection is at hand for reads on this thread ([`idle_sqlite`]), the user
+        // and the page are read right here, in one read transaction, unless the session's
+        // use is due to be noted: that write may wait for the writer, so it goes to a
+        // database thread with the rest.
+        let work = match idle_sqlite(&self.state.pool, &self.state.settings.backend) {
+            Some(mut conn) => {
+                let (ctx, limits) = (self.state.ctx(), self.state.session_limits());
+                match read_here(&mut conn, &ctx, limits, &self.secret, work)? {
+                    Ok(found) => return signed_in(&self.session, found),
+                    Err(work) => work,
+                }
+            }
+            None => work,
+        };
         self.visit(move |conn, user| read_together(conn, |conn| work(conn, user)))
             .await
     }
@@ -159,14 +176,47 @@ impl Visitor {
                 },
             )
             .await?;
-        let Some((user, found)) = found else {
-            sign_out(&session);
-            return Err(AppError::LoginRequired);
-        };
-        let role = user.role;
-        let csrf = csrf_token(&session);
-        Ok((CurrentUser { user, role, csrf }, found))
+        signed_in(&session, found)
     }
+}
+
+/// The session's user and what was read for them; none when the session is not live.
+type Found<T> = Option<(Actor, T)>;
+
+/// The session's user and the page's reads for them, in one read transaction; `work` back
+/// when the session's use is due to be noted (a write).
+fn read_here<T, F>(
+    conn: &mut DbConnection,
+    ctx: &crate::app::Ctx,
+    limits: accounts::SessionLimits,
+    secret: &str,
+    work: F,
+) -> Result<Result<Found<T>, F>, ReadError>
+where
+    F: FnOnce(&mut DbConnection, &Actor) -> Result<T, ReadError>,
+{
+    read_together(conn, move |conn| {
+        Ok(match accounts::session_user(conn, ctx, limits, secret)? {
+            None => Ok(None),
+            Some(SessionUser::Seen(user)) => {
+                let found = work(conn, &user)?;
+                Ok(Some((user, found)))
+            }
+            Some(SessionUser::Due(_)) => Err(work),
+        })
+    })
+}
+
+/// The request's user and what was read for them, or (no live session found) the cookie
+/// forgotten and the sign-in asked for.
+fn signed_in<T>(session: &Session, found: Found<T>) -> Result<(CurrentUser, T), AppError> {
+    let Some((user, found)) = found else {
+        sign_out(session);
+        return Err(AppError::LoginRequired);
+    };
+    let role = user.role;
+    let csrf = csrf_token(session);
+    Ok((CurrentUser { user, role, csrf }, found))
 }
 
 impl FromRequest for Visitor {

@@ -1,9 +1,11 @@
 //! The database goes away under a running server (a PostgreSQL restart or failover ends
-//! every connection): the server must not keep handing out dead connections.
+//! every connection): the server must not keep handing out dead connections. Every
+//! connection is busy: pages wait for one instead of failing.
 
 use crate::helpers::*;
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
+use sammelkauf::db::{idle_sqlite, Backend};
 
 /// Pooled connections are not tested with a query on every checkout; a connection found
 /// closed is dropped when it goes back to the pool. So after PostgreSQL ended every
@@ -65,4 +67,38 @@ async fn pages_work_again_after_the_database_ended_every_connection() {
     for _ in 0..3 * pool_size {
         assert_eq!(buyer.get(&path).await.status, 200);
     }
+}
+
+/// A page is read on the thread that serves the request only where its reads cannot wait
+/// on the network (SQLite) and a connection is idle. With every connection busy, the page
+/// waits for one on a database thread, as before, instead of failing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_waits_for_a_connection_while_every_one_is_busy() {
+    let app = spawn_app().await;
+    let f = fixture(&app);
+    let mut buyer = Browser::new(&app);
+    buyer.login("buyer-a@krz.example").await;
+    let sqlite = matches!(app._db, TestDb::Sqlite(_));
+    let backend = Backend::from_url(&app.database_url).expect("database URL");
+    assert_eq!(
+        idle_sqlite(&app.pool, &backend).is_some(),
+        sqlite,
+        "a connection for reads on the request's thread only on SQLite"
+    );
+
+    let held: Vec<_> = (0..app.pool.max_size())
+        .map(|_| app.pool.get().expect("connection"))
+        .collect();
+    assert!(idle_sqlite(&app.pool, &backend).is_none());
+    let path = format!("/lots/{}", f.lot);
+    let page = tokio::spawn(async move { buyer.get(&path).await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !page.is_finished(),
+        "the page was answered without a connection"
+    );
+    drop(held);
+    let page = page.await.expect("request");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("id=\"lot-total\""), "{}", page.body);
 }
