@@ -122,8 +122,9 @@ impl Application {
                 .app_data(aweb::PayloadConfig::new(crate::web::session::MAX_UPLOAD))
                 .configure(web::routes)
         })
-        // The database work of a request runs on a blocking thread, at most one per pooled
-        // connection at a time (`app::run`); more threads than that only hold memory.
+        // The database work of a request runs on a blocking thread (all but a page's reads on
+        // SQLite, `Visitor::read`), at most one per pooled connection at a time
+        // (`app::run`); more threads than that only hold memory.
         .worker_max_blocking_threads(pool_size)
         .listen(listener)?
         .run();

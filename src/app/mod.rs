@@ -32,7 +32,7 @@ use chrono::{DateTime, Utc};
 
 pub use crate::db::users::User as Account;
 /// The connection and pool operations run on (the web layer only passes them through).
-pub use crate::db::{read_together, DbConnection, Pool};
+pub use crate::db::{idle_sqlite, read_together, DbConnection, Pool};
 pub type PoolError = diesel::r2d2::PoolError;
 
 /// What every operation may need besides the connection: the time it happens at and where

@@ -4,8 +4,7 @@
 use super::error::AppError;
 use super::AppState;
 use crate::app::accounts::{self, SessionUser};
-use crate::app::{read_together, Actor, DbConnection, ReadError};
-use crate::db::idle_sqlite;
+use crate::app::{idle_sqlite, read_together, Actor, DbConnection, ReadError};
 use crate::domain::account::{Language, Role};
 use crate::i18n::Tr;
 use actix_session::{Session, SessionExt};
