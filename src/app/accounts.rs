@@ -39,10 +39,11 @@ pub fn signed_in(
     limits: SessionLimits,
     secret: &str,
 ) -> Result<Option<Actor>, ReadError> {
-    Ok(match session_user(conn, ctx, limits, secret)? {
+    let now = ctx.now.naive_utc();
+    Ok(match session_user(conn, now, limits, secret)? {
         Some(SessionUser::Seen(actor)) => Some(actor),
         Some(SessionUser::Due(actor)) => {
-            sessions::touch(conn, &session_id(secret), ctx.now.naive_utc())?;
+            sessions::touch(conn, &session_id(secret), now)?;
             Some(actor)
         }
         None => None,
@@ -57,15 +58,14 @@ pub enum SessionUser {
     Due(Actor),
 }
 
-/// The account of a live session, without writing: whether its use is to be noted is for
-/// the caller to act on ([`signed_in`] does).
+/// The account of a live session `now`, without writing: whether its use is to be noted is
+/// for the caller to act on ([`signed_in`] does).
 pub fn session_user(
     conn: &mut DbConnection,
-    ctx: &Ctx,
+    now: NaiveDateTime,
     limits: SessionLimits,
     secret: &str,
 ) -> Result<Option<SessionUser>, ReadError> {
-    let now = ctx.now.naive_utc();
     let Some((user, last_seen)) = sessions::find_user(
         conn,
         &session_id(secret),

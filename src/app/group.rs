@@ -111,16 +111,16 @@ impl<T: Send + 'static, R: Send + 'static> GroupCommit<T, R> {
                 queue.waiting.drain(..take).collect()
             };
             let (items, answers): (Vec<T>, Vec<_>) = group.into_iter().unzip();
-            if conn.is_none() {
-                match pool.get() {
-                    Ok(got) => conn = Some(got),
+            let db = match conn {
+                Some(ref mut db) => db,
+                None => match pool.get() {
+                    Ok(got) => conn.insert(got),
                     Err(error) => {
                         tracing::error!(%error, "the group writer found no connection");
                         continue;
                     }
-                }
-            }
-            let Some(db) = conn.as_mut() else { continue };
+                },
+            };
             match catch_unwind(AssertUnwindSafe(|| write(db, &items))) {
                 Ok(results) => {
                     for (answer, result) in answers.into_iter().zip(results) {

@@ -132,9 +132,9 @@ impl Visitor {
         // database thread with the rest.
         let work = match idle_sqlite(&self.state.pool, &self.state.settings.backend) {
             Some(mut conn) => {
-                let (ctx, limits) = (self.state.ctx(), self.state.session_limits());
-                match read_here(&mut conn, &ctx, limits, &self.secret, work)? {
-                    Ok(found) => return signed_in(&self.session, found),
+                let (now, limits) = (self.state.now(), self.state.session_limits());
+                match read_here(&mut conn, now.naive_utc(), limits, &self.secret, work)? {
+                    Ok(found) => return current_user(&self.session, found),
                     Err(work) => work,
                 }
             }
@@ -175,7 +175,7 @@ impl Visitor {
                 },
             )
             .await?;
-        signed_in(&session, found)
+        current_user(&session, found)
     }
 }
 
@@ -186,7 +186,7 @@ type Found<T> = Option<(Actor, T)>;
 /// when the session's use is due to be noted (a write).
 fn read_here<T, F>(
     conn: &mut DbConnection,
-    ctx: &crate::app::Ctx,
+    now: chrono::NaiveDateTime,
     limits: accounts::SessionLimits,
     secret: &str,
     work: F,
@@ -195,7 +195,7 @@ where
     F: FnOnce(&mut DbConnection, &Actor) -> Result<T, ReadError>,
 {
     read_together(conn, move |conn| {
-        Ok(match accounts::session_user(conn, ctx, limits, secret)? {
+        Ok(match accounts::session_user(conn, now, limits, secret)? {
             None => Ok(None),
             Some(SessionUser::Seen(user)) => {
                 let found = work(conn, &user)?;
@@ -208,7 +208,7 @@ where
 
 /// The request's user and what was read for them, or (no live session found) the cookie
 /// forgotten and the sign-in asked for.
-fn signed_in<T>(session: &Session, found: Found<T>) -> Result<(CurrentUser, T), AppError> {
+fn current_user<T>(session: &Session, found: Found<T>) -> Result<(CurrentUser, T), AppError> {
     let Some((user, found)) = found else {
         sign_out(session);
         return Err(AppError::LoginRequired);
