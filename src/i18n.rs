@@ -7,12 +7,14 @@ use crate::domain::money::{
     format_quantity_de, format_quantity_en, format_unit_price_de, format_unit_price_en, Money,
     UnitPrice,
 };
+use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::LazyLock;
 
-type Catalogue = HashMap<String, String>;
+/// Looked up many times on every page: a fast hash (the keys are our own, not a visitor's).
+type Catalogue = FxHashMap<String, String>;
 
 fn load(source: &str) -> Catalogue {
     // The catalogues are part of the binary and checked by tests; an unreadable one would
@@ -42,11 +44,32 @@ impl Tr {
     }
 
     /// The text for a key with `{name}` placeholders filled in.
+    /// Each placeholder is filled in one pass over the text; a value is never read for
+    /// placeholders, and an unknown `{name}` stays as it is.
     pub fn f(&self, key: &str, args: &[(&str, String)]) -> String {
-        let mut text = self.t(key).to_string();
-        for (name, value) in args {
-            text = text.replace(&format!("{{{name}}}"), value);
+        let template = self.t(key);
+        let mut text = String::with_capacity(template.len() + 16);
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            text.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let value = after.find('}').and_then(|close| {
+                let name = &after[..close];
+                let (_, value) = args.iter().find(|(n, _)| *n == name)?;
+                Some((value, close))
+            });
+            match value {
+                Some((value, close)) => {
+                    text.push_str(value);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    text.push('{');
+                    rest = after;
+                }
+            }
         }
+        text.push_str(rest);
         text
     }
 
@@ -87,13 +110,22 @@ impl Tr {
         use chrono::Timelike;
         let local = Berlin.from_utc_datetime(&utc);
         let seconds = utc.second() != 0;
+        static FORMATS: LazyLock<[Vec<Item<'static>>; 4]> = LazyLock::new(|| {
+            [
+                "%d.%m.%Y, %H:%M Uhr",
+                "%d.%m.%Y, %H:%M:%S Uhr",
+                "%d %b %Y, %H:%M (%Z)",
+                "%d %b %Y, %H:%M:%S (%Z)",
+            ]
+            .map(items)
+        });
         let format = match (self.0, seconds) {
-            (Language::De, false) => "%d.%m.%Y, %H:%M Uhr",
-            (Language::De, true) => "%d.%m.%Y, %H:%M:%S Uhr",
-            (Language::En, false) => "%d %b %Y, %H:%M (%Z)",
-            (Language::En, true) => "%d %b %Y, %H:%M:%S (%Z)",
+            (Language::De, false) => &FORMATS[0],
+            (Language::De, true) => &FORMATS[1],
+            (Language::En, false) => &FORMATS[2],
+            (Language::En, true) => &FORMATS[3],
         };
-        local.format(format).to_string()
+        local.format_with_items(format.iter()).to_string()
     }
 
     /// The time left until a deadline less than two weeks ahead ("noch 2 Tage, 4 Stunden");
@@ -135,13 +167,23 @@ impl Tr {
     }
 }
 
+/// A format read once: chrono otherwise reads the format string anew on every use.
+fn items(format: &'static str) -> Vec<Item<'static>> {
+    StrftimeItems::new(format).collect()
+}
+
 /// A stored UTC time's date in Europe/Berlin, as people read it.
 pub fn date(tr: Tr, utc: NaiveDateTime) -> String {
-    let local = Berlin.from_utc_datetime(&utc);
-    match tr.0 {
-        Language::De => local.format("%d.%m.%Y").to_string(),
-        Language::En => local.format("%d %B %Y").to_string(),
-    }
+    static FORMATS: LazyLock<[Vec<Item<'static>>; 2]> =
+        LazyLock::new(|| ["%d.%m.%Y", "%d %B %Y"].map(items));
+    let format = match tr.0 {
+        Language::De => &FORMATS[0],
+        Language::En => &FORMATS[1],
+    };
+    Berlin
+        .from_utc_datetime(&utc)
+        .format_with_items(format.iter())
+        .to_string()
 }
 
 /// The value of a `datetime-local` field for a stored UTC time (shown in Europe/Berlin).
@@ -218,6 +260,30 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn placeholders_are_filled_once_each_and_values_are_not_read_again() {
+        let de = Tr(Language::De);
+        let text = de.f(
+            "progress.next_tier",
+            &[
+                ("missing", "{unit}".to_string()),
+                ("unit", "Stück".to_string()),
+                ("min", "1.000".to_string()),
+                ("price", "{}".to_string()),
+            ],
+        );
+        assert!(text.contains("{unit}"), "a value stays as it is: {text}");
+        assert!(text.contains("Stück") && text.contains("1.000"), "{text}");
+        assert!(
+            !text.contains("{min}") && !text.contains("{missing}"),
+            "{text}"
+        );
+        // A key the catalogue lacks is shown with its braces; a missing value leaves the
+        // placeholder, and an unclosed brace is text.
+        assert_eq!(de.f("x.{n} {m} {", &[("n", "ü".into())]), "x.ü {m} {");
+        assert_eq!(de.f("{n}{n}", &[("n", "1".into())]), "11");
+    }
 
     #[test]
     fn both_catalogues_have_the_same_keys_and_are_not_empty() {
