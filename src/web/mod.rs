@@ -206,7 +206,9 @@ async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
 
-/// Every route of the application.
+/// Every route of the application. The routes of an area share a scope: a request is only
+/// matched against its own area's patterns (each pattern with a parameter costs a regular
+/// expression to try).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
         .route("/static/style.css", web::get().to(stylesheet))
@@ -217,154 +219,118 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/language", web::post().to(auth::change_language))
         .route("/password-reset", web::get().to(password::reset_form))
         .route("/password-reset", web::post().to(password::reset))
-        .route("/password/{token}", web::get().to(password::form))
-        .route("/password/{token}", web::post().to(password::set))
-        .route("/admin/outbox", web::get().to(admin::outbox::list))
-        .route(
-            "/admin/outbox/{id}/resend",
-            web::post().to(admin::outbox::resend),
+        .service(
+            web::scope("/password")
+                .route("/{token}", web::get().to(password::form))
+                .route("/{token}", web::post().to(password::set)),
         )
-        .route("/lots", web::get().to(lots::list))
-        .route("/organisation", web::get().to(overview::show))
-        .route("/organisation/admin", web::get().to(member_admin::show))
-        .route(
-            "/organisation/sites",
-            web::post().to(member_admin::create_site),
+        .service(
+            web::scope("/lots")
+                .route("", web::get().to(lots::list))
+                .route("/{id}", web::get().to(lots::show))
+                .route("/{id}/orders", web::post().to(orders::place))
+                .route("/{id}/orders/upload", web::post().to(upload::preview))
+                .route(
+                    "/{id}/orders/upload/confirm",
+                    web::post().to(upload::confirm),
+                )
+                .route("/{id}/orders/template.csv", web::get().to(upload::template))
+                .route("/{id}/orders/{line}/edit", web::get().to(orders::edit_form))
+                .route("/{id}/orders/{line}", web::post().to(orders::change))
+                .route("/{id}/orders/{line}/cancel", web::post().to(orders::cancel))
+                .route("/{id}/quotes", web::post().to(quotes::submit))
+                .route("/{id}/quotes/{quote}", web::get().to(quotes::receipt))
+                .route("/{id}/lines.csv", web::get().to(exports::member_lines))
+                .route("/{id}/calloffs/preview", web::post().to(calloffs::preview))
+                .route("/{id}/calloffs", web::post().to(calloffs::place))
+                .route(
+                    "/{id}/calloffs/upload",
+                    web::post().to(calloffs::upload_preview),
+                )
+                .route(
+                    "/{id}/calloffs/upload/confirm",
+                    web::post().to(calloffs::upload_confirm),
+                )
+                .route("/{id}/calloffs.csv", web::get().to(calloffs::csv))
+                .route(
+                    "/{id}/purchase-order.csv",
+                    web::get().to(exports::purchase_order),
+                ),
         )
-        .route(
-            "/organisation/sites/{id}",
-            web::post().to(member_admin::update_site),
+        .service(
+            web::scope("/organisation")
+                .route("", web::get().to(overview::show))
+                .route("/admin", web::get().to(member_admin::show))
+                .route("/sites", web::post().to(member_admin::create_site))
+                .route("/sites/{id}", web::post().to(member_admin::update_site))
+                .route("/users", web::post().to(member_admin::invite))
+                .route(
+                    "/users/{id}/active",
+                    web::post().to(member_admin::set_active),
+                )
+                .route("/overview.csv", web::get().to(overview::csv)),
         )
-        .route("/organisation/users", web::post().to(member_admin::invite))
-        .route(
-            "/organisation/users/{id}/active",
-            web::post().to(member_admin::set_active),
+        .service(
+            web::scope("/account")
+                .route("/calendar", web::get().to(calendar::show))
+                .route("/calendar", web::post().to(calendar::renew))
+                .route("/calendar/revoke", web::post().to(calendar::revoke)),
         )
-        .route(
-            "/admin/users/{id}/member-admin",
-            web::post().to(member_admin::set_admin),
+        .service(
+            web::scope("/admin")
+                .route("/outbox", web::get().to(admin::outbox::list))
+                .route("/outbox/{id}/resend", web::post().to(admin::outbox::resend))
+                .route(
+                    "/users/{id}/member-admin",
+                    web::post().to(member_admin::set_admin),
+                )
+                .route("/lots/new", web::get().to(admin::lots::new_form))
+                .route("/lots", web::post().to(admin::lots::create))
+                .route("/lots/{id}/edit", web::get().to(admin::lots::edit_form))
+                .route("/lots/{id}", web::post().to(admin::lots::update))
+                .route("/lots/{id}/open", web::post().to(admin::lots::open))
+                .route("/lots/{id}/invite", web::post().to(admin::lots::invite))
+                .route(
+                    "/lots/{id}/framework.json",
+                    web::get().to(calloffs::scenario),
+                )
+                .route("/lots/{id}/framework/end", web::post().to(calloffs::end))
+                .route("/lots/{id}/opening", web::post().to(procedure::opening))
+                .route("/lots/{id}/evaluation", web::get().to(evaluation::show))
+                .route("/lots/{id}/award", web::post().to(evaluation::award))
+                .route("/lots/{id}/revoke", web::post().to(procedure::revoke))
+                .route("/lots/{id}/cancel", web::post().to(procedure::cancel))
+                .route(
+                    "/lots/{id}/allocation.csv",
+                    web::get().to(exports::allocation),
+                )
+                .route("/lots/{id}/audit.csv", web::get().to(exports::audit_log))
+                .route("/members", web::get().to(admin::orgs::members))
+                .route("/members", web::post().to(admin::orgs::create_member))
+                .route("/members/{id}", web::get().to(admin::orgs::member))
+                .route("/members/{id}", web::post().to(admin::orgs::update_member))
+                .route(
+                    "/members/{id}/sites",
+                    web::post().to(admin::orgs::create_site),
+                )
+                .route("/sites/{id}", web::post().to(admin::orgs::update_site))
+                .route("/suppliers", web::get().to(admin::orgs::suppliers))
+                .route("/suppliers", web::post().to(admin::orgs::create_supplier))
+                .route("/suppliers/{id}", web::get().to(admin::orgs::supplier))
+                .route(
+                    "/suppliers/{id}",
+                    web::post().to(admin::orgs::update_supplier),
+                )
+                .route("/users", web::get().to(admin::users::list))
+                .route("/users", web::post().to(admin::users::create))
+                .route("/users/{id}", web::get().to(admin::users::show))
+                .route("/users/{id}", web::post().to(admin::users::update))
+                .route(
+                    "/users/{id}/confirm-staff",
+                    web::post().to(admin::users::confirm_staff),
+                )
+                .route("/audit", web::get().to(admin::audit::list)),
         )
-        .route("/organisation/overview.csv", web::get().to(overview::csv))
-        .route("/account/calendar", web::get().to(calendar::show))
-        .route("/account/calendar", web::post().to(calendar::renew))
-        .route("/account/calendar/revoke", web::post().to(calendar::revoke))
-        .route("/calendar/{token}.ics", web::get().to(calendar::feed))
-        .route("/lots/{id}", web::get().to(lots::show))
-        .route("/lots/{id}/orders", web::post().to(orders::place))
-        .route("/lots/{id}/orders/upload", web::post().to(upload::preview))
-        .route(
-            "/lots/{id}/orders/upload/confirm",
-            web::post().to(upload::confirm),
-        )
-        .route(
-            "/lots/{id}/orders/template.csv",
-            web::get().to(upload::template),
-        )
-        .route(
-            "/lots/{id}/orders/{line}/edit",
-            web::get().to(orders::edit_form),
-        )
-        .route("/lots/{id}/orders/{line}", web::post().to(orders::change))
-        .route(
-            "/lots/{id}/orders/{line}/cancel",
-            web::post().to(orders::cancel),
-        )
-        .route("/admin/lots/new", web::get().to(admin::lots::new_form))
-        .route("/admin/lots", web::post().to(admin::lots::create))
-        .route(
-            "/admin/lots/{id}/edit",
-            web::get().to(admin::lots::edit_form),
-        )
-        .route("/admin/lots/{id}", web::post().to(admin::lots::update))
-        .route("/admin/lots/{id}/open", web::post().to(admin::lots::open))
-        .route(
-            "/admin/lots/{id}/invite",
-            web::post().to(admin::lots::invite),
-        )
-        .route("/lots/{id}/quotes", web::post().to(quotes::submit))
-        .route("/lots/{id}/quotes/{quote}", web::get().to(quotes::receipt))
-        .route("/lots/{id}/lines.csv", web::get().to(exports::member_lines))
-        .route(
-            "/lots/{id}/calloffs/preview",
-            web::post().to(calloffs::preview),
-        )
-        .route("/lots/{id}/calloffs", web::post().to(calloffs::place))
-        .route(
-            "/lots/{id}/calloffs/upload",
-            web::post().to(calloffs::upload_preview),
-        )
-        .route(
-            "/lots/{id}/calloffs/upload/confirm",
-            web::post().to(calloffs::upload_confirm),
-        )
-        .route("/lots/{id}/calloffs.csv", web::get().to(calloffs::csv))
-        .route(
-            "/admin/lots/{id}/framework.json",
-            web::get().to(calloffs::scenario),
-        )
-        .route(
-            "/admin/lots/{id}/framework/end",
-            web::post().to(calloffs::end),
-        )
-        .route(
-            "/lots/{id}/purchase-order.csv",
-            web::get().to(exports::purchase_order),
-        )
-        .route(
-            "/admin/lots/{id}/opening",
-            web::post().to(procedure::opening),
-        )
-        .route(
-            "/admin/lots/{id}/evaluation",
-            web::get().to(evaluation::show),
-        )
-        .route("/admin/lots/{id}/award", web::post().to(evaluation::award))
-        .route("/admin/lots/{id}/revoke", web::post().to(procedure::revoke))
-        .route("/admin/lots/{id}/cancel", web::post().to(procedure::cancel))
-        .route(
-            "/admin/lots/{id}/allocation.csv",
-            web::get().to(exports::allocation),
-        )
-        .route(
-            "/admin/lots/{id}/audit.csv",
-            web::get().to(exports::audit_log),
-        )
-        .route("/admin/members", web::get().to(admin::orgs::members))
-        .route("/admin/members", web::post().to(admin::orgs::create_member))
-        .route("/admin/members/{id}", web::get().to(admin::orgs::member))
-        .route(
-            "/admin/members/{id}",
-            web::post().to(admin::orgs::update_member),
-        )
-        .route(
-            "/admin/members/{id}/sites",
-            web::post().to(admin::orgs::create_site),
-        )
-        .route(
-            "/admin/sites/{id}",
-            web::post().to(admin::orgs::update_site),
-        )
-        .route("/admin/suppliers", web::get().to(admin::orgs::suppliers))
-        .route(
-            "/admin/suppliers",
-            web::post().to(admin::orgs::create_supplier),
-        )
-        .route(
-            "/admin/suppliers/{id}",
-            web::get().to(admin::orgs::supplier),
-        )
-        .route(
-            "/admin/suppliers/{id}",
-            web::post().to(admin::orgs::update_supplier),
-        )
-        .route("/admin/users", web::get().to(admin::users::list))
-        .route("/admin/users", web::post().to(admin::users::create))
-        .route("/admin/users/{id}", web::get().to(admin::users::show))
-        .route("/admin/users/{id}", web::post().to(admin::users::update))
-        .route(
-            "/admin/users/{id}/confirm-staff",
-            web::post().to(admin::users::confirm_staff),
-        )
-        .route("/admin/audit", web::get().to(admin::audit::list))
+        .service(web::scope("/calendar").route("/{token}.ics", web::get().to(calendar::feed)))
         .default_service(web::to(not_found));
 }
