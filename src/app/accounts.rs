@@ -66,7 +66,7 @@ pub fn session_user(
     limits: SessionLimits,
     secret: &str,
 ) -> Result<Option<SessionUser>, ReadError> {
-    let Some((user, last_seen)) = sessions::find_user(
+    let Some((account, last_seen)) = sessions::find_user(
         conn,
         &session_id(secret),
         now - limits.absolute,
@@ -75,7 +75,7 @@ pub fn session_user(
     else {
         return Ok(None);
     };
-    let actor = Actor::from_account(&user);
+    let actor = Actor::from_session(account);
     // Noting each use to the minute is enough for the idle limit and spares a write on
     // most requests.
     Ok(Some(if now - last_seen >= Duration::minutes(1) {

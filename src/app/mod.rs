@@ -71,6 +71,20 @@ impl Actor {
         }
     }
 
+    /// The user of a live session.
+    pub fn from_session(account: crate::db::sessions::SessionAccount) -> Self {
+        Actor {
+            id: account.id,
+            name: account.name,
+            email: account.email,
+            role: account.role,
+            member_id: account.member_id,
+            supplier_id: account.supplier_id,
+            language: account.language,
+            joined_at: account.joined_at.and_utc(),
+        }
+    }
+
     /// The member organisation of a buyer.
     pub fn member(&self) -> Result<i64, Denied> {
         match (self.role, self.member_id) {

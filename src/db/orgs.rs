@@ -24,7 +24,6 @@ pub struct DeliverySite {
     pub name: String,
     pub address: String,
     pub active: bool,
-    pub created_at: NaiveDateTime,
     /// The member's own code for the site (may be empty).
     pub code: String,
 }

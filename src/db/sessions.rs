@@ -2,10 +2,57 @@
 //! account and the times that make it expire.
 
 use super::schema::{sessions, users};
-use super::users::User;
-use super::{typed_one, DbConnection, Error};
+use super::{typed_one, Corrupt, DbConnection, Error, RowReader};
+use crate::domain::account::{Language, Role};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+
+/// What a request needs to know of the account behind its session: who it is, its role and
+/// organisation, its language. Read on every request, so no more than that (no password
+/// hash, none of the account's bookkeeping times).
+#[derive(Debug, Clone)]
+pub struct SessionAccount {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub member_id: Option<i64>,
+    pub supplier_id: Option<i64>,
+    pub language: Language,
+    /// When the account joined its organisation.
+    pub joined_at: NaiveDateTime,
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = users)]
+struct SessionAccountRow {
+    id: i64,
+    email: String,
+    name: String,
+    role: String,
+    member_id: Option<i64>,
+    supplier_id: Option<i64>,
+    language: String,
+    joined_at: NaiveDateTime,
+}
+
+impl TryFrom<SessionAccountRow> for SessionAccount {
+    type Error = Corrupt;
+
+    fn try_from(row: SessionAccountRow) -> Result<Self, Corrupt> {
+        let read = RowReader::new("users", row.id);
+        Ok(SessionAccount {
+            role: read.named("role", &row.role, Role::parse)?,
+            language: read.named("language", &row.language, Language::parse)?,
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            member_id: row.member_id,
+            supplier_id: row.supplier_id,
+            joined_at: row.joined_at,
+        })
+    }
+}
 
 pub fn insert(conn: &mut DbConnection, id: &str, user: i64, now: NaiveDateTime) -> QueryResult<()> {
     diesel::insert_into(sessions::table)
@@ -26,15 +73,15 @@ pub fn find_user(
     id: &str,
     created_after: NaiveDateTime,
     seen_after: NaiveDateTime,
-) -> Result<Option<(User, NaiveDateTime)>, Error> {
+) -> Result<Option<(SessionAccount, NaiveDateTime)>, Error> {
     let found = crate::native!(conn, |c| sessions::table
         .inner_join(users::table)
         .filter(sessions::id.eq(id))
         .filter(sessions::created_at.gt(created_after))
         .filter(sessions::last_seen_at.gt(seen_after))
         .filter(users::active.eq(true))
-        .select((super::users::UserRow::as_select(), sessions::last_seen_at))
-        .first::<(super::users::UserRow, NaiveDateTime)>(c)
+        .select((SessionAccountRow::as_select(), sessions::last_seen_at))
+        .first::<(SessionAccountRow, NaiveDateTime)>(c)
         .optional())?;
     match found {
         Some((row, seen)) => Ok(typed_one(Some(row))?.map(|user| (user, seen))),
