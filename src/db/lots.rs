@@ -5,6 +5,7 @@ use super::schema::{
     lot_bundles, lot_indicative_tiers, lot_invitations, lot_member_totals, lots, order_lines,
     suppliers,
 };
+use super::time::DbTime;
 use super::{typed, typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
 use crate::domain::lot::{BundleSize, Category, IndicativeTier, LotStatus, LotTermsInput};
 use crate::domain::money::{UnitPrice, VatRate};
@@ -27,12 +28,16 @@ struct LotRow {
     min_total_quantity: i64,
     list_unit_price: Option<i64>,
     vat_rate: i64,
+    #[diesel(deserialize_as = DbTime)]
     demand_deadline: NaiveDateTime,
+    #[diesel(deserialize_as = DbTime)]
     quote_deadline: NaiveDateTime,
     standstill_days: i64,
     status: String,
     created_by: i64,
+    #[diesel(deserialize_as = DbTime)]
     created_at: NaiveDateTime,
+    #[diesel(deserialize_as = DbTime)]
     updated_at: NaiveDateTime,
 }
 

@@ -12,6 +12,7 @@ pub mod procurement;
 pub mod schema;
 pub mod sessions;
 pub mod throttle;
+pub mod time;
 pub mod users;
 
 use diesel::connection::SimpleConnection;

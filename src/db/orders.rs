@@ -1,6 +1,7 @@
 //! Order lines: a member's demand in a lot, placed, changed and cancelled by its buyers.
 
 use super::schema::{delivery_sites, lot_member_totals, lots, order_lines};
+use super::time::DbTime;
 use super::{typed, typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
 use crate::domain::lot::OrderInput;
 use crate::domain::money::UnitPrice;
@@ -20,7 +21,9 @@ struct RawLine {
     reference: String,
     idempotency_key: String,
     placed_by: i64,
+    #[diesel(deserialize_as = DbTime)]
     placed_at: NaiveDateTime,
+    #[diesel(deserialize_as = DbTime)]
     updated_at: NaiveDateTime,
     cancelled_at: Option<NaiveDateTime>,
 }

@@ -2,6 +2,7 @@
 //! account and the times that make it expire.
 
 use super::schema::{sessions, users};
+use super::time::DbTime;
 use super::{typed_one, Corrupt, DbConnection, Error, RowReader};
 use crate::domain::account::{Language, Role};
 use chrono::NaiveDateTime;
@@ -33,6 +34,7 @@ struct SessionAccountRow {
     member_id: Option<i64>,
     supplier_id: Option<i64>,
     language: String,
+    #[diesel(deserialize_as = DbTime)]
     joined_at: NaiveDateTime,
 }
 
@@ -77,14 +79,14 @@ pub fn find_user(
     let found = crate::native!(conn, |c| sessions::table
         .inner_join(users::table)
         .filter(sessions::id.eq(id))
-        .filter(sessions::created_at.gt(created_after))
-        .filter(sessions::last_seen_at.gt(seen_after))
+        .filter(sessions::created_at.gt(DbTime(created_after)))
+        .filter(sessions::last_seen_at.gt(DbTime(seen_after)))
         .filter(users::active.eq(true))
         .select((SessionAccountRow::as_select(), sessions::last_seen_at))
-        .first::<(SessionAccountRow, NaiveDateTime)>(c)
+        .first::<(SessionAccountRow, DbTime)>(c)
         .optional())?;
     match found {
-        Some((row, seen)) => Ok(typed_one(Some(row))?.map(|user| (user, seen))),
+        Some((row, seen)) => Ok(typed_one(Some(row))?.map(|user| (user, seen.0))),
         None => Ok(None),
     }
 }
