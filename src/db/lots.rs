@@ -305,29 +305,34 @@ pub fn at_glance(
     );
     // No member has id 0: anyone but a buyer joins no member's row.
     let member = member.unwrap_or(0);
-    let found: Option<Found> = crate::native!(conn, |c| lots::table
-        .left_join(lot_bundles::table)
-        .left_join(
-            lot_member_totals::table.on(lot_member_totals::lot_id
-                .eq(lots::id)
-                .and(lot_member_totals::member_id.eq(member))),
-        )
-        .left_join(lot_procedure::table)
-        .left_join(lot_frameworks::table)
-        .filter(lots::id.eq(id))
-        .select((
-            LotRow::as_select(),
-            (lot_bundles::ordered_quantity, lot_bundles::members).nullable(),
-            (
-                lot_member_totals::ordered_quantity,
-                lot_member_totals::ordered_lines,
+    // Read on every view of a lot: kept prepared without diesel walking the query each
+    // time to prove it may be (one shape; see `Prepared`).
+    let found: Option<Found> = crate::native!(conn, |c| Prepared(
+        lots::table
+            .left_join(lot_bundles::table)
+            .left_join(
+                lot_member_totals::table.on(lot_member_totals::lot_id
+                    .eq(lots::id)
+                    .and(lot_member_totals::member_id.eq(member))),
             )
-                .nullable(),
-            lot_procedure::all_columns.nullable(),
-            lot_frameworks::all_columns.nullable(),
-        ))
-        .first(c)
-        .optional())?;
+            .left_join(lot_procedure::table)
+            .left_join(lot_frameworks::table)
+            .filter(lots::id.eq(id))
+            .select((
+                LotRow::as_select(),
+                (lot_bundles::ordered_quantity, lot_bundles::members).nullable(),
+                (
+                    lot_member_totals::ordered_quantity,
+                    lot_member_totals::ordered_lines,
+                )
+                    .nullable(),
+                lot_procedure::all_columns.nullable(),
+                lot_frameworks::all_columns.nullable(),
+            ))
+            .limit(1)
+    )
+    .get_result(c)
+    .optional())?;
     let Some((lot, bundle, own, procedure, framework)) = found else {
         return Ok(None);
     };
@@ -389,14 +394,16 @@ pub fn invited_suppliers(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<(
 }
 
 pub fn indicative_tiers(conn: &mut DbConnection, lot: i64) -> Result<Vec<IndicativeTier>, Error> {
-    let rows: Vec<(i64, i64)> = crate::native!(conn, |c| lot_indicative_tiers::table
-        .filter(lot_indicative_tiers::lot_id.eq(lot))
-        .order(lot_indicative_tiers::min_quantity.asc())
-        .select((
-            lot_indicative_tiers::min_quantity,
-            lot_indicative_tiers::unit_price,
-        ))
-        .load(c))?;
+    let rows: Vec<(i64, i64)> = crate::native!(conn, |c| Prepared(
+        lot_indicative_tiers::table
+            .filter(lot_indicative_tiers::lot_id.eq(lot))
+            .order(lot_indicative_tiers::min_quantity.asc())
+            .select((
+                lot_indicative_tiers::min_quantity,
+                lot_indicative_tiers::unit_price,
+            ))
+    )
+    .load(c))?;
     let read = RowReader::new("lot_indicative_tiers", lot);
     rows.into_iter()
         .map(|(min, price)| {

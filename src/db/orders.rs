@@ -95,16 +95,18 @@ pub fn lines_of_member(
     after: Option<i64>,
     limit: i64,
 ) -> Result<Vec<OrderLineView>, Error> {
-    let rows: Vec<(RawLine, String)> = crate::native!(conn, |c| order_lines::table
-        .inner_join(delivery_sites::table)
-        .filter(order_lines::lot_id.eq(lot))
-        .filter(order_lines::member_id.eq(member))
-        .filter(order_lines::cancelled_at.is_null())
-        .filter(order_lines::id.gt(after.unwrap_or(0)))
-        .order(order_lines::id.asc())
-        .limit(limit)
-        .select((RawLine::as_select(), delivery_sites::name))
-        .load(c))?;
+    let rows: Vec<(RawLine, String)> = crate::native!(conn, |c| Prepared(
+        order_lines::table
+            .inner_join(delivery_sites::table)
+            .filter(order_lines::lot_id.eq(lot))
+            .filter(order_lines::member_id.eq(member))
+            .filter(order_lines::cancelled_at.is_null())
+            .filter(order_lines::id.gt(after.unwrap_or(0)))
+            .order(order_lines::id.asc())
+            .limit(limit)
+            .select((RawLine::as_select(), delivery_sites::name))
+    )
+    .load(c))?;
     rows.into_iter()
         .map(|(line, site_name)| {
             Ok(OrderLineView {

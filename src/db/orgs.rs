@@ -1,7 +1,7 @@
 //! Member organisations with their delivery sites, and supplier companies.
 
 use super::schema::{delivery_sites, members, suppliers};
-use super::DbConnection;
+use super::{DbConnection, Prepared};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -93,11 +93,13 @@ pub fn update_member(
 
 /// A member's delivery sites, active ones first.
 pub fn sites_of(conn: &mut DbConnection, member: i64) -> QueryResult<Vec<DeliverySite>> {
-    crate::native!(conn, |c| delivery_sites::table
-        .filter(delivery_sites::member_id.eq(member))
-        .order((delivery_sites::active.desc(), delivery_sites::name.asc()))
-        .select(DeliverySite::as_select())
-        .load(c))
+    crate::native!(conn, |c| Prepared(
+        delivery_sites::table
+            .filter(delivery_sites::member_id.eq(member))
+            .order((delivery_sites::active.desc(), delivery_sites::name.asc()))
+            .select(DeliverySite::as_select())
+    )
+    .load(c))
 }
 
 pub fn find_site(conn: &mut DbConnection, id: i64) -> QueryResult<Option<DeliverySite>> {

@@ -3,7 +3,7 @@
 
 use super::schema::{sessions, users};
 use super::time::DbTime;
-use super::{typed_one, Corrupt, DbConnection, Error, RowReader};
+use super::{typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
 use crate::domain::account::{Language, Role};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -76,15 +76,20 @@ pub fn find_user(
     created_after: NaiveDateTime,
     seen_after: NaiveDateTime,
 ) -> Result<Option<(SessionAccount, NaiveDateTime)>, Error> {
-    let found = crate::native!(conn, |c| sessions::table
-        .inner_join(users::table)
-        .filter(sessions::id.eq(id))
-        .filter(sessions::created_at.gt(DbTime(created_after)))
-        .filter(sessions::last_seen_at.gt(DbTime(seen_after)))
-        .filter(users::active.eq(true))
-        .select((SessionAccountRow::as_select(), sessions::last_seen_at))
-        .first::<(SessionAccountRow, DbTime)>(c)
-        .optional())?;
+    // Read on every request: kept prepared without diesel walking the query each time to
+    // prove it may be (one shape; see `Prepared`).
+    let found = crate::native!(conn, |c| Prepared(
+        sessions::table
+            .inner_join(users::table)
+            .filter(sessions::id.eq(id))
+            .filter(sessions::created_at.gt(DbTime(created_after)))
+            .filter(sessions::last_seen_at.gt(DbTime(seen_after)))
+            .filter(users::active.eq(true))
+            .select((SessionAccountRow::as_select(), sessions::last_seen_at))
+            .limit(1)
+    )
+    .get_result::<(SessionAccountRow, DbTime)>(c)
+    .optional())?;
     match found {
         Some((row, seen)) => Ok(typed_one(Some(row))?.map(|user| (user, seen.0))),
         None => Ok(None),
