@@ -152,7 +152,9 @@ impl Money {
 
     /// German notation for pages and emails: `1.234,56 €`.
     pub fn format_de(self) -> String {
-        format!("{} €", group_de(self.0, 2))
+        let mut text = group_de(self.0, 2);
+        text.push_str(" €");
+        text
     }
 
     /// English notation: `€1,234.56`.
@@ -245,49 +247,58 @@ fn saturate(value: i128) -> i64 {
 
 /// Formats a scaled integer with German grouping: `-1.234,56`.
 fn group_de(value: i64, places: u32) -> String {
-    let sign = if value < 0 { "-" } else { "" };
-    let digits = group_en(value.unsigned_abs(), places);
-    let swapped: String = digits
-        .chars()
-        .map(|c| match c {
-            ',' => '.',
-            '.' => ',',
-            other => other,
-        })
-        .collect();
-    format!("{sign}{swapped}")
+    grouped(value < 0, value.unsigned_abs(), places, '.', ',')
 }
 
 /// Formats a scaled non-negative integer with English grouping: `1,234.56`.
 fn group_en(value: u64, places: u32) -> String {
+    grouped(false, value, places, ',', '.')
+}
+
+/// A scaled integer with `places` decimal places, its thousands grouped, written into one
+/// string (a page shows dozens of amounts).
+fn grouped(negative: bool, value: u64, places: u32, thousands: char, decimal: char) -> String {
+    use std::fmt::Write;
     let divisor = 10u64.pow(places);
-    let whole = (value / divisor).to_string();
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut whole = value / divisor;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (whole % 10) as u8;
+        whole /= 10;
+        if whole == 0 {
+            break;
         }
-        grouped.push(c);
     }
-    if places == 0 {
-        grouped
-    } else {
-        format!(
-            "{grouped}.{:0width$}",
-            value % divisor,
-            width = places as usize
-        )
+    let digits = &digits[start..];
+    let mut text = String::with_capacity(digits.len() * 4 / 3 + places as usize + 8);
+    if negative {
+        text.push('-');
     }
+    for (i, digit) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            text.push(thousands);
+        }
+        text.push(char::from(*digit));
+    }
+    if places > 0 {
+        text.push(decimal);
+        let _ = write!(text, "{:0width$}", value % divisor, width = places as usize);
+    }
+    text
 }
 
 /// Formats a unit price for people in German: at least two, at most four decimal places.
 pub fn format_unit_price_de(price: UnitPrice) -> String {
     let cents_exact = price.0 % 100 == 0;
-    if cents_exact {
-        format!("{} €", group_de(price.0 / 100, 2))
+    let mut text = if cents_exact {
+        group_de(price.0 / 100, 2)
     } else {
-        format!("{} €", group_de(price.0, 4))
-    }
+        group_de(price.0, 4)
+    };
+    text.push_str(" €");
+    text
 }
 
 /// Formats a unit price for people in English.
@@ -301,7 +312,7 @@ pub fn format_unit_price_en(price: UnitPrice) -> String {
 
 /// Formats an integer quantity with German grouping: `15.000`.
 pub fn format_quantity_de(quantity: u64) -> String {
-    group_en(quantity, 0).replace(',', ".")
+    grouped(false, quantity, 0, '.', ',')
 }
 
 /// Formats an integer quantity with English grouping: `15,000`.
@@ -376,6 +387,20 @@ mod tests {
             "92,8889 €"
         );
         assert_eq!(VatRate::STANDARD.percent_de(), "19 %");
+        // The edges of grouping: no group, exactly one, the largest amounts.
+        assert_eq!(format_quantity_de(0), "0");
+        assert_eq!(format_quantity_de(999), "999");
+        assert_eq!(format_quantity_de(1_000), "1.000");
+        assert_eq!(format_quantity_en(1_000_000), "1,000,000");
+        assert_eq!(Money::from_cents(0).format_de(), "0,00 €");
+        assert_eq!(Money::from_cents(-100_000).format_de(), "-1.000,00 €");
+        assert_eq!(
+            Money::from_cents(i64::MIN).format_de(),
+            "-92.233.720.368.547.758,08 €"
+        );
+        assert_eq!(format_quantity_en(u64::MAX), "18,446,744,073,709,551,615");
+        assert_eq!(format_unit_price_en(UnitPrice(15_000)), "€1.50");
+        assert_eq!(format_unit_price_de(UnitPrice(1)), "0,0001 €");
     }
 
     #[test]
