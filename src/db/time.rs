@@ -3,14 +3,14 @@
 //! string anew for every value; on the lot page that was the larger part of what reading a
 //! row cost. [`DbTime`] reads and writes the format diesel writes field by field (checked
 //! against diesel's own conversion for thousands of times in the tests), and leaves anything
-//! else to chrono and diesel. On PostgreSQL (binary timestamps) it is
-//! diesel's `NaiveDateTime` unchanged.
+//! else to diesel and chrono. On PostgreSQL (binary timestamps) it is diesel's
+//! `NaiveDateTime` unchanged.
 //!
 //! Use it where a row is read on every request: `#[diesel(deserialize_as = DbTime)]` on a
 //! `NaiveDateTime` field, `DbTime` in a selected tuple, `DbTime(t)` as a bound value.
 
 use super::multi_connection_impl::MultiBackend;
-use chrono::format::{parse, Item, Parsed, StrftimeItems};
+use chrono::format::{Item, StrftimeItems};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, FromSqlRow};
@@ -33,12 +33,13 @@ impl From<DbTime> for NaiveDateTime {
 }
 
 /// The format diesel writes a SQLite timestamp in (`2026-12-02 09:30:00`, with as many
-/// digits of the second's fraction as it has), and the first it tries when reading.
+/// digits of the second's fraction as it has), read once; for the years `write` leaves to
+/// chrono.
 static FORMAT: LazyLock<Vec<Item<'static>>> =
     LazyLock::new(|| StrftimeItems::new("%F %T%.f").collect());
 
 /// `2026-12-02 09:30:00` with no fraction or one of 1 to 9 digits, the form diesel writes
-/// for the years 0 to 9999: read field by field. Anything else is left to chrono.
+/// for the years 0 to 9999: read field by field. Anything else is left to diesel.
 fn read_written(text: &str) -> Option<NaiveDateTime> {
     let b = text.as_bytes();
     let separators = [(4, b'-'), (7, b'-'), (10, b' '), (13, b':'), (16, b':')];
@@ -102,17 +103,11 @@ fn write(time: NaiveDateTime) -> String {
 
 impl FromSql<Timestamp, Sqlite> for DbTime {
     fn from_sql(mut value: diesel::sqlite::SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
-        let text = value.read_text();
-        if let Some(time) = read_written(text) {
+        if let Some(time) = read_written(value.read_text()) {
             return Ok(DbTime(time));
         }
-        let mut parsed = Parsed::new();
-        if parse(&mut parsed, text, FORMAT.iter()).is_ok() {
-            if let Ok(time) = parsed.to_naive_datetime_with_offset(0) {
-                return Ok(DbTime(time));
-            }
-        }
-        // Written by other means (another format, a Julian day): diesel reads it.
+        // Written by other means (another format, a Julian day, a year past 9999): diesel
+        // reads it.
         <NaiveDateTime as FromSql<Timestamp, Sqlite>>::from_sql(value).map(DbTime)
     }
 }
