@@ -44,6 +44,7 @@ impl Tr {
     }
 
     /// The text for a key with `{name}` placeholders filled in.
+    ///
     /// Each placeholder is filled in one pass over the text; a value is never read for
     /// placeholders, and an unknown `{name}` stays as it is.
     pub fn f(&self, key: &str, args: &[(&str, String)]) -> String {

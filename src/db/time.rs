@@ -1,9 +1,9 @@
 //! Timestamps read and written on the paths every page takes. diesel reads a SQLite
 //! timestamp (text) by trying its formats one by one with chrono, which reads each format
 //! string anew for every value; on the lot page that was the larger part of what reading a
-//! row cost. [`DbTime`] reads and writes the format diesel writes field by field (checked
-//! against diesel's own conversion for thousands of times in the tests), and leaves anything
-//! else to diesel and chrono. On PostgreSQL (binary timestamps) it is diesel's
+//! row cost. [`DbTime`] reads the format diesel writes field by field (checked against
+//! diesel's own conversion for thousands of times in the tests) and leaves anything else to
+//! diesel; it writes that format with chrono items read once. On PostgreSQL (binary timestamps) it is diesel's
 //! `NaiveDateTime` unchanged.
 //!
 //! Use it where a row is read on every request: `#[diesel(deserialize_as = DbTime)]` on a
@@ -33,8 +33,7 @@ impl From<DbTime> for NaiveDateTime {
 }
 
 /// The format diesel writes a SQLite timestamp in (`2026-12-02 09:30:00`, with as many
-/// digits of the second's fraction as it has), read once; for the years `write` leaves to
-/// chrono.
+/// digits of the second's fraction as it has), read once.
 static FORMAT: LazyLock<Vec<Item<'static>>> =
     LazyLock::new(|| StrftimeItems::new("%F %T%.f").collect());
 
@@ -70,35 +69,9 @@ fn read_written(text: &str) -> Option<NaiveDateTime> {
 }
 
 /// The text diesel writes (`%F %T%.f`: the fraction only where there is one, in 3, 6 or 9
-/// digits), for the years 0 to 9999; chrono writes the others.
+/// digits), with the format's items read once.
 fn write(time: NaiveDateTime) -> String {
-    use chrono::{Datelike, Timelike};
-    use std::fmt::Write;
-    if !(0..=9999).contains(&time.year()) || time.nanosecond() >= 1_000_000_000 {
-        return time.format_with_items(FORMAT.iter()).to_string();
-    }
-    let mut text = String::with_capacity(29);
-    let _ = write!(
-        text,
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        time.year(),
-        time.month(),
-        time.day(),
-        time.hour(),
-        time.minute(),
-        time.second()
-    );
-    let nanos = time.nanosecond();
-    let _ = if nanos == 0 {
-        Ok(())
-    } else if nanos.is_multiple_of(1_000_000) {
-        write!(text, ".{:03}", nanos / 1_000_000)
-    } else if nanos.is_multiple_of(1_000) {
-        write!(text, ".{:06}", nanos / 1_000)
-    } else {
-        write!(text, ".{nanos:09}")
-    };
-    text
+    time.format_with_items(FORMAT.iter()).to_string()
 }
 
 impl FromSql<Timestamp, Sqlite> for DbTime {

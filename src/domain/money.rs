@@ -260,27 +260,16 @@ fn group_en(value: u64, places: u32) -> String {
 fn grouped(negative: bool, value: u64, places: u32, thousands: char, decimal: char) -> String {
     use std::fmt::Write;
     let divisor = 10u64.pow(places);
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    let mut whole = value / divisor;
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (whole % 10) as u8;
-        whole /= 10;
-        if whole == 0 {
-            break;
-        }
-    }
-    let digits = &digits[start..];
-    let mut text = String::with_capacity(digits.len() * 4 / 3 + places as usize + 8);
+    let whole = (value / divisor).to_string();
+    let mut text = String::with_capacity(whole.len() * 4 / 3 + places as usize + 8);
     if negative {
         text.push('-');
     }
-    for (i, digit) in digits.iter().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             text.push(thousands);
         }
-        text.push(char::from(*digit));
+        text.push(digit);
     }
     if places > 0 {
         text.push(decimal);
