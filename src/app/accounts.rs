@@ -2,6 +2,8 @@
 //! repeated failures, and the account's language.
 
 use super::{operation_error, record, run, Actor, Ctx, Denied, ReadError, StoreError};
+use crate::db::lots::{self, LotAtGlance};
+use crate::db::sessions::SessionAccount;
 use crate::db::{self, sessions, throttle, users, DbConnection, Pool};
 use crate::domain::account::Language;
 use crate::password::Hasher;
@@ -40,14 +42,10 @@ pub fn signed_in(
     secret: &str,
 ) -> Result<Option<Actor>, ReadError> {
     let now = ctx.now.naive_utc();
-    Ok(match session_user(conn, now, limits, secret)? {
-        Some(SessionUser::Seen(actor)) => Some(actor),
-        Some(SessionUser::Due(actor)) => {
-            sessions::touch(conn, &session_id(secret), now)?;
-            Some(actor)
-        }
-        None => None,
-    })
+    match session_user(conn, now, limits, secret)? {
+        Some(user) => Ok(Some(noted(conn, now, secret, user)?)),
+        None => Ok(None),
+    }
 }
 
 /// The account of a live session, as [`signed_in`] finds it.
@@ -59,30 +57,62 @@ pub enum SessionUser {
 }
 
 /// The account of a live session `now`, without writing: whether its use is to be noted is
-/// for the caller to act on ([`signed_in`] does).
+/// for the caller to act on ([`signed_in`] does, or [`noted`]).
 pub fn session_user(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     limits: SessionLimits,
     secret: &str,
 ) -> Result<Option<SessionUser>, ReadError> {
-    let Some((account, last_seen)) = sessions::find_user(
-        conn,
-        &session_id(secret),
-        now - limits.absolute,
-        now - limits.idle,
-    )?
-    else {
-        return Ok(None);
-    };
+    let (created_after, seen_after) = (now - limits.absolute, now - limits.idle);
+    Ok(
+        sessions::find_user(conn, &session_id(secret), created_after, seen_after)?
+            .map(|(account, last_seen)| live(now, account, last_seen)),
+    )
+}
+
+/// Like [`session_user`], and lot `lot` at a glance for the account, read with the session
+/// in one query (`None` when there is no such lot; whether the account may see it is for
+/// the caller to check).
+pub fn session_user_at_lot(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    limits: SessionLimits,
+    secret: &str,
+    lot: i64,
+) -> Result<Option<(SessionUser, Option<LotAtGlance>)>, ReadError> {
+    let (created_after, seen_after) = (now - limits.absolute, now - limits.idle);
+    Ok(
+        lots::session_at_glance(conn, &session_id(secret), created_after, seen_after, lot)?
+            .map(|(account, last_seen, glance)| (live(now, account, last_seen), glance)),
+    )
+}
+
+/// A live session's account, and whether its use is to be noted: noting each use to the
+/// minute is enough for the idle limit and spares a write on most requests.
+fn live(now: NaiveDateTime, account: SessionAccount, last_seen: NaiveDateTime) -> SessionUser {
     let actor = Actor::from_session(account);
-    // Noting each use to the minute is enough for the idle limit and spares a write on
-    // most requests.
-    Ok(Some(if now - last_seen >= Duration::minutes(1) {
+    if now - last_seen >= Duration::minutes(1) {
         SessionUser::Due(actor)
     } else {
         SessionUser::Seen(actor)
-    }))
+    }
+}
+
+/// Notes the use of a session found live `now` if it is due; its account.
+pub fn noted(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    secret: &str,
+    user: SessionUser,
+) -> Result<Actor, ReadError> {
+    Ok(match user {
+        SessionUser::Seen(actor) => actor,
+        SessionUser::Due(actor) => {
+            sessions::touch(conn, &session_id(secret), now)?;
+            actor
+        }
+    })
 }
 
 /// Ends this session.

@@ -5,7 +5,7 @@ use crate::db::procurement::{self as store, Procedure};
 use crate::db::{lots, orders, orgs, users, DbConnection};
 
 // The read models pages are built from.
-pub use crate::db::lots::Lot;
+pub use crate::db::lots::{Lot, LotAtGlance};
 pub use crate::db::orders::{OrderLineRow, OrderLineView};
 pub use crate::db::orgs::DeliverySite;
 pub use crate::db::procurement::{LineResult, MemberResult, QuoteRow, ResultLine};
@@ -154,7 +154,25 @@ pub fn page(
         Role::Buyer => Some(actor.member()?),
         _ => None,
     };
-    let glance = lots::at_glance(conn, id, member)?.ok_or(Denied::NotFound)?;
+    let glance = lots::at_glance(conn, id, member)?;
+    page_from(conn, actor, glance, now, lines_after)
+}
+
+/// A lot's page from the lot at a glance as read for `actor` (with the session, see
+/// `accounts::session_user_at_lot`); no lot, or one the actor may not see, is not found.
+pub fn page_from(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    glance: Option<LotAtGlance>,
+    now: DateTime<Utc>,
+    lines_after: Option<i64>,
+) -> Result<LotPageData, ReadError> {
+    let member = match actor.role {
+        Role::Buyer => Some(actor.member()?),
+        _ => None,
+    };
+    let glance = glance.ok_or(Denied::NotFound)?;
+    let id = glance.lot.id;
     let lot = shown_to(conn, actor, glance.lot)?;
     let procedure = glance.procedure.unwrap_or_default();
     let state = lot.state();

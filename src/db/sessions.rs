@@ -26,7 +26,7 @@ pub struct SessionAccount {
 
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = users)]
-struct SessionAccountRow {
+pub(super) struct SessionAccountRow {
     id: i64,
     email: String,
     name: String,
@@ -68,6 +68,19 @@ pub fn insert(conn: &mut DbConnection, id: &str, user: i64, now: NaiveDateTime) 
         .map(|_| ())
 }
 
+/// A session that was created after `created_after` and used after `seen_after`, of an
+/// active account: the one condition of every lookup of a request's session.
+#[diesel::dsl::auto_type]
+pub(super) fn live<'a>(id: &'a str, created_after: NaiveDateTime, seen_after: NaiveDateTime) -> _ {
+    let created: DbTime = DbTime(created_after);
+    let seen: DbTime = DbTime(seen_after);
+    sessions::id
+        .eq(id)
+        .and(sessions::created_at.gt(created))
+        .and(sessions::last_seen_at.gt(seen))
+        .and(users::active.eq(true))
+}
+
 /// The active account of a session that was created after `created_after` and used after
 /// `seen_after`, with the time it was last used.
 pub fn find_user(
@@ -81,10 +94,7 @@ pub fn find_user(
     let found = crate::native!(conn, |c| Prepared(
         sessions::table
             .inner_join(users::table)
-            .filter(sessions::id.eq(id))
-            .filter(sessions::created_at.gt(DbTime(created_after)))
-            .filter(sessions::last_seen_at.gt(DbTime(seen_after)))
-            .filter(users::active.eq(true))
+            .filter(live(id, created_after, seen_after))
             .select((SessionAccountRow::as_select(), sessions::last_seen_at))
             .limit(1)
     )

@@ -279,7 +279,9 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let (id, lines_after, now) = (path.into_inner(), query.lines_after, state.now());
     let (user, data) = visitor
-        .read(move |conn, actor| lot_data::page(conn, actor, id, now, lines_after))
+        .read_lot(id, move |conn, actor, glance| {
+            lot_data::page_from(conn, actor, glance, now, lines_after)
+        })
         .await?;
     ok(&build_lot_page(
         &user,

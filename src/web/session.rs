@@ -4,6 +4,7 @@
 use super::error::AppError;
 use super::AppState;
 use crate::app::accounts::{self, SessionUser};
+use crate::app::lots::LotAtGlance;
 use crate::app::{idle_sqlite, read_together, Actor, DbConnection, ReadError};
 use crate::domain::account::{Language, Role};
 use crate::i18n::Tr;
@@ -126,6 +127,34 @@ impl Visitor {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection, &Actor) -> Result<T, ReadError> + Send + 'static,
     {
+        self.read_with(alone, move |conn, user, ()| work(conn, user))
+            .await
+    }
+
+    /// Like [`Visitor::read`] for a lot's page: lot `id` at a glance is read for the user in
+    /// the same query as the session (one trip to the database fewer on every view of a lot)
+    /// and handed to `work`, `None` when there is no such lot. Whether the user may see it is
+    /// for `work` to check.
+    pub async fn read_lot<T, F>(self, id: i64, work: F) -> Result<(CurrentUser, T), AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection, &Actor, Option<LotAtGlance>) -> Result<T, ReadError>
+            + Send
+            + 'static,
+    {
+        let lookup = move |conn: &mut DbConnection, now, limits, secret: &str| {
+            accounts::session_user_at_lot(conn, now, limits, secret, id)
+        };
+        self.read_with(lookup, work).await
+    }
+
+    /// [`Visitor::read`] with the session looked up by `lookup`, which reads `X` beside it.
+    async fn read_with<X, T, L, F>(self, lookup: L, work: F) -> Result<(CurrentUser, T), AppError>
+    where
+        T: Send + 'static,
+        L: Lookup<X>,
+        F: FnOnce(&mut DbConnection, &Actor, X) -> Result<T, ReadError> + Send + 'static,
+    {
         // Where a connection is at hand for reads on this thread ([`idle_sqlite`]), the user
         // and the page are read right here, in one read transaction, unless the session's
         // use is due to be noted: that write may wait for the writer, so it goes to a
@@ -133,15 +162,24 @@ impl Visitor {
         let work = match idle_sqlite(&self.state.pool, &self.state.settings.backend) {
             Some(mut conn) => {
                 let (now, limits) = (self.state.now(), self.state.session_limits());
-                match read_here(&mut conn, now.naive_utc(), limits, &self.secret, work)? {
+                match read_here(
+                    &mut conn,
+                    now.naive_utc(),
+                    limits,
+                    &self.secret,
+                    lookup,
+                    work,
+                )? {
                     Ok(found) => return current_user(&self.session, found),
                     Err(work) => work,
                 }
             }
             None => work,
         };
-        self.visit(move |conn, user| read_together(conn, |conn| work(conn, user)))
-            .await
+        self.visit(lookup, move |conn, user, found| {
+            read_together(conn, |conn| work(conn, user, found))
+        })
+        .await
     }
 
     /// Looks up the user like [`Visitor::read`] and runs an operation for them on the same
@@ -152,31 +190,73 @@ impl Visitor {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection, &Actor) -> T + Send + 'static,
     {
-        self.visit(move |conn, user| Ok(work(conn, user))).await
+        self.visit(alone, move |conn, user, ()| Ok(work(conn, user)))
+            .await
     }
 
-    /// Looks up the user (noting the session's use) and runs `work` for them.
-    async fn visit<T, F>(self, work: F) -> Result<(CurrentUser, T), AppError>
+    /// Looks up the user with `lookup` (noting the session's use) and runs `work` for them,
+    /// on a database thread.
+    async fn visit<X, T, L, F>(self, lookup: L, work: F) -> Result<(CurrentUser, T), AppError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConnection, &Actor) -> Result<T, ReadError> + Send + 'static,
+        L: Lookup<X>,
+        F: FnOnce(&mut DbConnection, &Actor, X) -> Result<T, ReadError> + Send + 'static,
     {
         let Visitor {
             session,
             secret,
             state,
         } = self;
-        let (ctx, limits) = (state.ctx(), state.session_limits());
+        let (now, limits) = (state.now().naive_utc(), state.session_limits());
         let found = state
-            .read(
-                move |conn| match accounts::signed_in(conn, &ctx, limits, &secret)? {
-                    Some(user) => work(conn, &user).map(|found| Some((user, found))),
-                    None => Ok(None),
-                },
-            )
+            .read(move |conn| match lookup(conn, now, limits, &secret)? {
+                Some((user, found)) => {
+                    let user = accounts::noted(conn, now, &secret, user)?;
+                    work(conn, &user, found).map(|found| Some((user, found)))
+                }
+                None => Ok(None),
+            })
             .await?;
         current_user(&session, found)
     }
+}
+
+/// How a request's session is looked up: its account as of `now` within the limits, and
+/// what is read with it in the same query; none when the session is not live.
+trait Lookup<X>:
+    Fn(
+        &mut DbConnection,
+        chrono::NaiveDateTime,
+        accounts::SessionLimits,
+        &str,
+    ) -> Result<Option<(SessionUser, X)>, ReadError>
+    + Copy
+    + Send
+    + 'static
+{
+}
+
+impl<X, L> Lookup<X> for L where
+    L: Fn(
+            &mut DbConnection,
+            chrono::NaiveDateTime,
+            accounts::SessionLimits,
+            &str,
+        ) -> Result<Option<(SessionUser, X)>, ReadError>
+        + Copy
+        + Send
+        + 'static
+{
+}
+
+/// The session alone.
+fn alone(
+    conn: &mut DbConnection,
+    now: chrono::NaiveDateTime,
+    limits: accounts::SessionLimits,
+    secret: &str,
+) -> Result<Option<(SessionUser, ())>, ReadError> {
+    Ok(accounts::session_user(conn, now, limits, secret)?.map(|user| (user, ())))
 }
 
 /// The session's user and what was read for them; none when the session is not live.
@@ -184,24 +264,26 @@ type Found<T> = Option<(Actor, T)>;
 
 /// The session's user and the page's reads for them, in one read transaction; `work` back
 /// when the session's use is due to be noted (a write).
-fn read_here<T, F>(
+fn read_here<X, T, L, F>(
     conn: &mut DbConnection,
     now: chrono::NaiveDateTime,
     limits: accounts::SessionLimits,
     secret: &str,
+    lookup: L,
     work: F,
 ) -> Result<Result<Found<T>, F>, ReadError>
 where
-    F: FnOnce(&mut DbConnection, &Actor) -> Result<T, ReadError>,
+    L: Lookup<X>,
+    F: FnOnce(&mut DbConnection, &Actor, X) -> Result<T, ReadError>,
 {
     read_together(conn, move |conn| {
-        Ok(match accounts::session_user(conn, now, limits, secret)? {
+        Ok(match lookup(conn, now, limits, secret)? {
             None => Ok(None),
-            Some(SessionUser::Seen(user)) => {
-                let found = work(conn, &user)?;
+            Some((SessionUser::Seen(user), found)) => {
+                let found = work(conn, &user, found)?;
                 Ok(Some((user, found)))
             }
-            Some(SessionUser::Due(_)) => Err(work),
+            Some((SessionUser::Due(_), _)) => Err(work),
         })
     })
 }

@@ -393,6 +393,13 @@ async fn a_replayed_cookie_opens_nothing_after_logout_password_change_or_deactiv
     let key = extract_field(&replay.get(&lot_path).await.body, "idempotency_key");
     buyer.get("/lots").await;
     assert_eq!(buyer.post("/logout", &[]).await.status, 303);
+    // A lot's page reads the session in its own query (with the lot): each page is tried
+    // with a copy of the cookie, as a refused request makes the copy forget it.
+    assert_eq!(
+        copy.clone_session().get(&lot_path).await.status,
+        303,
+        "lot page replayed after logout"
+    );
     assert_eq!(
         replay.get("/lots").await.status,
         303,
@@ -429,6 +436,11 @@ async fn a_replayed_cookie_opens_nothing_after_logout_password_change_or_deactiv
         .await;
     assert_eq!(set.status, 303, "{}", set.body);
     assert_eq!(
+        buyer.clone_session().get(&lot_path).await.status,
+        303,
+        "lot page open after a new password"
+    );
+    assert_eq!(
         buyer.get("/lots").await.status,
         303,
         "session survived a new password"
@@ -460,6 +472,11 @@ async fn a_replayed_cookie_opens_nothing_after_logout_password_change_or_deactiv
         .await;
     assert_eq!(deactivated.status, 303, "{}", deactivated.body);
     assert_eq!(
+        buyer.clone_session().get(&lot_path).await.status,
+        303,
+        "lot page open after deactivation"
+    );
+    assert_eq!(
         buyer.get("/lots").await.status,
         303,
         "session survived deactivation"
@@ -467,7 +484,13 @@ async fn a_replayed_cookie_opens_nothing_after_logout_password_change_or_deactiv
 
     // An idle session ends after the configured time.
     assert_eq!(staff.get("/lots").await.status, 200);
+    assert_eq!(staff.get(&lot_path).await.status, 200);
     app.clock.advance(chrono::Duration::minutes(31));
+    assert_eq!(
+        staff.clone_session().get(&lot_path).await.status,
+        303,
+        "lot page open after the idle time"
+    );
     assert_eq!(
         staff.get("/lots").await.status,
         303,

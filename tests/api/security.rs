@@ -357,3 +357,30 @@ async fn a_session_in_use_stays_open_and_ends_when_left_idle() {
     app.clock.advance(chrono::Duration::minutes(31));
     assert_eq!(buyer.get(&lot).await.status, 303, "idle session still open");
 }
+
+/// However busy, a session ends after `SESSION_MAX_HOURS`: on a lot's page too, which reads
+/// the session in its own query (with the lot).
+#[tokio::test]
+async fn a_session_in_use_ends_after_its_longest_time() {
+    let app = spawn_app_with(&[
+        ("SESSION_IDLE_MINUTES", "30".to_string()),
+        ("SESSION_MAX_HOURS", "1".to_string()),
+    ])
+    .await;
+    let f = fixture(&app);
+    let mut buyer = Browser::new(&app);
+    buyer.login("buyer-a@krz.example").await;
+    let lot = format!("/lots/{}", f.lot);
+    for _ in 0..2 {
+        app.clock.advance(chrono::Duration::minutes(25));
+        assert_eq!(buyer.get(&lot).await.status, 200, "used within the time");
+    }
+    // 61 minutes after signing in, 11 after the last use.
+    app.clock.advance(chrono::Duration::minutes(11));
+    assert_eq!(
+        buyer.clone_session().get(&lot).await.status,
+        303,
+        "lot page open past the session's longest time"
+    );
+    assert_eq!(buyer.get("/lots").await.status, 303);
+}
