@@ -150,12 +150,16 @@ pub fn page(
     now: DateTime<Utc>,
     lines_after: Option<i64>,
 ) -> Result<LotPageData, ReadError> {
-    let member = match actor.role {
+    let glance = lots::at_glance(conn, id, buying_member(actor)?)?;
+    page_from(conn, actor, glance, now, lines_after)
+}
+
+/// The member a buyer orders for; none for anyone else.
+fn buying_member(actor: &Actor) -> Result<Option<i64>, ReadError> {
+    Ok(match actor.role {
         Role::Buyer => Some(actor.member()?),
         _ => None,
-    };
-    let glance = lots::at_glance(conn, id, member)?;
-    page_from(conn, actor, glance, now, lines_after)
+    })
 }
 
 /// A lot's page from the lot at a glance as read for `actor` (with the session, see
@@ -167,10 +171,7 @@ pub fn page_from(
     now: DateTime<Utc>,
     lines_after: Option<i64>,
 ) -> Result<LotPageData, ReadError> {
-    let member = match actor.role {
-        Role::Buyer => Some(actor.member()?),
-        _ => None,
-    };
+    let member = buying_member(actor)?;
     let glance = glance.ok_or(Denied::NotFound)?;
     let id = glance.lot.id;
     let lot = shown_to(conn, actor, glance.lot)?;

@@ -2,8 +2,8 @@
 
 use super::orders::BundleChange;
 use super::schema::{
-    lot_bundles, lot_indicative_tiers, lot_invitations, lot_member_totals, lots, order_lines,
-    suppliers,
+    lot_bundles, lot_frameworks, lot_indicative_tiers, lot_invitations, lot_member_totals,
+    lot_procedure, lots, order_lines, suppliers,
 };
 use super::sessions::SessionAccount;
 use super::time::DbTime;
@@ -289,18 +289,34 @@ pub struct LotAtGlance {
     pub framework: Option<super::frameworks::FrameworkRow>,
 }
 
-/// What the lot-at-a-glance query reads: the lot's row, the bundle's and the member's
-/// kept counts, the procedure's row and the framework terms.
-type GlanceRow = (
-    LotRow,
+/// What a lot at a glance reads beside the lot's row ([`beside_lot`]): the bundle's and the
+/// member's kept counts, the procedure's row and the framework terms.
+type Beside = (
     Option<(i64, i64)>,
     Option<(i64, i64)>,
     Option<super::procurement::Procedure>,
     Option<super::frameworks::Row>,
 );
 
+/// The columns of [`Beside`], from the lot's rows joined to the lot.
+#[diesel::dsl::auto_type]
+fn beside_lot() -> _ {
+    let procedure: <lot_procedure::table as Table>::AllColumns = lot_procedure::all_columns;
+    let framework: <lot_frameworks::table as Table>::AllColumns = lot_frameworks::all_columns;
+    (
+        (lot_bundles::ordered_quantity, lot_bundles::members).nullable(),
+        (
+            lot_member_totals::ordered_quantity,
+            lot_member_totals::ordered_lines,
+        )
+            .nullable(),
+        procedure.nullable(),
+        framework.nullable(),
+    )
+}
+
 impl LotAtGlance {
-    fn read((lot, bundle, own, procedure, framework): GlanceRow) -> Result<Self, Error> {
+    fn read(lot: LotRow, (bundle, own, procedure, framework): Beside) -> Result<Self, Error> {
         Ok(LotAtGlance {
             bundle: counts(BUNDLE, lot.id, bundle)?,
             member: counts(MEMBER_PART, lot.id, own)?,
@@ -318,12 +334,11 @@ pub fn at_glance(
     id: i64,
     member: Option<i64>,
 ) -> Result<Option<LotAtGlance>, Error> {
-    use super::schema::{lot_frameworks, lot_procedure};
     // No member has id 0: anyone but a buyer joins no member's row.
     let member = member.unwrap_or(0);
     // Read on every view of a lot: kept prepared without diesel walking the query each
     // time to prove it may be (one shape; see `Prepared`).
-    let found: Option<GlanceRow> = crate::native!(conn, |c| Prepared(
+    let found: Option<(LotRow, Beside)> = crate::native!(conn, |c| Prepared(
         lots::table
             .left_join(lot_bundles::table)
             .left_join(
@@ -334,22 +349,14 @@ pub fn at_glance(
             .left_join(lot_procedure::table)
             .left_join(lot_frameworks::table)
             .filter(lots::id.eq(id))
-            .select((
-                LotRow::as_select(),
-                (lot_bundles::ordered_quantity, lot_bundles::members).nullable(),
-                (
-                    lot_member_totals::ordered_quantity,
-                    lot_member_totals::ordered_lines,
-                )
-                    .nullable(),
-                lot_procedure::all_columns.nullable(),
-                lot_frameworks::all_columns.nullable(),
-            ))
+            .select((LotRow::as_select(), beside_lot()))
             .limit(1)
     )
     .get_result(c)
     .optional())?;
-    found.map(LotAtGlance::read).transpose()
+    found
+        .map(|(lot, beside)| LotAtGlance::read(lot, beside))
+        .transpose()
 }
 
 /// The account of a live session (as [`super::sessions::find_user`] finds it) and lot `id`
@@ -363,17 +370,9 @@ pub fn session_at_glance(
     seen_after: NaiveDateTime,
     id: i64,
 ) -> Result<Option<(SessionAccount, NaiveDateTime, Option<LotAtGlance>)>, Error> {
-    use super::schema::{lot_frameworks, lot_procedure, sessions, users};
+    use super::schema::{sessions, users};
     use super::sessions::{live, SessionAccountRow};
-    type Found = (
-        SessionAccountRow,
-        DbTime,
-        Option<LotRow>,
-        Option<(i64, i64)>,
-        Option<(i64, i64)>,
-        Option<super::procurement::Procedure>,
-        Option<super::frameworks::Row>,
-    );
+    type Found = (SessionAccountRow, DbTime, Option<LotRow>, Beside);
     // Read on every view of a lot; one shape (see `Prepared`). Only a buyer's account has
     // a member, so only a buyer joins a member's row.
     let found: Option<Found> = crate::native!(conn, |c| Prepared(
@@ -393,28 +392,19 @@ pub fn session_at_glance(
                 SessionAccountRow::as_select(),
                 sessions::last_seen_at,
                 Option::<LotRow>::as_select(),
-                (lot_bundles::ordered_quantity, lot_bundles::members).nullable(),
-                (
-                    lot_member_totals::ordered_quantity,
-                    lot_member_totals::ordered_lines,
-                )
-                    .nullable(),
-                lot_procedure::all_columns.nullable(),
-                lot_frameworks::all_columns.nullable(),
+                beside_lot(),
             ))
             .limit(1)
     )
     .get_result(c)
     .optional())?;
-    let Some((account, seen, lot, bundle, own, procedure, framework)) = found else {
+    let Some((account, seen, lot, beside)) = found else {
         return Ok(None);
     };
     let Some(account) = typed_one(Some(account))? else {
         return Ok(None);
     };
-    let glance = lot
-        .map(|lot| LotAtGlance::read((lot, bundle, own, procedure, framework)))
-        .transpose()?;
+    let glance = lot.map(|lot| LotAtGlance::read(lot, beside)).transpose()?;
     Ok(Some((account, seen.0, glance)))
 }
 

@@ -3,7 +3,7 @@
 
 use super::error::AppError;
 use super::AppState;
-use crate::app::accounts::{self, SessionUser};
+use crate::app::accounts::{self, SessionLimits as Limits, SessionUser};
 use crate::app::lots::LotAtGlance;
 use crate::app::{idle_sqlite, read_together, Actor, DbConnection, ReadError};
 use crate::domain::account::{Language, Role};
@@ -12,6 +12,7 @@ use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::web::{Bytes, Data};
 use actix_web::{FromRequest, HttpRequest};
+use chrono::NaiveDateTime;
 use futures_util::future::LocalBoxFuture;
 use rand::RngCore;
 use serde::de::DeserializeOwned;
@@ -224,38 +225,20 @@ impl Visitor {
 /// How a request's session is looked up: its account as of `now` within the limits, and
 /// what is read with it in the same query; none when the session is not live.
 trait Lookup<X>:
-    Fn(
-        &mut DbConnection,
-        chrono::NaiveDateTime,
-        accounts::SessionLimits,
-        &str,
-    ) -> Result<Option<(SessionUser, X)>, ReadError>
-    + Copy
-    + Send
-    + 'static
+    Fn(&mut DbConnection, NaiveDateTime, Limits, &str) -> Looked<X> + Copy + Send + 'static
 {
 }
 
 impl<X, L> Lookup<X> for L where
-    L: Fn(
-            &mut DbConnection,
-            chrono::NaiveDateTime,
-            accounts::SessionLimits,
-            &str,
-        ) -> Result<Option<(SessionUser, X)>, ReadError>
-        + Copy
-        + Send
-        + 'static
+    L: Fn(&mut DbConnection, NaiveDateTime, Limits, &str) -> Looked<X> + Copy + Send + 'static
 {
 }
 
+/// What a [`Lookup`] finds.
+type Looked<X> = Result<Option<(SessionUser, X)>, ReadError>;
+
 /// The session alone.
-fn alone(
-    conn: &mut DbConnection,
-    now: chrono::NaiveDateTime,
-    limits: accounts::SessionLimits,
-    secret: &str,
-) -> Result<Option<(SessionUser, ())>, ReadError> {
+fn alone(conn: &mut DbConnection, now: NaiveDateTime, limits: Limits, secret: &str) -> Looked<()> {
     Ok(accounts::session_user(conn, now, limits, secret)?.map(|user| (user, ())))
 }
 
@@ -266,8 +249,8 @@ type Found<T> = Option<(Actor, T)>;
 /// when the session's use is due to be noted (a write).
 fn read_here<X, T, L, F>(
     conn: &mut DbConnection,
-    now: chrono::NaiveDateTime,
-    limits: accounts::SessionLimits,
+    now: NaiveDateTime,
+    limits: Limits,
     secret: &str,
     lookup: L,
     work: F,
