@@ -34,21 +34,7 @@ fn start_session(conn: &mut DbConnection, user: i64, now: NaiveDateTime) -> Quer
 }
 
 /// The account of a session that has neither been idle too long nor lasted too long, and
-/// is still active; notes the session's use.
-pub fn signed_in(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    limits: SessionLimits,
-    secret: &str,
-) -> Result<Option<Actor>, ReadError> {
-    let now = ctx.now.naive_utc();
-    match session_user(conn, now, limits, secret)? {
-        Some(user) => Ok(Some(noted(conn, now, secret, user)?)),
-        None => Ok(None),
-    }
-}
-
-/// The account of a live session, as [`signed_in`] finds it.
+/// is still active.
 pub enum SessionUser {
     /// Its use was noted less than a minute ago.
     Seen(Actor),
@@ -57,7 +43,7 @@ pub enum SessionUser {
 }
 
 /// The account of a live session `now`, without writing: whether its use is to be noted is
-/// for the caller to act on ([`signed_in`] does, or [`noted`]).
+/// for the caller to act on ([`noted`]).
 pub fn session_user(
     conn: &mut DbConnection,
     now: NaiveDateTime,
