@@ -73,6 +73,7 @@ impl Application {
             mail: mail.clone(),
             hasher: crate::password::Hasher::default(),
             orders: crate::app::ordering::OrderWriter::default(),
+            fixed_tiers: Arc::default(),
         };
         let data = aweb::Data::new(state);
         let server = HttpServer::new(move || {

@@ -13,6 +13,8 @@ use crate::domain::account::Role;
 use crate::domain::lot::IndicativeTier;
 use crate::domain::rules::{LotState, OpeningRefusal, OpeningStep};
 use chrono::{DateTime, NaiveDateTime, Utc};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Loads a lot if this user may see it; otherwise "not found", so that nobody learns which
 /// lots exist beyond their own.
@@ -149,9 +151,52 @@ pub fn page(
     id: i64,
     now: DateTime<Utc>,
     lines_after: Option<i64>,
+    fixed: &FixedTiers,
 ) -> Result<LotPageData, ReadError> {
     let glance = lots::at_glance(conn, id, buying_member(actor)?)?;
-    page_from(conn, actor, glance, now, lines_after)
+    page_from(conn, actor, glance, now, lines_after, fixed)
+}
+
+/// The indicative tiers of lots whose terms are fixed ([`LotState::terms_fixed`]), kept by
+/// the server once read: they cannot change (and lots are never deleted), so every server
+/// may keep its own copy without asking the database again — a lot's page read them on every
+/// view. At most [`FIXED_TIERS_KEPT`] lots are kept; past that the store starts afresh.
+#[derive(Debug, Default)]
+pub struct FixedTiers(Mutex<HashMap<i64, Arc<[IndicativeTier]>>>);
+
+/// How many lots' tiers a server keeps at most (a lot has a few; a thousand at most).
+pub const FIXED_TIERS_KEPT: usize = 4096;
+
+impl FixedTiers {
+    /// The indicative tiers of `lot` in `state`: kept ones once its terms are fixed, read
+    /// otherwise.
+    fn of(
+        &self,
+        conn: &mut DbConnection,
+        lot: i64,
+        state: &LotState,
+    ) -> Result<Vec<IndicativeTier>, ReadError> {
+        if !state.terms_fixed() {
+            return Ok(lots::indicative_tiers(conn, lot)?);
+        }
+        if let Some(tiers) = self.kept().get(&lot) {
+            return Ok(tiers.to_vec());
+        }
+        let tiers = lots::indicative_tiers(conn, lot)?;
+        let mut kept = self.kept();
+        if kept.len() >= FIXED_TIERS_KEPT {
+            kept.clear();
+        }
+        kept.insert(lot, tiers.as_slice().into());
+        Ok(tiers)
+    }
+
+    fn kept(&self) -> MutexGuard<'_, HashMap<i64, Arc<[IndicativeTier]>>> {
+        // A panic elsewhere while holding the lock leaves whole entries only.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// The member a buyer orders for; none for anyone else.
@@ -170,6 +215,7 @@ pub fn page_from(
     glance: Option<LotAtGlance>,
     now: DateTime<Utc>,
     lines_after: Option<i64>,
+    fixed: &FixedTiers,
 ) -> Result<LotPageData, ReadError> {
     let member = buying_member(actor)?;
     let glance = glance.ok_or(Denied::NotFound)?;
@@ -177,7 +223,7 @@ pub fn page_from(
     let lot = shown_to(conn, actor, glance.lot)?;
     let procedure = glance.procedure.unwrap_or_default();
     let state = lot.state();
-    let tiers = lots::indicative_tiers(conn, id)?;
+    let tiers = fixed.of(conn, id, &state)?;
     let (total, members) = glance.bundle;
     let (mut own_lines, own_totals, sites) = match member {
         Some(member) => (

@@ -282,10 +282,10 @@ async fn call_off_page(
     errors: Vec<String>,
     preview: Option<Preview>,
 ) -> Result<HttpResponse, AppError> {
-    let now = state.now();
+    let (now, fixed) = (state.now(), state.fixed_tiers.clone());
     let actor = user.user.clone();
     let data = state
-        .read(move |conn| crate::app::lots::page(conn, &actor, lot, now, None))
+        .read(move |conn| crate::app::lots::page(conn, &actor, lot, now, None, &fixed))
         .await?;
     let tr = user.tr();
     let sites = data

@@ -185,9 +185,9 @@ pub async fn lot_page(
     notice: Option<&str>,
 ) -> Result<LotPage, AppError> {
     let now = state.now();
-    let actor = user.user.clone();
+    let (actor, fixed) = (user.user.clone(), state.fixed_tiers.clone());
     let data = state
-        .read(move |conn| lot_data::page(conn, &actor, id, now, None))
+        .read(move |conn| lot_data::page(conn, &actor, id, now, None, &fixed))
         .await?;
     Ok(build_lot_page(user, data, now, form, notice, None))
 }
@@ -278,9 +278,10 @@ pub async fn show(
     query: web::Query<LotQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (id, lines_after, now) = (path.into_inner(), query.lines_after, state.now());
+    let fixed = state.fixed_tiers.clone();
     let (user, data) = visitor
         .read_lot(id, move |conn, actor, glance| {
-            lot_data::page_from(conn, actor, glance, now, lines_after)
+            lot_data::page_from(conn, actor, glance, now, lines_after, &fixed)
         })
         .await?;
     ok(&build_lot_page(

@@ -37,6 +37,8 @@ pub struct AppState {
     pub hasher: crate::password::Hasher,
     /// New order lines on their way to the database, stored together.
     pub orders: crate::app::ordering::OrderWriter,
+    /// The indicative tiers of lots whose terms are fixed, once read.
+    pub fixed_tiers: Arc<crate::app::lots::FixedTiers>,
 }
 
 impl AppState {

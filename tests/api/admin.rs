@@ -210,12 +210,15 @@ async fn staff_set_up_a_member_a_buyer_and_a_lot_which_the_buyer_then_orders_int
             1
         );
     }
-    // Edit while in draft, then open.
+    // Edit while in draft, then open. The draft's page shows each edit of the tiers (a
+    // server keeps the tiers of a lot only once its terms are fixed).
+    assert!(staff.get(&lot_path).await.body.contains("849,00"));
     let edit = staff.get(&format!("/admin/lots/{lot_id}/edit")).await;
     assert_eq!(edit.status, 200);
     assert!(edit.body.contains("value=\"2026-06-10T12:00\""));
     let mut edited = fields.to_vec();
     edited[0] = ("title", "Notebooks 14 Zoll für Schulen");
+    edited[15] = ("tier_price", "839,00");
     assert_eq!(
         staff
             .post(&format!("/admin/lots/{lot_id}"), &edited)
@@ -223,7 +226,11 @@ async fn staff_set_up_a_member_a_buyer_and_a_lot_which_the_buyer_then_orders_int
             .status,
         303
     );
-    staff.get(&lot_path).await;
+    let draft = staff.get(&lot_path).await.body;
+    assert!(
+        draft.contains("839,00") && !draft.contains("849,00"),
+        "the draft's page shows the tiers as edited"
+    );
     let opened = staff.post(&format!("/admin/lots/{lot_id}/open"), &[]).await;
     assert_eq!(opened.status, 303, "{}", opened.body);
     // No more edits once open.
@@ -241,6 +248,7 @@ async fn staff_set_up_a_member_a_buyer_and_a_lot_which_the_buyer_then_orders_int
     buyer.login("einkauf@krz-sued.example").await;
     let page = buyer.get(&lot_path).await;
     assert!(page.body.contains("Notebooks 14 Zoll für Schulen"));
+    assert!(page.body.contains("839,00") && !page.body.contains("849,00"));
     let key = extract_field(&page.body, "idempotency_key");
     let site = {
         let mut conn = app.pool.get().expect("conn");
