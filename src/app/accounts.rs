@@ -53,7 +53,7 @@ pub fn session_user(
     let (created_after, seen_after) = (now - limits.absolute, now - limits.idle);
     Ok(
         sessions::find_user(conn, &session_id(secret), created_after, seen_after)?
-            .map(|(account, last_seen)| live(now, account, last_seen)),
+            .map(|(account, last_seen)| seen_or_due(now, account, last_seen)),
     )
 }
 
@@ -70,13 +70,17 @@ pub fn session_user_at_lot(
     let (created_after, seen_after) = (now - limits.absolute, now - limits.idle);
     Ok(
         lots::session_at_glance(conn, &session_id(secret), created_after, seen_after, lot)?
-            .map(|(account, last_seen, glance)| (live(now, account, last_seen), glance)),
+            .map(|(account, last_seen, glance)| (seen_or_due(now, account, last_seen), glance)),
     )
 }
 
 /// A live session's account, and whether its use is to be noted: noting each use to the
 /// minute is enough for the idle limit and spares a write on most requests.
-fn live(now: NaiveDateTime, account: SessionAccount, last_seen: NaiveDateTime) -> SessionUser {
+fn seen_or_due(
+    now: NaiveDateTime,
+    account: SessionAccount,
+    last_seen: NaiveDateTime,
+) -> SessionUser {
     let actor = Actor::from_session(account);
     if now - last_seen >= Duration::minutes(1) {
         SessionUser::Due(actor)

@@ -401,11 +401,8 @@ pub fn session_at_glance(
     let Some((account, seen, lot, beside)) = found else {
         return Ok(None);
     };
-    let Some(account) = typed_one(Some(account))? else {
-        return Ok(None);
-    };
     let glance = lot.map(|lot| LotAtGlance::read(lot, beside)).transpose()?;
-    Ok(Some((account, seen.0, glance)))
+    Ok(Some((SessionAccount::try_from(account)?, seen.0, glance)))
 }
 
 /// All lots, newest first (staff).

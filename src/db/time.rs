@@ -3,8 +3,8 @@
 //! string anew for every value; on the lot page that was the larger part of what reading a
 //! row cost. [`DbTime`] reads the format diesel writes field by field (checked against
 //! diesel's own conversion for thousands of times in the tests) and leaves anything else to
-//! diesel; it writes that format with chrono items read once. On PostgreSQL (binary timestamps) it is diesel's
-//! `NaiveDateTime` unchanged.
+//! diesel; it writes that format with chrono items read once. On PostgreSQL (binary
+//! timestamps) it is diesel's `NaiveDateTime` unchanged.
 //!
 //! Use it where a row is read on every request: `#[diesel(deserialize_as = DbTime)]` on a
 //! `NaiveDateTime` field, `DbTime` in a selected tuple, `DbTime(t)` as a bound value.
