@@ -66,6 +66,7 @@ impl Application {
             .mail_from
             .parse()
             .map_err(|e| format!("MAIL_FROM is not an address: {e}"))?;
+        let watch = crate::db::changes::Watch::open(&settings.backend)?;
         let state = AppState {
             pool: pool.clone(),
             clock: clock.clone(),
@@ -74,6 +75,8 @@ impl Application {
             hasher: crate::password::Hasher::default(),
             orders: crate::app::ordering::OrderWriter::default(),
             fixed_tiers: Arc::default(),
+            watch: Arc::new(watch),
+            kept_pages: Arc::default(),
         };
         let data = aweb::Data::new(state);
         let server = HttpServer::new(move || {

@@ -59,19 +59,47 @@ pub fn session_user(
 
 /// Like [`session_user`], and lot `lot` at a glance for the account, read with the session
 /// in one query (`None` when there is no such lot; whether the account may see it is for
-/// the caller to check).
+/// the caller to check), and until when the session stays as found.
 pub fn session_user_at_lot(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     limits: SessionLimits,
     secret: &str,
     lot: i64,
-) -> Result<Option<(SessionUser, Option<LotAtGlance>)>, ReadError> {
+) -> Result<Option<(SessionUser, SessionAtLot)>, ReadError> {
     let (created_after, seen_after) = (now - limits.absolute, now - limits.idle);
-    Ok(
-        lots::session_at_glance(conn, &session_id(secret), created_after, seen_after, lot)?
-            .map(|(account, last_seen, glance)| (seen_or_due(now, account, last_seen), glance)),
-    )
+    let found = lots::session_at_glance(conn, &session_id(secret), created_after, seen_after, lot)?;
+    Ok(found.map(|((account, last_seen, created), glance)| {
+        let at_lot = SessionAtLot {
+            glance,
+            unchanged_until: unchanged_until(last_seen, created, limits),
+        };
+        (seen_or_due(now, account, last_seen), at_lot)
+    }))
+}
+
+/// A lot at a glance as read with a live session.
+pub struct SessionAtLot {
+    pub glance: Option<LotAtGlance>,
+    /// Until this moment (exclusive) the session stays live and its use is not due to be
+    /// noted, unless something is written: its idle and longest time, and the minute after
+    /// its last noted use ([`seen_or_due`]).
+    pub unchanged_until: NaiveDateTime,
+}
+
+/// See [`SessionAtLot::unchanged_until`]; the same limits as the lookup's (`sessions::live`:
+/// live while used after `now - idle` and begun after `now - absolute`).
+fn unchanged_until(
+    last_seen: NaiveDateTime,
+    created: NaiveDateTime,
+    limits: SessionLimits,
+) -> NaiveDateTime {
+    (last_seen + noted_every().min(limits.idle)).min(created + limits.absolute)
+}
+
+/// How often a session's use is noted at most.
+fn noted_every() -> Duration {
+    Duration::minutes(1)
 }
 
 /// A live session's account, and whether its use is to be noted: noting each use to the
@@ -82,7 +110,7 @@ fn seen_or_due(
     last_seen: NaiveDateTime,
 ) -> SessionUser {
     let actor = Actor::from_session(account);
-    if now - last_seen >= Duration::minutes(1) {
+    if now - last_seen >= noted_every() {
         SessionUser::Due(actor)
     } else {
         SessionUser::Seen(actor)

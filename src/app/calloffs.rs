@@ -220,6 +220,8 @@ pub struct FrameworkState {
     pub own_credits: Vec<CreditRow>,
     pub can_call_off: bool,
     pub sites: Vec<DeliverySite>,
+    /// The moments at which `running` may change without a write (the term's start and end).
+    pub turns: [DateTime<Utc>; 2],
 }
 
 /// How many of a member's own call-offs the page lists (the CSV has them all).
@@ -294,6 +296,7 @@ pub fn state(
         own_calloffs,
         own_credits,
         sites,
+        turns: f.turns(),
     }))
 }
 

@@ -1,6 +1,8 @@
 //! Reading lots as each user may see them: the list, and everything a lot's page shows.
 
+use super::accounts::{self, SessionAtLot, SessionLimits, SessionUser};
 use super::{Actor, Denied, ReadError};
+use crate::db::changes::{Token, Watch};
 use crate::db::procurement::{self as store, Procedure};
 use crate::db::{lots, orders, orgs, users, DbConnection};
 
@@ -192,11 +194,190 @@ impl FixedTiers {
     }
 
     fn kept(&self) -> MutexGuard<'_, HashMap<i64, Arc<[IndicativeTier]>>> {
-        // A panic elsewhere while holding the lock leaves whole entries only.
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        locked(&self.0)
     }
+}
+
+/// What a server keeps, locked: a panic elsewhere while holding the lock leaves whole
+/// entries only, so the lock is taken even then.
+fn locked<T>(kept: &Mutex<T>) -> MutexGuard<'_, T> {
+    kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Lot pages as read for buyers, kept by the server while nothing is committed to the
+/// database (by this process or another: a [`Token`] is read before every view and compared)
+/// and until the next moment at which the page would read differently without a write —
+/// a deadline of the lot, its framework's start or end, the session's idle or longest time,
+/// or the minute after which the session's use is to be noted. A kept page is then what a
+/// fresh read would give, and a view of it costs the token alone. Staff and suppliers read
+/// afresh on every view. At most [`PAGES_KEPT`] pages are kept, all of the latest token.
+#[derive(Default)]
+pub struct KeptPages(Mutex<Kept>);
+
+/// How many pages a server keeps at most.
+pub const PAGES_KEPT: usize = 512;
+
+#[derive(Default)]
+struct Kept {
+    token: Option<Token>,
+    pages: HashMap<PageKey, KeptPage>,
+}
+
+/// A page as one session views it: the session's secret, the lot, where its own lines
+/// start.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    secret: String,
+    lot: i64,
+    lines_after: Option<i64>,
+}
+
+impl PageKey {
+    pub fn new(secret: &str, lot: i64, lines_after: Option<i64>) -> Self {
+        PageKey {
+            secret: secret.to_string(),
+            lot,
+            lines_after,
+        }
+    }
+}
+
+struct KeptPage {
+    actor: Actor,
+    data: Arc<LotPageData>,
+    until: NaiveDateTime,
+}
+
+impl KeptPages {
+    fn kept(&self) -> MutexGuard<'_, Kept> {
+        locked(&self.0)
+    }
+
+    fn get(
+        &self,
+        key: &PageKey,
+        token: &Token,
+        now: NaiveDateTime,
+    ) -> Option<(Actor, Arc<LotPageData>)> {
+        let kept = self.kept();
+        if kept.token.as_ref() != Some(token) {
+            return None;
+        }
+        kept.pages
+            .get(key)
+            .filter(|page| now < page.until)
+            .map(|page| (page.actor.clone(), page.data.clone()))
+    }
+
+    fn keep(&self, key: PageKey, token: Token, page: KeptPage) {
+        let mut kept = self.kept();
+        if kept.token.as_ref() != Some(&token) {
+            kept.token = Some(token);
+            kept.pages.clear();
+        } else if kept.pages.len() >= PAGES_KEPT {
+            kept.pages.clear();
+        }
+        kept.pages.insert(key, page);
+    }
+}
+
+/// A lot's page for a session: kept, or the lot at a glance read with the session.
+pub enum SessionPage {
+    Kept(Arc<LotPageData>),
+    Read(Box<PageToRead>),
+}
+
+/// A page to read: the lot at a glance with the session, and the token read before.
+pub struct PageToRead {
+    at_lot: SessionAtLot,
+    token: Token,
+    key: PageKey,
+}
+
+/// The page `key` as kept for its session, if the database's token is known without a
+/// connection of the pool (SQLite) and the page is kept under it as of `now`.
+pub fn kept_page(
+    watch: &Watch,
+    kept: &KeptPages,
+    now: NaiveDateTime,
+    key: &PageKey,
+) -> Result<Option<(Actor, Arc<LotPageData>)>, ReadError> {
+    match watch.token_here() {
+        Some(token) => Ok(kept.get(key, &token?, now)),
+        None => Ok(None),
+    }
+}
+
+/// The session's user and the page `key` for them, kept ([`KeptPages`]) or else the lot at
+/// a glance, read with the session ([`accounts::session_user_at_lot`]); `None` when the
+/// session is not live.
+pub fn session_page(
+    conn: &mut DbConnection,
+    (watch, kept): (&Watch, &KeptPages),
+    now: NaiveDateTime,
+    limits: SessionLimits,
+    secret: &str,
+    key: PageKey,
+) -> Result<Option<(SessionUser, SessionPage)>, ReadError> {
+    let token = watch.token(conn)?;
+    if let Some((actor, data)) = kept.get(&key, &token, now) {
+        return Ok(Some((SessionUser::Seen(actor), SessionPage::Kept(data))));
+    }
+    let found = accounts::session_user_at_lot(conn, now, limits, secret, key.lot)?;
+    Ok(found.map(|(user, at_lot)| {
+        let page = PageToRead { at_lot, token, key };
+        (user, SessionPage::Read(Box::new(page)))
+    }))
+}
+
+/// The page of [`session_page`] for its user: the kept one, or read now (and kept for a
+/// buyer).
+pub fn page_for_session(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    page: SessionPage,
+    now: DateTime<Utc>,
+    lines_after: Option<i64>,
+    (fixed, kept): (&FixedTiers, &KeptPages),
+) -> Result<Arc<LotPageData>, ReadError> {
+    let PageToRead { at_lot, token, key } = match page {
+        SessionPage::Kept(data) => return Ok(data),
+        SessionPage::Read(page) => *page,
+    };
+    let data = Arc::new(page_from(
+        conn,
+        actor,
+        at_lot.glance,
+        now,
+        lines_after,
+        fixed,
+    )?);
+    if actor.role == Role::Buyer {
+        let until = unchanged_until(&data, now).map_or(at_lot.unchanged_until, |turn| {
+            turn.naive_utc().min(at_lot.unchanged_until)
+        });
+        if now.naive_utc() < until {
+            let page = KeptPage {
+                actor: actor.clone(),
+                data: data.clone(),
+                until,
+            };
+            kept.keep(key, token, page);
+        }
+    }
+    Ok(data)
+}
+
+/// The next moment after `now` at which a buyer's page would read differently without a
+/// write: the lot's deadlines, its framework's start and end.
+fn unchanged_until(data: &LotPageData, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let framework = data.framework.iter().flat_map(|f| f.turns);
+    data.state
+        .turns()
+        .into_iter()
+        .chain(framework)
+        .filter(|turn| *turn > now)
+        .min()
 }
 
 /// The member a buyer orders for; none for anyone else.

@@ -359,20 +359,23 @@ pub fn at_glance(
         .transpose()
 }
 
-/// The account of a live session (as [`super::sessions::find_user`] finds it) and lot `id`
-/// at a glance (as [`at_glance`] reads it for the account's member), in one query: a lot's
-/// page costs one trip to the database fewer. `None` when the session is not live; the lot
-/// `None` when there is no such lot.
+/// A live session's account with when the session was last used and when it began.
+pub type LiveSession = (SessionAccount, NaiveDateTime, NaiveDateTime);
+
+/// The account of a live session (as [`super::sessions::find_user`] finds it, and when the
+/// session began) and lot `id` at a glance (as [`at_glance`] reads it for the account's
+/// member), in one query: a lot's page costs one trip to the database fewer. `None` when the
+/// session is not live; the lot `None` when there is no such lot.
 pub fn session_at_glance(
     conn: &mut DbConnection,
     session: &str,
     created_after: NaiveDateTime,
     seen_after: NaiveDateTime,
     id: i64,
-) -> Result<Option<(SessionAccount, NaiveDateTime, Option<LotAtGlance>)>, Error> {
+) -> Result<Option<(LiveSession, Option<LotAtGlance>)>, Error> {
     use super::schema::{sessions, users};
     use super::sessions::{live, SessionAccountRow};
-    type Found = (SessionAccountRow, DbTime, Option<LotRow>, Beside);
+    type Found = (SessionAccountRow, DbTime, DbTime, Option<LotRow>, Beside);
     // Read on every view of a lot; one shape (see `Prepared`). Only a buyer's account has
     // a member, so only a buyer joins a member's row.
     let found: Option<Found> = crate::native!(conn, |c| Prepared(
@@ -391,6 +394,7 @@ pub fn session_at_glance(
             .select((
                 SessionAccountRow::as_select(),
                 sessions::last_seen_at,
+                sessions::created_at,
                 Option::<LotRow>::as_select(),
                 beside_lot(),
             ))
@@ -398,11 +402,12 @@ pub fn session_at_glance(
     )
     .get_result(c)
     .optional())?;
-    let Some((account, seen, lot, beside)) = found else {
+    let Some((account, seen, created, lot, beside)) = found else {
         return Ok(None);
     };
     let glance = lot.map(|lot| LotAtGlance::read(lot, beside)).transpose()?;
-    Ok(Some((SessionAccount::try_from(account)?, seen.0, glance)))
+    let account = SessionAccount::try_from(account)?;
+    Ok(Some(((account, seen.0, created.0), glance)))
 }
 
 /// All lots, newest first (staff).

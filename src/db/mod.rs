@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod changes;
 pub mod frameworks;
 pub mod lots;
 pub mod orders;

@@ -48,6 +48,11 @@ impl Framework {
         Ok(())
     }
 
+    /// The moments at which [`Framework::runs_at`] may answer differently.
+    pub fn turns(&self) -> [DateTime<Utc>; 2] {
+        [self.start, self.end]
+    }
+
     /// Whether a call-off at `at` falls within the term (start inclusive, end exclusive).
     pub fn runs_at(&self, at: DateTime<Utc>) -> bool {
         at >= self.start && at < self.end

@@ -40,6 +40,12 @@ impl LotState {
         self.status.effective(self.demand_deadline, now)
     }
 
+    /// The moments at which the rules may answer differently for this state although
+    /// nothing about the lot was written: its deadlines.
+    pub fn turns(&self) -> [DateTime<Utc>; 2] {
+        [self.demand_deadline, self.quote_deadline]
+    }
+
     /// Who may see the lot at all (staff always; members and invited suppliers once opened).
     pub fn visible_to(&self, role: Role, invited: bool) -> bool {
         match role {

@@ -189,13 +189,13 @@ pub async fn lot_page(
     let data = state
         .read(move |conn| lot_data::page(conn, &actor, id, now, None, &fixed))
         .await?;
-    Ok(build_lot_page(user, data, now, form, notice, None))
+    Ok(build_lot_page(user, &data, now, form, notice, None))
 }
 
 /// The lot's page from its data, showing the buyer's own lines after line `lines_after`.
 fn build_lot_page(
     user: &CurrentUser,
-    data: lot_data::LotPageData,
+    data: &lot_data::LotPageData,
     now: DateTime<Utc>,
     form: Option<OrderForm>,
     notice: Option<&str>,
@@ -253,7 +253,7 @@ fn build_lot_page(
         invitable: data.invitable.clone(),
         can_edit: user.role == Role::Staff && data.state.can_edit_terms(),
         can_open: user.role == Role::Staff && data.state.can_open_for_orders(now),
-        procedure: super::procedure::ProcedureView::new(tr, &data),
+        procedure: super::procedure::ProcedureView::new(tr, data),
         framework: super::calloffs::FrameworkView::new(
             tr,
             &lot.unit,
@@ -278,15 +278,10 @@ pub async fn show(
     query: web::Query<LotQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (id, lines_after, now) = (path.into_inner(), query.lines_after, state.now());
-    let fixed = state.fixed_tiers.clone();
-    let (user, data) = visitor
-        .read_lot(id, move |conn, actor, glance| {
-            lot_data::page_from(conn, actor, glance, now, lines_after, &fixed)
-        })
-        .await?;
+    let (user, data) = visitor.read_lot(id, lines_after, now).await?;
     ok(&build_lot_page(
         &user,
-        data,
+        &data,
         now,
         None,
         query.notice.as_deref(),

@@ -39,6 +39,10 @@ pub struct AppState {
     pub orders: crate::app::ordering::OrderWriter,
     /// The indicative tiers of lots whose terms are fixed, once read.
     pub fixed_tiers: Arc<crate::app::lots::FixedTiers>,
+    /// What the database has committed, for the pages the server keeps.
+    pub watch: Arc<crate::db::changes::Watch>,
+    /// Buyers' lot pages while nothing was committed.
+    pub kept_pages: Arc<crate::app::lots::KeptPages>,
 }
 
 impl AppState {

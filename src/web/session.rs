@@ -4,7 +4,7 @@
 use super::error::AppError;
 use super::AppState;
 use crate::app::accounts::{self, SessionLimits as Limits, SessionUser};
-use crate::app::lots::LotAtGlance;
+use crate::app::lots::{self as lot_data, LotPageData};
 use crate::app::{idle_sqlite, read_together, Actor, DbConnection, ReadError};
 use crate::domain::account::{Language, Role};
 use crate::i18n::Tr;
@@ -12,10 +12,11 @@ use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::web::{Bytes, Data};
 use actix_web::{FromRequest, HttpRequest};
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use futures_util::future::LocalBoxFuture;
 use rand::RngCore;
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 
 const SESSION: &str = "sid";
 const CSRF: &str = "csrf";
@@ -132,21 +133,33 @@ impl Visitor {
             .await
     }
 
-    /// Like [`Visitor::read`] for a lot's page: lot `id` at a glance is read for the user in
-    /// the same query as the session (one trip to the database fewer on every view of a lot)
-    /// and handed to `work`, `None` when there is no such lot. Whether the user may see it is
-    /// for `work` to check.
-    pub async fn read_lot<T, F>(self, id: i64, work: F) -> Result<(CurrentUser, T), AppError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConnection, &Actor, Option<LotAtGlance>) -> Result<T, ReadError>
-            + Send
-            + 'static,
-    {
+    /// Like [`Visitor::read`] for lot `id`'s page as of `now`, with the user's own lines after
+    /// line `lines_after`: the page as the server keeps it for the session (on SQLite known
+    /// without a connection of the pool), or read afresh with lot `id` at a glance read in
+    /// the same query as the session ([`lot_data::session_page`]).
+    pub async fn read_lot(
+        self,
+        id: i64,
+        lines_after: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<(CurrentUser, Arc<LotPageData>), AppError> {
+        let state = &self.state;
+        let (watch, kept) = (state.watch.clone(), state.kept_pages.clone());
+        let fixed = state.fixed_tiers.clone();
+        let key = lot_data::PageKey::new(&self.secret, id, lines_after);
+        if let Some(found) = lot_data::kept_page(&watch, &kept, now.naive_utc(), &key)? {
+            return current_user(&self.session, Some(found));
+        }
         let lookup = move |conn: &mut DbConnection, now, limits, secret: &str| {
-            accounts::session_user_at_lot(conn, now, limits, secret, id)
+            let key = lot_data::PageKey::new(secret, id, lines_after);
+            lot_data::session_page(conn, (&*watch, &*kept), now, limits, secret, key)
         };
-        self.read_with(lookup, work).await
+        let kept = state.kept_pages.clone();
+        self.read_with(lookup, move |conn, actor, page| {
+            let server = (&*fixed, &*kept);
+            lot_data::page_for_session(conn, actor, page, now, lines_after, server)
+        })
+        .await
     }
 
     /// [`Visitor::read`] with the session looked up by `lookup`, which reads `X` beside it.
@@ -168,7 +181,7 @@ impl Visitor {
                     now.naive_utc(),
                     limits,
                     &self.secret,
-                    lookup,
+                    lookup.clone(),
                     work,
                 )? {
                     Ok(found) => return current_user(&self.session, found),
@@ -225,12 +238,12 @@ impl Visitor {
 /// How a request's session is looked up: its account as of `now` within the limits, and
 /// what is read with it in the same query; none when the session is not live.
 trait Lookup<X>:
-    Fn(&mut DbConnection, NaiveDateTime, Limits, &str) -> Looked<X> + Copy + Send + 'static
+    Fn(&mut DbConnection, NaiveDateTime, Limits, &str) -> Looked<X> + Clone + Send + 'static
 {
 }
 
 impl<X, L> Lookup<X> for L where
-    L: Fn(&mut DbConnection, NaiveDateTime, Limits, &str) -> Looked<X> + Copy + Send + 'static
+    L: Fn(&mut DbConnection, NaiveDateTime, Limits, &str) -> Looked<X> + Clone + Send + 'static
 {
 }
 

@@ -876,3 +876,84 @@ async fn private_pages_are_not_cached_and_https_gets_hsts_and_a_host_cookie() {
     assert!(cookie.starts_with("__Host-sammelkauf="), "{cookie}");
     assert!(cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"));
 }
+
+/// A server keeps a buyer's lot page between views; whatever another server (another
+/// process on the same database) writes shows at the very next view there: another member's
+/// order, the buyer's own new line, a session ended — and every session sees its own page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lot_page_kept_by_one_server_shows_what_another_server_wrote() {
+    let app = spawn_app().await;
+    let f = fixture(&app);
+    let second = second_server(&app).await;
+    let lot_path = format!("/lots/{}", f.lot);
+
+    // Buyer A reads the page on the second server, twice (the second view is kept).
+    let mut kept = Browser::at(&second.address);
+    kept.login("buyer-a@krz.example").await;
+    for _ in 0..2 {
+        let page = kept.get(&lot_path).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert_eq!(shown_total(&page.body), "0");
+    }
+
+    // Buyer B orders through the first server.
+    let mut buyer_b = Browser::new(&app);
+    buyer_b.login("buyer-b@itk.example").await;
+    let key = extract_field(&buyer_b.get(&lot_path).await.body, "idempotency_key");
+    let site_b = f.sites_b[0].to_string();
+    let order = buyer_b
+        .post(
+            &format!("{lot_path}/orders"),
+            &[
+                ("quantity", "7"),
+                ("site", &site_b),
+                ("reference", "Referenz-von-B"),
+                ("idempotency_key", &key),
+            ],
+        )
+        .await;
+    assert_eq!(order.status, 303, "{}", order.body);
+    let page = kept.get(&lot_path).await;
+    assert_eq!(
+        shown_total(&page.body),
+        "7",
+        "the other server's order is shown at once"
+    );
+    assert!(
+        !page.body.contains("Referenz-von-B"),
+        "B's line on A's page"
+    );
+
+    // A line of A's own, stored straight into the database (as another program might).
+    {
+        let mut conn = app.pool.get().expect("conn");
+        let buyer = account(&mut conn, "buyer-a@krz.example").id;
+        let input = sammelkauf::domain::lot::OrderInput {
+            reference: "Referenz-von-A".into(),
+            ..units(5)
+        };
+        let place = (f.lot, f.member_a, f.sites_a[0]);
+        store_line(&app, &mut conn, place, buyer, "eigene-zeile", &input);
+    }
+    let page = kept.get(&lot_path).await;
+    assert_eq!(shown_total(&page.body), "12");
+    assert!(page.body.contains("Referenz-von-A"), "A's own new line");
+    let page_b = buyer_b.get(&lot_path).await;
+    assert!(
+        !page_b.body.contains("Referenz-von-A"),
+        "A's line on B's page"
+    );
+    assert!(page_b.body.contains("Referenz-von-B"));
+
+    // The session ends on the first server: its cookie opens nothing on the second.
+    let replay = kept.clone_session();
+    assert_eq!(replay.clone_session().get(&lot_path).await.status, 200);
+    let mut on_first = kept.clone_session();
+    on_first.base = app.address.clone();
+    assert_eq!(on_first.post("/logout", &[]).await.status, 303);
+    assert_eq!(
+        replay.clone_session().get(&lot_path).await.status,
+        303,
+        "a kept page outlived the session's end on another server"
+    );
+}

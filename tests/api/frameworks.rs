@@ -543,51 +543,6 @@ async fn racing_call_offs_are_priced_in_one_order_and_match_the_cli() {
     );
 }
 
-/// A second `sammelkauf serve` process on the test's database, stopped when dropped.
-struct Server {
-    child: std::process::Child,
-    address: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn second_server(app: &TestApp) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_sammelkauf"))
-        .arg("serve")
-        .env("DATABASE_URL", &app.database_url)
-        .env("DATA_DIR", format!("{}/second", app.data_dir))
-        .env("BIND", format!("127.0.0.1:{port}"))
-        .env("SECRET_KEY", "test-secret-test-secret-test-secret-1234")
-        .env("TICK_SECONDS", "3600")
-        .env("MAIL_TICK_SECONDS", "3600")
-        .env("RUST_LOG", "warn")
-        .env_remove("SMTP_URL")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start a second server");
-    let address = format!("http://127.0.0.1:{port}");
-    let server = Server { child, address };
-    for _ in 0..100 {
-        if let Ok(r) = reqwest::get(format!("{}/healthz", server.address)).await {
-            if r.status().is_success() {
-                return server;
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the second server did not start");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn call_offs_through_two_server_processes_are_priced_in_one_order() {
     let app = spawn_app().await;
@@ -832,4 +787,36 @@ async fn call_offs_from_a_file_are_priced_in_its_order_stored_together_and_once(
         .map(|c| c["cumulative_quantity"].as_u64().expect("q"))
         .collect();
     assert_eq!(cumulative, vec![170, 210, 220], "in the file's order, once");
+}
+
+/// The server keeps a buyer's page of a framework lot while nothing is written, but never
+/// past the end of the term: at the end's second the call-off form goes although nobody
+/// wrote anything.
+#[tokio::test]
+async fn the_call_off_form_goes_at_the_end_of_the_term_although_nothing_was_written() {
+    let app = spawn_app().await;
+    let Confirmed { lot, .. } = confirmed_framework(&app).await;
+    let end = {
+        let mut conn = app.pool.get().expect("conn");
+        let procedure = sammelkauf::db::procurement::find_procedure(&mut conn, lot)
+            .expect("query")
+            .expect("procedure");
+        let confirmed_at = procedure.confirmed_at.expect("confirmed").and_utc();
+        sammelkauf::app::calloffs::term_end(confirmed_at, 12)
+    };
+    let lot_path = format!("/lots/{lot}");
+    app.clock.set(end - chrono::Duration::seconds(30));
+    let mut a = Browser::new(&app);
+    a.login("buyer-a@krz.example").await;
+    // Two views in the term (the second one kept by the server).
+    for _ in 0..2 {
+        let page = a.get(&lot_path).await;
+        assert!(page.body.contains("calloffs/preview"), "{}", page.body);
+    }
+    app.clock.set(end);
+    let page = a.get(&lot_path).await;
+    assert!(
+        !page.body.contains("calloffs/preview"),
+        "a call-off form shown at the end of the term"
+    );
 }

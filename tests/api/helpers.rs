@@ -553,3 +553,48 @@ pub fn store_line(
     assert!(orders::count_into_lot(conn, &change).expect("count"));
     id
 }
+
+/// A second `sammelkauf serve` process on the test's database, stopped when dropped.
+pub struct Server {
+    child: std::process::Child,
+    pub address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn second_server(app: &TestApp) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_sammelkauf"))
+        .arg("serve")
+        .env("DATABASE_URL", &app.database_url)
+        .env("DATA_DIR", format!("{}/second", app.data_dir))
+        .env("BIND", format!("127.0.0.1:{port}"))
+        .env("SECRET_KEY", "test-secret-test-secret-test-secret-1234")
+        .env("TICK_SECONDS", "3600")
+        .env("MAIL_TICK_SECONDS", "3600")
+        .env("RUST_LOG", "warn")
+        .env_remove("SMTP_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start a second server");
+    let address = format!("http://127.0.0.1:{port}");
+    let server = Server { child, address };
+    for _ in 0..100 {
+        if let Ok(r) = reqwest::get(format!("{}/healthz", server.address)).await {
+            if r.status().is_success() {
+                return server;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the second server did not start");
+}
