@@ -129,6 +129,23 @@ async fn kept_totals_equal_a_fresh_count_after_simultaneous_orders_changes_and_c
         buyers.push((browser, site));
     }
     let lot = f.lot;
+    // A buyer of another member reads the lot's page all the while (the server keeps it
+    // between writes).
+    let mut reader = Browser::new(&app);
+    reader.login("buyer-a@krz.example").await;
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reading = {
+        let done = done.clone();
+        let mut reader = reader.clone_session();
+        tokio::spawn(async move {
+            let mut views = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                assert_eq!(reader.get(&format!("/lots/{lot}")).await.status, 200);
+                views += 1;
+            }
+            views
+        })
+    };
     let barrier = Arc::new(Barrier::new(buyers.len()));
     let tasks: Vec<_> = buyers
         .into_iter()
@@ -194,10 +211,15 @@ async fn kept_totals_equal_a_fresh_count_after_simultaneous_orders_changes_and_c
             assert!([303, 404].contains(&status), "answer {status}");
         }
     }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(reading.await.expect("reader") > 0);
     let mut conn = app.pool.get().expect("conn");
     let kept = sammelkauf::db::lots::totals(&mut conn, lot).expect("kept");
     let counted = sammelkauf::db::lots::counted_totals(&mut conn, lot).expect("counted");
     assert_eq!(kept, counted);
+    // The page read at the end shows the bundle as it ended, not one kept on the way.
+    let shown = shown_total(&reader.get(&format!("/lots/{lot}")).await.body).replace('.', "");
+    assert_eq!(shown, kept.0.to_string(), "the page shows the final bundle");
     let size = sammelkauf::db::lots::bundle_size(&mut conn, lot).expect("size");
     assert_eq!(
         size.lines as usize,
