@@ -2,7 +2,7 @@
 
 use super::accounts::{self, SessionAtLot, SessionLimits, SessionUser};
 use super::{Actor, Denied, ReadError};
-use crate::db::changes::{Token, Watch};
+use crate::db::changes::Token;
 use crate::db::procurement::{self as store, Procedure};
 use crate::db::{lots, orders, orgs, users, DbConnection};
 
@@ -281,69 +281,49 @@ impl KeptPages {
     }
 }
 
-/// A lot's page for a session: kept, or the lot at a glance read with the session.
-pub enum SessionPage {
-    Kept(Arc<LotPageData>),
-    Read(Box<PageToRead>),
-}
-
-/// A page to read: the lot at a glance with the session, and the token read before.
+/// A page to read for a session: the lot at a glance read with the session, and the token
+/// read before (none when it could not be read: then the page is not kept).
 pub struct PageToRead {
     at_lot: SessionAtLot,
-    token: Token,
+    token: Option<Token>,
     key: PageKey,
 }
 
-/// The page `key` as kept for its session, if the database's token is known without a
-/// connection of the pool (SQLite) and the page is kept under it as of `now`.
+/// The page `key` as kept for its session, if it is kept under `token` as of `now`.
 pub fn kept_page(
-    watch: &Watch,
     kept: &KeptPages,
-    now: NaiveDateTime,
     key: &PageKey,
-) -> Result<Option<(Actor, Arc<LotPageData>)>, ReadError> {
-    match watch.token_here() {
-        Some(token) => Ok(kept.get(key, &token?, now)),
-        None => Ok(None),
-    }
+    token: &Token,
+    now: NaiveDateTime,
+) -> Option<(Actor, Arc<LotPageData>)> {
+    kept.get(key, token, now)
 }
 
-/// The session's user and the page `key` for them, kept ([`KeptPages`]) or else the lot at
-/// a glance, read with the session ([`accounts::session_user_at_lot`]); `None` when the
-/// session is not live.
+/// The session's user and the page `key` to read for them, with the lot at a glance read
+/// with the session ([`accounts::session_user_at_lot`]); `None` when the session is not
+/// live. `token` was read before.
 pub fn session_page(
     conn: &mut DbConnection,
-    (watch, kept): (&Watch, &KeptPages),
     now: NaiveDateTime,
     limits: SessionLimits,
     secret: &str,
     key: PageKey,
-) -> Result<Option<(SessionUser, SessionPage)>, ReadError> {
-    let token = watch.token(conn)?;
-    if let Some((actor, data)) = kept.get(&key, &token, now) {
-        return Ok(Some((SessionUser::Seen(actor), SessionPage::Kept(data))));
-    }
+    token: Option<Token>,
+) -> Result<Option<(SessionUser, PageToRead)>, ReadError> {
     let found = accounts::session_user_at_lot(conn, now, limits, secret, key.lot)?;
-    Ok(found.map(|(user, at_lot)| {
-        let page = PageToRead { at_lot, token, key };
-        (user, SessionPage::Read(Box::new(page)))
-    }))
+    Ok(found.map(|(user, at_lot)| (user, PageToRead { at_lot, token, key })))
 }
 
-/// The page of [`session_page`] for its user: the kept one, or read now (and kept for a
-/// buyer).
+/// The page of [`session_page`] for its user, read now, and kept for a buyer.
 pub fn page_for_session(
     conn: &mut DbConnection,
     actor: &Actor,
-    page: SessionPage,
+    page: PageToRead,
     now: DateTime<Utc>,
     lines_after: Option<i64>,
     (fixed, kept): (&FixedTiers, &KeptPages),
 ) -> Result<Arc<LotPageData>, ReadError> {
-    let PageToRead { at_lot, token, key } = match page {
-        SessionPage::Kept(data) => return Ok(data),
-        SessionPage::Read(page) => *page,
-    };
+    let PageToRead { at_lot, token, key } = page;
     let data = Arc::new(page_from(
         conn,
         actor,
@@ -352,7 +332,7 @@ pub fn page_for_session(
         lines_after,
         fixed,
     )?);
-    if actor.role == Role::Buyer {
+    if let (Some(token), Role::Buyer) = (token, actor.role) {
         let until = unchanged_until(&data, now).map_or(at_lot.unchanged_until, |turn| {
             turn.naive_utc().min(at_lot.unchanged_until)
         });

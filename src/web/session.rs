@@ -134,27 +134,36 @@ impl Visitor {
     }
 
     /// Like [`Visitor::read`] for lot `id`'s page as of `now`, with the user's own lines after
-    /// line `lines_after`: the page as the server keeps it for the session (on SQLite known
-    /// without a connection of the pool), or read afresh with lot `id` at a glance read in
-    /// the same query as the session ([`lot_data::session_page`]).
+    /// line `lines_after`: the page as the server keeps it for the session while nothing was
+    /// committed ([`lot_data::KeptPages`]), or read afresh, lot `id` at a glance in the same
+    /// query as the session ([`lot_data::session_page`]).
     pub async fn read_lot(
         self,
         id: i64,
         lines_after: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<(CurrentUser, Arc<LotPageData>), AppError> {
-        let state = &self.state;
-        let (watch, kept) = (state.watch.clone(), state.kept_pages.clone());
-        let fixed = state.fixed_tiers.clone();
+        let state = self.state.clone();
         let key = lot_data::PageKey::new(&self.secret, id, lines_after);
-        if let Some(found) = lot_data::kept_page(&watch, &kept, now.naive_utc(), &key)? {
-            return current_user(&self.session, Some(found));
+        let token = match state.watch.now().await {
+            Ok(token) => Some(token),
+            Err(unknown) => {
+                tracing::warn!(error = %unknown, "the lot page is read afresh");
+                None
+            }
+        };
+        if let Some(token) = &token {
+            if let Some(found) =
+                lot_data::kept_page(&state.kept_pages, &key, token, now.naive_utc())
+            {
+                return current_user(&self.session, Some(found));
+            }
         }
         let lookup = move |conn: &mut DbConnection, now, limits, secret: &str| {
-            let key = lot_data::PageKey::new(secret, id, lines_after);
-            lot_data::session_page(conn, (&*watch, &*kept), now, limits, secret, key)
+            let (key, token) = (key.clone(), token.clone());
+            lot_data::session_page(conn, now, limits, secret, key, token)
         };
-        let kept = state.kept_pages.clone();
+        let (fixed, kept) = (state.fixed_tiers.clone(), state.kept_pages.clone());
         self.read_with(lookup, move |conn, actor, page| {
             let server = (&*fixed, &*kept);
             lot_data::page_for_session(conn, actor, page, now, lines_after, server)
