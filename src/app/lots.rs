@@ -225,7 +225,7 @@ struct Kept {
 
 /// A page as one session views it: the session's secret, the lot, where its own lines
 /// start.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PageKey {
     secret: String,
     lot: i64,
@@ -253,7 +253,8 @@ impl KeptPages {
         locked(&self.0)
     }
 
-    fn get(
+    /// The page `key` with its session's user, if it is kept under `token` as of `now`.
+    pub fn page(
         &self,
         key: &PageKey,
         token: &Token,
@@ -287,16 +288,6 @@ pub struct PageToRead {
     at_lot: SessionAtLot,
     token: Option<Token>,
     key: PageKey,
-}
-
-/// The page `key` as kept for its session, if it is kept under `token` as of `now`.
-pub fn kept_page(
-    kept: &KeptPages,
-    key: &PageKey,
-    token: &Token,
-    now: NaiveDateTime,
-) -> Option<(Actor, Arc<LotPageData>)> {
-    kept.get(key, token, now)
 }
 
 /// The session's user and the page `key` to read for them, with the lot at a glance read

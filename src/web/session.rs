@@ -153,9 +153,7 @@ impl Visitor {
             }
         };
         if let Some(token) = &token {
-            if let Some(found) =
-                lot_data::kept_page(&state.kept_pages, &key, token, now.naive_utc())
-            {
+            if let Some(found) = state.kept_pages.page(&key, token, now.naive_utc()) {
                 return current_user(&self.session, Some(found));
             }
         }
