@@ -160,3 +160,88 @@ fn connect(backend: &Backend) -> Result<Conn, diesel::ConnectionError> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{connect, Pool};
+
+    fn database() -> (Backend, Pool, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("watch.db").to_string_lossy().into_owned();
+        let backend = Backend::Sqlite(path);
+        let pool = connect(&backend, 2).expect("pool");
+        (backend, pool, dir)
+    }
+
+    fn commit(pool: &Pool, n: usize) {
+        let mut conn = pool.get().expect("conn");
+        conn.batch_execute(&format!(
+            "CREATE TABLE IF NOT EXISTS t (n INTEGER); INSERT INTO t VALUES ({n});"
+        ))
+        .expect("commit");
+    }
+
+    #[tokio::test]
+    async fn the_token_moves_with_every_commit_and_only_then() {
+        let (backend, pool, _dir) = database();
+        let watch = Watch::open(&backend).expect("watch");
+        let first = watch.now().await.expect("token");
+        assert_eq!(
+            watch.now().await.expect("token"),
+            first,
+            "nothing committed"
+        );
+        commit(&pool, 1);
+        let second = watch.now().await.expect("token");
+        assert_ne!(second, first, "a commit of another connection");
+        assert_eq!(watch.now().await.expect("token"), second);
+        // Another process's commit moves it too.
+        let Backend::Sqlite(path) = &backend else {
+            unreachable!()
+        };
+        let mut other = SqliteConnection::establish(path).expect("another connection");
+        other
+            .batch_execute("INSERT INTO t VALUES (2);")
+            .expect("commit");
+        assert_ne!(watch.now().await.expect("token"), second);
+    }
+
+    /// Requests that come at the same instant share a query, but none gets a token read
+    /// before it came: a commit finished before they came is in every answer.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn requests_at_the_same_instant_never_get_a_token_older_than_themselves() {
+        let (backend, pool, _dir) = database();
+        let watch = Arc::new(Watch::open(&backend).expect("watch"));
+        let mut before = watch.now().await.expect("token");
+        for round in 0..20 {
+            commit(&pool, round);
+            let start = Arc::new(tokio::sync::Barrier::new(16));
+            let asking: Vec<_> = (0..16)
+                .map(|_| {
+                    let (watch, start) = (watch.clone(), start.clone());
+                    tokio::spawn(async move {
+                        start.wait().await;
+                        watch.now().await.expect("token")
+                    })
+                })
+                .collect();
+            let mut answers = Vec::new();
+            for asked in asking {
+                answers.push(asked.await.expect("request"));
+            }
+            assert!(
+                answers.iter().all(|token| *token != before),
+                "round {round}: a token from before the commit"
+            );
+            before = answers.pop().expect("answer");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_watch_that_cannot_read_says_so() {
+        let watch =
+            Watch::open(&Backend::Sqlite("/nonexistent/folder/watch.db".into())).expect("watch");
+        assert!(watch.now().await.is_err());
+    }
+}
