@@ -17,3 +17,12 @@ pub mod password;
 pub mod scenario;
 pub mod startup;
 pub mod web;
+
+/// Takes a lock whatever a panic elsewhere left behind: everything the project guards with a
+/// mutex (kept pages and tiers, waiting requests, a test clock) is only ever changed whole,
+/// so a poisoned lock still guards whole values.
+pub(crate) fn locked<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

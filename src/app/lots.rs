@@ -194,14 +194,8 @@ impl FixedTiers {
     }
 
     fn kept(&self) -> MutexGuard<'_, HashMap<i64, Arc<[IndicativeTier]>>> {
-        locked(&self.0)
+        crate::locked(&self.0)
     }
-}
-
-/// What a server keeps, locked: a panic elsewhere while holding the lock leaves whole
-/// entries only, so the lock is taken even then.
-fn locked<T>(kept: &Mutex<T>) -> MutexGuard<'_, T> {
-    kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Lot pages as read for buyers, kept by the server while nothing is committed to the
@@ -250,7 +244,7 @@ struct KeptPage {
 
 impl KeptPages {
     fn kept(&self) -> MutexGuard<'_, Kept> {
-        locked(&self.0)
+        crate::locked(&self.0)
     }
 
     /// The page `key` with its session's user, if it is kept under `token` as of `now`.

@@ -3,12 +3,13 @@
 //! between, so what was read after the first still holds at the second.
 
 use super::Backend;
+use crate::locked;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::SqliteConnection;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
@@ -79,13 +80,6 @@ impl Watch {
             Err(_) => Err(Unknown("no answer in time".into())),
         }
     }
-}
-
-/// A lock that a panic elsewhere does not poison: what it guards stays whole.
-fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The watch's thread: takes every request waiting, reads the token once for all of them
