@@ -765,13 +765,10 @@ fn statements(
         .into_iter()
         .map(|m| (m.id, m.name))
         .collect();
-    let members = ledger
-        .members()
+    // The same figures as each member's overview shows for the framework.
+    let members = super::overview::framework_spends(conn, lot.id)?
         .into_iter()
-        .map(|m| {
-            let id = member_of(&m.member);
-            (id, names.get(&id).cloned().unwrap_or_default(), m)
-        })
+        .map(|(id, spend)| (id, names.get(&id).cloned().unwrap_or_default(), spend))
         .collect::<Vec<_>>();
     notify::framework_ended(
         conn,

@@ -1,12 +1,18 @@
 //! A member organisation's overview: the lots it takes part in, its next deadlines, what it
-//! spent and saved per year, its frameworks with call-offs and credits.
+//! spent and saved per year, its frameworks with call-offs and credits. The figures of a
+//! framework are the same as its statement's (`framework_spends`): both add up the stored
+//! award results, call-offs and credits with `domain::spend`.
 
 use super::{Actor, ReadError};
 use crate::db::lots::{self, Lot};
-use crate::db::{overview, DbConnection};
+use crate::db::overview::{self, Of, PurchaseRow};
+use crate::db::DbConnection;
 use crate::domain::lot::{next_deadline, LotStatus};
+use crate::domain::money::Money;
+use crate::domain::spend::{Book, Entry, Purchase, Spend, Year};
 use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
-use std::collections::{BTreeMap, HashMap};
+use diesel::QueryResult;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// One lot as the member's overview lists it.
 pub struct MemberLot {
@@ -15,28 +21,19 @@ pub struct MemberLot {
     pub ordered: u64,
     /// Bought at the award (once confirmed).
     pub bought: Option<u64>,
-    pub net: Option<i64>,
+    pub net: Option<Money>,
     pub next_deadline: Option<(&'static str, NaiveDateTime)>,
-    pub is_framework: bool,
 }
 
-/// Spend and savings of one calendar year (cents).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Year {
-    pub net: i64,
-    pub gross: i64,
-    pub saving_vs_list: i64,
-    pub saving_vs_alone: i64,
-    pub credited_gross: i64,
-}
-
-/// A framework the member takes part in.
+/// A framework the member takes part in: with an initial line or a call-off.
 pub struct MemberFramework {
     pub lot_id: i64,
     pub title: String,
-    pub calloffs: usize,
-    pub called_off: u64,
-    pub credited_gross: i64,
+    pub unit: String,
+    /// Everything the member bought in it so far, after every credit.
+    pub spend: Spend,
+    /// `None` without a list price.
+    pub saving_vs_list: Option<Money>,
 }
 
 pub struct Overview {
@@ -48,6 +45,17 @@ pub struct Overview {
     pub open_elsewhere: Vec<(Lot, &'static str, NaiveDateTime)>,
     pub years: BTreeMap<i32, Year>,
     pub frameworks: Vec<MemberFramework>,
+    /// Lots the member bought in that have no list price: they add nothing to the saving
+    /// against the list price.
+    pub without_list_price: Vec<(i64, String)>,
+}
+
+fn purchase(row: &PurchaseRow) -> Purchase {
+    Purchase {
+        lot: row.lot_id,
+        year: row.at.year(),
+        entry: row.entry,
+    }
 }
 
 pub fn overview(
@@ -61,93 +69,83 @@ pub fn overview(
         .unwrap_or_default();
     let ordered: HashMap<i64, u64> = overview::ordered(conn, member)?
         .into_iter()
-        .map(|(lot, q)| (lot, q.max(0) as u64))
+        .map(|(lot, q)| (lot, q.max(0).unsigned_abs()))
         .collect();
-    let bought: HashMap<i64, overview::Bought> = overview::bought(conn, member)?
-        .into_iter()
-        .map(|b| (b.lot_id, b))
+    let rows = overview::purchases(conn, Of::Member(member))?;
+    let awarded: HashMap<i64, (u64, Money)> = rows
+        .iter()
+        .filter_map(|r| match r.entry {
+            Entry::Bought { quantity, net, .. } => Some((r.lot_id, (quantity, net))),
+            _ => None,
+        })
         .collect();
-    let calls = overview::called_off(conn, member)?;
-    let credits = overview::credited(conn, member)?;
-    let framework_lots: std::collections::HashSet<i64> =
-        crate::db::frameworks::running(conn)?.into_iter().collect();
+    let book = Book::new(rows.iter().map(purchase));
+    let bought_in: HashSet<i64> = book.lots().collect();
+    let framework_lots: HashSet<i64> = crate::db::frameworks::lots(conn)?.into_iter().collect();
     let mut lots_out = Vec::new();
     let mut open_elsewhere = Vec::new();
+    let mut list_prices = HashMap::new();
     for lot in lots::list_for_members(conn)? {
         let status = lot.status_at(now);
         let deadline = next_deadline(now, lot.demand_deadline, lot.quote_deadline);
         let mine = ordered.get(&lot.id).copied();
-        let result = bought.get(&lot.id);
-        if mine.is_none() && result.is_none() {
+        if mine.is_none() && !bought_in.contains(&lot.id) {
             if let (Some((kind, at)), LotStatus::Open) = (deadline, status) {
                 open_elsewhere.push((lot, kind, at));
             }
             continue;
         }
+        list_prices.insert(lot.id, lot.list_unit_price);
+        let result = awarded.get(&lot.id);
         lots_out.push(MemberLot {
             status,
             ordered: mine.unwrap_or(0),
-            bought: result.map(|b| b.quantity.max(0) as u64),
-            net: result.map(|b| b.net),
+            bought: result.map(|r| r.0),
+            net: result.map(|r| r.1),
             next_deadline: deadline,
-            is_framework: framework_lots.contains(&lot.id),
             lot,
         });
     }
-    let mut years: BTreeMap<i32, Year> = BTreeMap::new();
-    for b in bought.values() {
-        let Some(at) = b.confirmed_at else { continue };
-        let y = years.entry(at.year()).or_default();
-        y.net += b.net;
-        y.gross += b.gross;
-        y.saving_vs_list += b.saving_vs_list.unwrap_or(0);
-        y.saving_vs_alone += b.saving_vs_alone.unwrap_or(0);
-    }
-    for (_, _, net, gross, at) in &calls {
-        let y = years.entry(at.year()).or_default();
-        y.net += net;
-        y.gross += gross;
-    }
-    for (_, net, gross, at) in &credits {
-        let y = years.entry(at.year()).or_default();
-        y.net -= net;
-        y.gross -= gross;
-        y.credited_gross += gross;
-        y.saving_vs_alone += net;
-    }
-    let mut frameworks: BTreeMap<i64, MemberFramework> = BTreeMap::new();
-    for l in lots_out
+    let years = book.years(|lot| list_prices.get(&lot).copied().flatten());
+    let without_list_price = lots_out
         .iter()
-        .filter(|l| l.is_framework || calls.iter().any(|c| c.0 == l.lot.id))
-    {
-        frameworks.insert(
-            l.lot.id,
+        .filter(|l| bought_in.contains(&l.lot.id) && l.lot.list_unit_price.is_none())
+        .map(|l| (l.lot.id, l.lot.title.clone()))
+        .collect();
+    let frameworks = lots_out
+        .iter()
+        .filter(|l| framework_lots.contains(&l.lot.id))
+        .map(|l| {
+            let spend = book.lot(l.lot.id);
             MemberFramework {
                 lot_id: l.lot.id,
                 title: l.lot.title.clone(),
-                calloffs: 0,
-                called_off: 0,
-                credited_gross: 0,
-            },
-        );
-    }
-    for (lot, quantity, _, _, _) in &calls {
-        if let Some(f) = frameworks.get_mut(lot) {
-            f.calloffs += 1;
-            f.called_off += quantity.max(&0).unsigned_abs();
-        }
-    }
-    for (lot, _, gross, _) in &credits {
-        if let Some(f) = frameworks.get_mut(lot) {
-            f.credited_gross += gross;
-        }
-    }
+                unit: l.lot.unit.clone(),
+                saving_vs_list: spend.saving_vs_list(l.lot.list_unit_price),
+                spend,
+            }
+        })
+        .collect();
     Ok(Overview {
         is_admin: crate::db::users::is_member_admin(conn, actor.id)?,
         member_name,
         lots: lots_out,
         open_elsewhere,
         years,
-        frameworks: frameworks.into_values().collect(),
+        frameworks,
+        without_list_price,
     })
+}
+
+/// Every member's purchases in a framework over its term so far, after every credit: the
+/// figures of the framework statement, by member.
+pub fn framework_spends(conn: &mut DbConnection, lot: i64) -> QueryResult<BTreeMap<i64, Spend>> {
+    let mut books: BTreeMap<i64, Vec<Purchase>> = BTreeMap::new();
+    for row in overview::purchases(conn, Of::Lot(lot))? {
+        books.entry(row.member_id).or_default().push(purchase(&row));
+    }
+    Ok(books
+        .into_iter()
+        .map(|(member, purchases)| (member, Book::new(purchases).lot(lot)))
+        .collect())
 }

@@ -100,6 +100,13 @@ pub fn running(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
         .load(conn)
 }
 
+/// Every lot that is a framework, running or ended.
+pub fn lots(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+    lot_frameworks::table
+        .select(lot_frameworks::lot_id)
+        .load(conn)
+}
+
 /// One accepted line of the initial call-off: (order line, member, quantity, net in cents).
 pub fn initial_lines(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<(i64, i64, i64, i64)>> {
     award_lines::table

@@ -1,8 +1,11 @@
-//! What a member organisation sees across lots: its part of each, its confirmed results,
-//! its call-offs and credits. Each query is one pass over the member's own rows.
+//! What a member organisation bought across lots: its part of each, its confirmed results,
+//! its call-offs and credits — of one member across lots, or of every member in one lot.
+//! Each query is one pass over the rows asked for.
 
 use super::schema::{award_members, calloff_credits, calloffs, lot_member_totals, lot_procedure};
 use super::DbConnection;
+use crate::domain::money::Money;
+use crate::domain::spend::Entry;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -18,66 +21,138 @@ pub fn ordered(conn: &mut DbConnection, member: i64) -> QueryResult<Vec<(i64, i6
         .load(conn)
 }
 
-/// A confirmed lot's result for the member.
-#[derive(Debug, Clone, Queryable)]
-pub struct Bought {
-    pub lot_id: i64,
-    pub quantity: i64,
-    pub net: i64,
-    pub gross: i64,
-    pub saving_vs_list: Option<i64>,
-    pub saving_vs_alone: Option<i64>,
-    pub confirmed_at: Option<NaiveDateTime>,
+/// Whose purchases to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Of {
+    /// One member's, in every lot.
+    Member(i64),
+    /// Every member's, in one lot.
+    Lot(i64),
 }
 
-/// The member's results of every confirmed lot.
-pub fn bought(conn: &mut DbConnection, member: i64) -> QueryResult<Vec<Bought>> {
-    award_members::table
+/// A stored purchase or credit: what a confirmed award gave the member, a call-off, a credit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PurchaseRow {
+    pub member_id: i64,
+    pub lot_id: i64,
+    /// The confirmation, the call-off, or the call-off that caused the credit.
+    pub at: NaiveDateTime,
+    pub entry: Entry,
+}
+
+#[derive(Queryable)]
+struct AwardedRow {
+    member_id: i64,
+    lot_id: i64,
+    quantity: i64,
+    net: i64,
+    gross: i64,
+    saving_vs_alone: Option<i64>,
+    confirmed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Queryable)]
+struct CalledOffRow {
+    member_id: i64,
+    lot_id: i64,
+    quantity: i64,
+    net: i64,
+    gross: i64,
+    at: NaiveDateTime,
+}
+
+#[derive(Queryable)]
+struct CreditedRow {
+    member_id: i64,
+    lot_id: i64,
+    net: i64,
+    gross: i64,
+    at: NaiveDateTime,
+}
+
+/// Every confirmed award result, call-off and credit of `of`.
+pub fn purchases(conn: &mut DbConnection, of: Of) -> QueryResult<Vec<PurchaseRow>> {
+    let mut awarded = award_members::table
         .inner_join(lot_procedure::table.on(lot_procedure::lot_id.eq(award_members::lot_id)))
-        .filter(award_members::member_id.eq(member))
         .filter(lot_procedure::confirmed_at.is_not_null())
         .select((
+            award_members::member_id,
             award_members::lot_id,
             award_members::quantity,
             award_members::net,
             award_members::gross,
-            award_members::saving_vs_list,
             award_members::saving_vs_alone,
             lot_procedure::confirmed_at,
         ))
-        .load(conn)
-}
-
-/// (lot, quantity, net, gross, at) of one of the member's call-offs.
-pub type CallOffSum = (i64, i64, i64, i64, NaiveDateTime);
-
-/// The member's call-offs.
-pub fn called_off(conn: &mut DbConnection, member: i64) -> QueryResult<Vec<CallOffSum>> {
-    calloffs::table
-        .filter(calloffs::member_id.eq(member))
+        .into_boxed();
+    let mut called = calloffs::table
         .select((
+            calloffs::member_id,
             calloffs::lot_id,
             calloffs::quantity,
             calloffs::net,
             calloffs::gross,
             calloffs::at,
         ))
-        .load(conn)
-}
-
-/// (lot, net, gross, at of the call-off that caused it) of the member's credits.
-pub fn credited(
-    conn: &mut DbConnection,
-    member: i64,
-) -> QueryResult<Vec<(i64, i64, i64, NaiveDateTime)>> {
-    calloff_credits::table
+        .into_boxed();
+    let mut credited = calloff_credits::table
         .inner_join(calloffs::table)
-        .filter(calloff_credits::member_id.eq(member))
         .select((
+            calloff_credits::member_id,
             calloffs::lot_id,
             calloff_credits::net,
             calloff_credits::gross,
             calloffs::at,
         ))
-        .load(conn)
+        .into_boxed();
+    match of {
+        Of::Member(m) => {
+            awarded = awarded.filter(award_members::member_id.eq(m));
+            called = called.filter(calloffs::member_id.eq(m));
+            credited = credited.filter(calloff_credits::member_id.eq(m));
+        }
+        Of::Lot(l) => {
+            awarded = awarded.filter(award_members::lot_id.eq(l));
+            called = called.filter(calloffs::lot_id.eq(l));
+            credited = credited.filter(calloffs::lot_id.eq(l));
+        }
+    }
+    let awarded: Vec<AwardedRow> = awarded.load(conn)?;
+    let called: Vec<CalledOffRow> = called.load(conn)?;
+    let credited: Vec<CreditedRow> = credited.load(conn)?;
+    let quantity = |q: i64| q.max(0).unsigned_abs();
+    let mut rows = Vec::with_capacity(awarded.len() + called.len() + credited.len());
+    rows.extend(awarded.into_iter().filter_map(|r| {
+        Some(PurchaseRow {
+            member_id: r.member_id,
+            lot_id: r.lot_id,
+            at: r.confirmed_at?,
+            entry: Entry::Bought {
+                quantity: quantity(r.quantity),
+                net: Money::from_cents(r.net),
+                gross: Money::from_cents(r.gross),
+                saving_vs_alone: r.saving_vs_alone.map(Money::from_cents),
+            },
+        })
+    }));
+    rows.extend(called.into_iter().map(|r| PurchaseRow {
+        member_id: r.member_id,
+        lot_id: r.lot_id,
+        at: r.at,
+        entry: Entry::CalledOff {
+            quantity: quantity(r.quantity),
+            net: Money::from_cents(r.net),
+            gross: Money::from_cents(r.gross),
+        },
+    }));
+    rows.extend(credited.into_iter().map(|r| PurchaseRow {
+        member_id: r.member_id,
+        lot_id: r.lot_id,
+        at: r.at,
+        entry: Entry::Credited {
+            net: Money::from_cents(r.net),
+            gross: Money::from_cents(r.gross),
+        },
+    }));
+    Ok(rows)
 }

@@ -565,8 +565,9 @@ impl Ledger {
                     gross: Money::from_cents(b.net + b.vat),
                     credited_net: Money::from_cents(b.credited_net),
                     credited_gross: Money::from_cents(b.credited_net + b.credited_vat),
-                    saving_vs_list: list
-                        .map(|p| Money::from_cents(net_at(b.quantity, p).cents() - b.net)),
+                    saving_vs_list: list.map(|p| {
+                        super::spend::saving_vs_list(p, b.quantity, Money::from_cents(b.net))
+                    }),
                 }
             })
             .collect()

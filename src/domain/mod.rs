@@ -7,4 +7,5 @@ pub mod money;
 pub mod pricing;
 pub mod quote;
 pub mod rules;
+pub mod spend;
 pub mod upload;

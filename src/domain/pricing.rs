@@ -702,11 +702,10 @@ pub fn evaluate(scenario: &Scenario) -> Evaluation {
     }
     members.retain(|m| m.quantity > 0);
     for member in &mut members {
-        member.saving_vs_list = scenario.terms.list_unit_price.map(|list| {
-            Money::round_from_ten_thousandths(
-                i128::from(list.ten_thousandths()) * i128::from(member.quantity),
-            ) - member.net
-        });
+        member.saving_vs_list = scenario
+            .terms
+            .list_unit_price
+            .map(|list| super::spend::saving_vs_list(list, member.quantity, member.net));
         member.saving_vs_alone = quote
             .tiers
             .cost(quote.pricing, member.quantity)

@@ -824,7 +824,7 @@ pub fn framework_ended(
     ctx: &MailContext,
     lot: &lots::Lot,
     supplier: i64,
-    members: &[(i64, String, crate::domain::calloff::MemberStatement)],
+    members: &[(i64, String, crate::domain::spend::Spend)],
     summary: &crate::domain::calloff::Summary,
     reason: Option<&str>,
     now: NaiveDateTime,
@@ -865,10 +865,10 @@ pub fn framework_ended(
                 m.table_rows = vec![vec![
                     format!("{} {}", tr.quantity(s.quantity), lot.unit),
                     tr.money(s.net),
-                    tr.money(s.vat),
+                    tr.money(s.vat()),
                     tr.money(s.gross),
                     tr.money(s.credited_gross),
-                    tr.money_or_dash(s.saving_vs_list),
+                    tr.money_or_dash(s.saving_vs_list(lot.list_unit_price)),
                 ]];
                 m.link = lot_link(ctx, tr, lot.id);
                 m

@@ -6,6 +6,7 @@ use super::session::CurrentUser;
 use super::{ok, AppState, Page};
 use crate::app::overview::{self, Overview};
 use crate::domain::money::Money;
+use crate::domain::spend::Spend;
 use crate::export::{money, Csv};
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
@@ -22,6 +23,37 @@ struct LotLine {
     deadline: String,
 }
 
+struct DeadlineLine {
+    lot_id: i64,
+    title: String,
+    deadline: String,
+}
+
+struct YearLine {
+    year: i32,
+    net: String,
+    gross: String,
+    saving_vs_list: String,
+    saving_vs_alone: String,
+    credited_gross: String,
+}
+
+struct FrameworkLine {
+    lot_id: i64,
+    title: String,
+    calloffs: String,
+    quantity: String,
+    called_off: String,
+    net: String,
+    credited_gross: String,
+    saving_vs_list: String,
+}
+
+struct UnlistedLot {
+    lot_id: i64,
+    title: String,
+}
+
 #[derive(Template)]
 #[template(path = "organisation.html")]
 struct OverviewPage {
@@ -29,9 +61,10 @@ struct OverviewPage {
     member: String,
     is_admin: bool,
     lots: Vec<LotLine>,
-    deadlines: Vec<(i64, String, String)>,
-    years: Vec<(i32, String, String, String, String, String)>,
-    frameworks: Vec<(i64, String, String, String, String)>,
+    deadlines: Vec<DeadlineLine>,
+    years: Vec<YearLine>,
+    frameworks: Vec<FrameworkLine>,
+    without_list_price: Vec<UnlistedLot>,
 }
 
 async fn load(state: &AppState, user: &CurrentUser) -> Result<Overview, AppError> {
@@ -45,30 +78,21 @@ pub async fn show(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpR
     let o = load(&state, &user).await?;
     let tr = user.tr();
     let now = state.now();
-    let cents = |c: i64| tr.money(Money::from_cents(c));
-    let mut deadlines: Vec<(i64, String, String, chrono::NaiveDateTime)> = o
+    let mut deadlines: Vec<(DeadlineLine, chrono::NaiveDateTime)> = o
         .lots
         .iter()
-        .filter_map(|l| {
-            l.next_deadline.map(|(k, at)| {
-                (
-                    l.lot.id,
-                    l.lot.title.clone(),
-                    deadline_text(tr, now, k, at),
-                    at,
-                )
-            })
+        .filter_map(|l| l.next_deadline.map(|d| (&l.lot, d)))
+        .chain(o.open_elsewhere.iter().map(|(lot, k, at)| (lot, (*k, *at))))
+        .map(|(lot, (kind, at))| {
+            let line = DeadlineLine {
+                lot_id: lot.id,
+                title: lot.title.clone(),
+                deadline: deadline_text(tr, now, kind, at),
+            };
+            (line, at)
         })
-        .chain(o.open_elsewhere.iter().map(|(lot, k, at)| {
-            (
-                lot.id,
-                lot.title.clone(),
-                deadline_text(tr, now, k, *at),
-                *at,
-            )
-        }))
         .collect();
-    deadlines.sort_by_key(|d| d.3);
+    deadlines.sort_by_key(|d| d.1);
     ok(&OverviewPage {
         page: Page::for_user(&user, tr.t("overview.title"), None),
         member: o.member_name.clone(),
@@ -86,41 +110,51 @@ pub async fn show(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpR
                     || "–".into(),
                     |b| format!("{} {}", tr.quantity(b), l.lot.unit),
                 ),
-                net: l.net.map_or_else(|| "–".into(), cents),
+                net: tr.money_or_dash(l.net),
                 deadline: l
                     .next_deadline
                     .map_or_else(|| "–".into(), |(k, at)| deadline_text(tr, now, k, at)),
             })
             .collect(),
-        deadlines: deadlines
-            .into_iter()
-            .map(|(id, t, d, _)| (id, t, d))
-            .collect(),
+        deadlines: deadlines.into_iter().map(|d| d.0).collect(),
         years: o
             .years
             .iter()
-            .map(|(y, v)| {
-                (
-                    *y,
-                    cents(v.net),
-                    cents(v.gross),
-                    cents(v.saving_vs_list),
-                    cents(v.saving_vs_alone),
-                    cents(v.credited_gross),
-                )
+            .map(|(year, y)| YearLine {
+                year: *year,
+                net: tr.money(y.net),
+                gross: tr.money(y.gross),
+                saving_vs_list: tr.money_or_dash(y.saving_vs_list),
+                saving_vs_alone: tr.money(y.saving_vs_alone),
+                credited_gross: tr.money(y.credited_gross),
             })
             .collect(),
         frameworks: o
             .frameworks
             .iter()
             .map(|f| {
-                (
-                    f.lot_id,
-                    f.title.clone(),
-                    f.calloffs.to_string(),
-                    tr.quantity(f.called_off),
-                    cents(f.credited_gross),
-                )
+                let s = &f.spend;
+                // Before the award the member has bought nothing yet.
+                let bought = *s != Spend::default();
+                let amount = |m: Money| tr.money_or_dash(bought.then_some(m));
+                FrameworkLine {
+                    lot_id: f.lot_id,
+                    title: f.title.clone(),
+                    calloffs: s.calloffs.to_string(),
+                    quantity: format!("{} {}", tr.quantity(s.quantity), f.unit),
+                    called_off: format!("{} {}", tr.quantity(s.called_off), f.unit),
+                    net: amount(s.net),
+                    credited_gross: amount(s.credited_gross),
+                    saving_vs_list: tr.money_or_dash(f.saving_vs_list.filter(|_| bought)),
+                }
+            })
+            .collect(),
+        without_list_price: o
+            .without_list_price
+            .iter()
+            .map(|(id, title)| UnlistedLot {
+                lot_id: *id,
+                title: title.clone(),
             })
             .collect(),
     })
@@ -142,6 +176,8 @@ pub async fn csv(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpRe
         "Ersparnis durch Bündelung",
         "Gutschriften brutto",
         "Nächste Frist (UTC)",
+        "Abrufe",
+        "Abgerufen",
     ]);
     for l in &o.lots {
         csv.row([
@@ -151,7 +187,7 @@ pub async fn csv(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpRe
             l.status.as_str().to_string(),
             l.ordered.to_string(),
             l.bought.map(|b| b.to_string()).unwrap_or_default(),
-            money(l.net.map(Money::from_cents)),
+            money(l.net),
             String::new(),
             String::new(),
             String::new(),
@@ -159,10 +195,30 @@ pub async fn csv(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpRe
             l.next_deadline
                 .map(|(_, at)| at.format("%Y-%m-%d %H:%M").to_string())
                 .unwrap_or_default(),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    for f in &o.frameworks {
+        let s = &f.spend;
+        csv.row([
+            "Rahmenvereinbarung".to_string(),
+            f.lot_id.to_string(),
+            f.title.clone(),
+            String::new(),
+            String::new(),
+            s.quantity.to_string(),
+            money(Some(s.net)),
+            money(Some(s.gross)),
+            money(f.saving_vs_list),
+            money(Some(s.saving_vs_alone)),
+            money(Some(s.credited_gross)),
+            String::new(),
+            s.calloffs.to_string(),
+            s.called_off.to_string(),
         ]);
     }
     for (year, y) in &o.years {
-        let m = |c: i64| money(Some(Money::from_cents(c)));
         csv.row([
             "Jahr".to_string(),
             String::new(),
@@ -170,11 +226,13 @@ pub async fn csv(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpRe
             String::new(),
             String::new(),
             String::new(),
-            m(y.net),
-            m(y.gross),
-            m(y.saving_vs_list),
-            m(y.saving_vs_alone),
-            m(y.credited_gross),
+            money(Some(y.net)),
+            money(Some(y.gross)),
+            money(y.saving_vs_list),
+            money(Some(y.saving_vs_alone)),
+            money(Some(y.credited_gross)),
+            String::new(),
+            String::new(),
             String::new(),
         ]);
     }

@@ -16,6 +16,7 @@ mod hostile;
 mod mail;
 mod member_admin;
 mod orders;
+mod overview;
 mod processes;
 mod procurement;
 mod resilience;
