@@ -44,7 +44,7 @@ pub fn evaluation(
     actor: &Actor,
     lot_id: i64,
 ) -> Result<EvaluationData, EvaluationError> {
-    let lot = super::lots::for_staff(conn, actor, lot_id)?;
+    let lot = super::access::for_staff(conn, actor, lot_id)?;
     let state = lot.state();
     if !state.quotes_visible_to(actor.role) {
         return Err(EvaluationError::Sealed {

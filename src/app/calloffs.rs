@@ -360,7 +360,7 @@ pub(super) fn running_terms(
     lot: i64,
     now: DateTime<Utc>,
 ) -> Result<(Lot, Terms), CallOffError> {
-    let lot = super::lots::visible(conn, actor, lot)?;
+    let lot = super::access::visible(conn, actor, lot)?;
     let terms = confirmed_terms(conn, &lot)?.ok_or(CallOffError::NotRunning)?;
     if terms.row.ended_at.is_some() {
         return Err(CallOffError::NotRunning);
@@ -680,7 +680,7 @@ pub fn end_early(
             "error.reason",
         )]));
     }
-    let lot = super::lots::for_staff(conn, actor, lot_id)?;
+    let lot = super::access::for_staff(conn, actor, lot_id)?;
     db::transaction(conn, |conn| {
         lots::lock(conn, lot_id)?;
         let Some(agreement) = agreement(conn, &lot)? else {
@@ -795,7 +795,7 @@ pub fn record_for(
     actor: &Actor,
     lot_id: i64,
 ) -> Result<Record, ReadError> {
-    let lot = super::lots::visible(conn, actor, lot_id)?;
+    let lot = super::access::visible(conn, actor, lot_id)?;
     let agreement = agreement(conn, &lot)?.ok_or(Denied::NotFound)?;
     let member = match actor.role {
         Role::Staff => None,
@@ -814,7 +814,7 @@ pub fn record_for(
 /// The framework as a `sammelkauf calloffs` scenario (staff): the contract and the stored
 /// call-offs, so anyone can re-price them with the CLI.
 pub fn scenario(conn: &mut DbConnection, actor: &Actor, lot_id: i64) -> Result<String, ReadError> {
-    let lot = super::lots::for_staff(conn, actor, lot_id)?;
+    let lot = super::access::for_staff(conn, actor, lot_id)?;
     let agreement = agreement(conn, &lot)?.ok_or(Denied::NotFound)?;
     let rows = frameworks::all_of(conn, lot_id)?;
     let calloffs: Vec<CallOff> = rows

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 /// Staff: the audit log of a lot (the procurement record).
 pub fn audit_log(conn: &mut DbConnection, actor: &Actor, lot: i64) -> Result<String, ReadError> {
     actor.require(Role::Staff)?;
-    super::lots::for_staff(conn, actor, lot)?;
+    super::access::for_staff(conn, actor, lot)?;
     let entries = audit::list(conn, Some(lot), 100_000)?;
     let names: HashMap<i64, String> = users::list(conn)?
         .into_iter()
@@ -42,7 +42,7 @@ fn result_filter(
     lot: i64,
     which: Export,
 ) -> Result<Option<store::ResultFilter>, ReadError> {
-    let found = super::lots::visible(conn, actor, lot)?;
+    let found = super::access::visible(conn, actor, lot)?;
     let state = found.state();
     Ok(match which {
         Export::Allocation => {
@@ -64,7 +64,7 @@ fn result_filter(
         }
         Export::PurchaseOrder => {
             let supplier = actor.supplier()?;
-            if !super::lots::is_confirmed_winner(conn, &found, supplier)? {
+            if !super::access::is_confirmed_winner(conn, &found, supplier)? {
                 return Err(Denied::NotFound.into());
             }
             Some(store::ResultFilter {

@@ -56,7 +56,7 @@ pub struct DraftData {
 }
 
 pub fn draft(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<DraftData, ReadError> {
-    let lot = super::lots::for_staff(conn, actor, id)?;
+    let lot = super::access::for_staff(conn, actor, id)?;
     Ok(DraftData {
         editable: lot.state().can_edit_terms(),
         framework: crate::db::frameworks::find(conn, id)?.map(|f| f.terms),

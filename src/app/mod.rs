@@ -3,6 +3,7 @@
 //! its emails and answers with a typed outcome or a typed error. The web layer parses forms,
 //! calls one operation and renders; it never touches the database itself.
 
+pub mod access;
 pub mod account_admin;
 pub mod accounts;
 pub mod award;
@@ -12,7 +13,9 @@ pub mod calloffs;
 pub mod closing;
 pub mod exports;
 pub(crate) mod group;
+pub mod kept;
 pub mod lot_admin;
+pub mod lot_page;
 pub mod lots;
 pub mod member_admin;
 pub mod opening;

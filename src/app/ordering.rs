@@ -5,7 +5,7 @@ use crate::db::lots::{self, Lot};
 use crate::db::orders::{self, OrderLineRow};
 use crate::db::orgs::{self, DeliverySite};
 use crate::db::outbox::{self, NewEmail};
-use crate::db::{self, DbConnection};
+use crate::db::{self, bundles, DbConnection};
 use crate::domain::lot::{FieldError, OrderInput};
 use crate::mail::notify::{self, LineSummary};
 
@@ -167,7 +167,7 @@ fn count_into_bundle(
     if orders::count_into_lot(conn, change)? {
         return Ok(());
     }
-    let refusal = lots::bundle_size(conn, change.lot)?
+    let refusal = bundles::bundle_size(conn, change.lot)?
         .with_line(removed, added)
         .err()
         .unwrap_or_else(|| FieldError::new("quantity", "error.bundle_quantity"));
@@ -235,7 +235,7 @@ pub fn prepare(
     // The lot and the site the form names in one query (no site has id 0).
     let (lot, found) = lots::find_with_site(conn, lot_id, site_id(&request.site).unwrap_or(0))?
         .ok_or(Denied::NotFound)?;
-    let lot = super::lots::shown_to(conn, actor, lot)?;
+    let lot = super::access::shown_to(conn, actor, lot)?;
     takes_orders(&lot, ctx)?;
     let (input, site) = check_found_line(lot.order_increment, member, found, request.line_fields())
         .map_err(OrderError::Invalid)?;
@@ -390,7 +390,7 @@ pub fn own_line(
     line: i64,
 ) -> Result<(Lot, OrderLineRow), super::ReadError> {
     let member = actor.member()?;
-    let lot = super::lots::visible(conn, actor, lot)?;
+    let lot = super::access::visible(conn, actor, lot)?;
     match orders::find(conn, line)? {
         Some(row)
             if row.lot_id == lot.id && row.member_id == member && row.cancelled_at.is_none() =>

@@ -41,7 +41,7 @@ pub fn submit(
     form: &QuoteForm<'_>,
 ) -> Result<i64, QuoteError> {
     let supplier = actor.supplier()?;
-    if !super::lots::visible(conn, actor, lot_id)?
+    if !super::access::visible(conn, actor, lot_id)?
         .state()
         .takes_quotes_at(ctx.now)
     {
@@ -118,7 +118,7 @@ pub fn receipt(
     quote_id: i64,
 ) -> Result<Receipt, ReadError> {
     let supplier = actor.supplier()?;
-    let lot = super::lots::visible(conn, actor, lot_id)?;
+    let lot = super::access::visible(conn, actor, lot_id)?;
     let quote = store::find_quote(conn, quote_id)?.ok_or(Denied::NotFound)?;
     // Only the supplier that submitted it ever sees a receipt.
     if quote.lot_id != lot_id

@@ -6,7 +6,7 @@ use super::{from_read_error, operation_error, record, Actor, Ctx, Denied, StoreE
 use crate::db::lots::{self, Lot};
 use crate::db::orders;
 use crate::db::orgs;
-use crate::db::{self, DbConnection};
+use crate::db::{self, bundles, DbConnection};
 use crate::domain::lot::FieldError;
 use crate::domain::quote::sha256_hex;
 use crate::domain::upload::{self, FileError, SiteChoice, UploadLine};
@@ -75,7 +75,7 @@ fn read(
     text: &str,
 ) -> Result<(Lot, i64, Vec<SiteChoice>, Vec<UploadLine>), UploadError> {
     let member = actor.member()?;
-    let lot = super::lots::visible(conn, actor, lot_id)?;
+    let lot = super::access::visible(conn, actor, lot_id)?;
     if !lot.state().takes_orders_at(ctx.now) {
         return Err(UploadError::Closed);
     }
@@ -97,8 +97,8 @@ pub fn preview(
         .iter()
         .filter_map(|l| l.input.as_ref().map(|i| i.quantity))
         .sum();
-    let (own, _) = lots::member_totals(conn, lot_id, member)?;
-    let (bundle, _) = lots::totals(conn, lot_id)?;
+    let (own, _) = bundles::member_totals(conn, lot_id, member)?;
+    let (bundle, _) = bundles::totals(conn, lot_id)?;
     let digest = digest(text);
     let already_uploaded = match lines.first() {
         Some(first) => {
@@ -212,7 +212,7 @@ pub fn template(
     lot_id: i64,
 ) -> Result<String, UploadError> {
     let member = actor.member()?;
-    super::lots::visible(conn, actor, lot_id)?;
+    super::access::visible(conn, actor, lot_id)?;
     let mut csv = crate::export::Csv::new(&[
         "Lieferort",
         "Standortkennung",

@@ -1,6 +1,7 @@
 //! Database access: one diesel codebase for SQLite (embedded default) and PostgreSQL.
 
 pub mod audit;
+pub mod bundles;
 pub mod calendar;
 pub mod changes;
 pub mod frameworks;

@@ -1,5 +1,6 @@
 //! Order lines: a member's demand in a lot, placed, changed and cancelled by its buyers.
 
+use super::bundles::BundleChange;
 use super::schema::{delivery_sites, lot_member_totals, lots, order_lines};
 use super::time::DbTime;
 use super::{typed, typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
@@ -191,14 +192,6 @@ pub struct LineChange {
     pub lines: i64,
 }
 
-/// How a write changed a lot's bundle: quantity, lines and members taking part.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct BundleChange {
-    pub quantity: i64,
-    pub lines: i64,
-    pub members: i64,
-}
-
 /// Counts a line's change into its member's totals for the lot; answers the change of the
 /// lot's bundle it makes.
 fn count(conn: &mut DbConnection, change: &LineChange) -> QueryResult<BundleChange> {
@@ -248,7 +241,7 @@ fn members_change(after: i64, lines: i64) -> i64 {
 /// then changed already: the caller refuses and so rolls the transaction back).
 pub fn count_into_lot(conn: &mut DbConnection, change: &LineChange) -> QueryResult<bool> {
     let bundle = count(conn, change)?;
-    super::lots::apply_bundle_change(conn, change.lot, &bundle)
+    super::bundles::apply_bundle_change(conn, change.lot, &bundle)
 }
 
 /// What storing a new line came to.
@@ -564,7 +557,7 @@ pub fn count_together(conn: &mut DbConnection, changes: &[LineChange]) -> QueryR
         bundle.members += members_change(lines_after, lines);
     }
     for (lot, bundle) in per_lot {
-        if !super::lots::apply_bundle_change(conn, lot, &bundle)? {
+        if !super::bundles::apply_bundle_change(conn, lot, &bundle)? {
             return Ok(false);
         }
     }

@@ -285,7 +285,7 @@ async fn call_off_page(
     let (now, fixed) = (state.now(), state.fixed_tiers.clone());
     let actor = user.user.clone();
     let data = state
-        .read(move |conn| crate::app::lots::page(conn, &actor, lot, now, None, &fixed))
+        .read(move |conn| crate::app::lot_page::page(conn, &actor, lot, now, None, &fixed))
         .await?;
     let tr = user.tr();
     let sites = data
@@ -549,7 +549,7 @@ async fn upload_page(
     let tr = user.tr();
     let actor = user.user.clone();
     let found = state
-        .read(move |conn| crate::app::lots::visible(conn, &actor, lot))
+        .read(move |conn| crate::app::access::visible(conn, &actor, lot))
         .await?;
     let unit = found.unit.clone();
     let mut page = CallOffUploadPage {

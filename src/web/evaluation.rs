@@ -1,7 +1,7 @@
 //! Staff's evaluation of the opened quotes, and the award.
 
 use super::error::AppError;
-use super::lots::lot_page;
+use super::lot_page::lot_page;
 use super::session::{CurrentUser, Form};
 use super::{redirect, render, AppState, Page};
 use crate::app::award::{self, AwardError, AwardRequest, Awarded, EvaluationError};

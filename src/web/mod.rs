@@ -7,6 +7,7 @@ pub mod calloffs;
 pub mod error;
 pub mod evaluation;
 pub mod exports;
+pub mod lot_page;
 pub mod lots;
 pub mod member_admin;
 pub mod orders;
@@ -38,11 +39,11 @@ pub struct AppState {
     /// New order lines on their way to the database, stored together.
     pub orders: crate::app::ordering::OrderWriter,
     /// The indicative tiers of lots whose terms are fixed, once read.
-    pub fixed_tiers: Arc<crate::app::lots::FixedTiers>,
+    pub fixed_tiers: Arc<crate::app::kept::FixedTiers>,
     /// What the database has committed, for the pages the server keeps.
     pub watch: Arc<crate::db::changes::Watch>,
     /// Buyers' lot pages while nothing was committed.
-    pub kept_pages: Arc<crate::app::lots::KeptPages>,
+    pub kept_pages: Arc<crate::app::lot_page::KeptLotPages>,
 }
 
 impl AppState {
@@ -233,7 +234,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/lots")
                 .route("", web::get().to(lots::list))
-                .route("/{id}", web::get().to(lots::show))
+                .route("/{id}", web::get().to(lot_page::show))
                 .route("/{id}/orders", web::post().to(orders::place))
                 .route("/{id}/orders/upload", web::post().to(upload::preview))
                 .route(

@@ -1,7 +1,7 @@
 //! A buyer's order lines in a lot: place, change and cancel until the demand deadline.
 
 use super::error::AppError;
-use super::lots::{lot_page, OrderForm};
+use super::lot_page::{lot_page, OrderForm};
 use super::session::{CurrentUser, Form, Visitor};
 use super::{ok, redirect, render, AppState, Page};
 use crate::app::ordering::{self, OrderError, OrderRequest};

@@ -4,7 +4,8 @@
 use super::error::AppError;
 use super::AppState;
 use crate::app::accounts::{self, SessionLimits as Limits, SessionUser};
-use crate::app::lots::{self as lot_data, LotPageData};
+use crate::app::kept::PageKey;
+use crate::app::lot_page::{self, LotPageData};
 use crate::app::{idle_sqlite, read_together, Actor, DbConnection, ReadError};
 use crate::domain::account::{Language, Role};
 use crate::i18n::Tr;
@@ -135,8 +136,8 @@ impl Visitor {
 
     /// Like [`Visitor::read`] for lot `id`'s page as of `now`, with the user's own lines after
     /// line `lines_after`: the page as the server keeps it for the session while nothing was
-    /// committed ([`lot_data::KeptPages`]), or read afresh, lot `id` at a glance in the same
-    /// query as the session ([`lot_data::session_page`]).
+    /// committed ([`crate::app::kept::KeptPages`]), or read afresh, lot `id` at a glance in the same
+    /// query as the session ([`lot_page::session_page`]).
     pub async fn read_lot(
         self,
         id: i64,
@@ -144,7 +145,7 @@ impl Visitor {
         now: DateTime<Utc>,
     ) -> Result<(CurrentUser, Arc<LotPageData>), AppError> {
         let state = self.state.clone();
-        let key = lot_data::PageKey::new(&self.secret, id, lines_after);
+        let key = PageKey::new(&self.secret, id, lines_after);
         let token = match state.watch.now().await {
             Ok(token) => Some(token),
             Err(unknown) => {
@@ -159,12 +160,12 @@ impl Visitor {
         }
         let lookup = move |conn: &mut DbConnection, now, limits, secret: &str| {
             let (key, token) = (key.clone(), token.clone());
-            lot_data::session_page(conn, now, limits, secret, key, token)
+            lot_page::session_page(conn, now, limits, secret, key, token)
         };
         let (fixed, kept) = (state.fixed_tiers.clone(), state.kept_pages.clone());
         self.read_with(lookup, move |conn, actor, page| {
             let server = (&*fixed, &*kept);
-            lot_data::page_for_session(conn, actor, page, now, lines_after, server)
+            lot_page::page_for_session(conn, actor, page, now, lines_after, server)
         })
         .await
     }

@@ -77,7 +77,7 @@ async fn lot_of(
 ) -> Result<(String, String), AppError> {
     let actor = user.user.clone();
     let data = state
-        .read(move |conn| crate::app::lots::visible(conn, &actor, lot))
+        .read(move |conn| crate::app::access::visible(conn, &actor, lot))
         .await?;
     Ok((data.title, data.unit))
 }

@@ -102,8 +102,8 @@ async fn fifty_buyers_from_ten_members_order_and_change_at_the_same_time() {
     let (kept, counted) = {
         let mut conn = app.pool.get().expect("conn");
         (
-            sammelkauf::db::lots::bundle_size(&mut conn, lot).expect("bundle"),
-            sammelkauf::db::lots::counted_totals(&mut conn, lot).expect("count"),
+            sammelkauf::db::bundles::bundle_size(&mut conn, lot).expect("bundle"),
+            sammelkauf::db::bundles::counted_totals(&mut conn, lot).expect("count"),
         )
     };
     assert_eq!((kept.quantity, kept.lines), (sum, 150));
@@ -214,13 +214,13 @@ async fn kept_totals_equal_a_fresh_count_after_simultaneous_orders_changes_and_c
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     assert!(reading.await.expect("reader") > 0);
     let mut conn = app.pool.get().expect("conn");
-    let kept = sammelkauf::db::lots::totals(&mut conn, lot).expect("kept");
-    let counted = sammelkauf::db::lots::counted_totals(&mut conn, lot).expect("counted");
+    let kept = sammelkauf::db::bundles::totals(&mut conn, lot).expect("kept");
+    let counted = sammelkauf::db::bundles::counted_totals(&mut conn, lot).expect("counted");
     assert_eq!(kept, counted);
     // The page read at the end shows the bundle as it ended, not one kept on the way.
     let shown = shown_total(&reader.get(&format!("/lots/{lot}")).await.body).replace('.', "");
     assert_eq!(shown, kept.0.to_string(), "the page shows the final bundle");
-    let size = sammelkauf::db::lots::bundle_size(&mut conn, lot).expect("size");
+    let size = sammelkauf::db::bundles::bundle_size(&mut conn, lot).expect("size");
     assert_eq!(
         size.lines as usize,
         sammelkauf::db::orders::active_lines(&mut conn, lot)

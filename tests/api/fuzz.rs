@@ -176,7 +176,7 @@ const ROUTES: &[(&str, &[&str])] = &[
 fn bundles(app: &TestApp, lots: &[i64]) -> Vec<(u64, u64)> {
     let mut conn = app.pool.get().expect("conn");
     lots.iter()
-        .map(|lot| lots::totals(&mut conn, *lot).expect("totals"))
+        .map(|lot| sammelkauf::db::bundles::totals(&mut conn, *lot).expect("totals"))
         .collect()
 }
 

@@ -442,7 +442,7 @@ pub fn stored_lines(app: &TestApp, lot: i64) -> Vec<sammelkauf::db::orders::Orde
 
 pub fn stored_total(app: &TestApp, lot: i64) -> (u64, u64) {
     let mut conn = app.pool.get().expect("conn");
-    lots::totals(&mut conn, lot).expect("totals")
+    sammelkauf::db::bundles::totals(&mut conn, lot).expect("totals")
 }
 
 /// The number shown in `id="lot-total"`.

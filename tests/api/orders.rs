@@ -582,9 +582,12 @@ async fn lines_that_arrive_together_are_stored_together_and_each_gets_its_own_an
         ready(&b, f.sites_b[0], 29, "b-4"),
     ];
     let kept_equals_count = |conn: &mut sammelkauf::db::DbConnection| {
-        let kept = lots::totals(conn, f.lot).expect("kept");
-        assert_eq!(kept, lots::counted_totals(conn, f.lot).expect("counted"));
-        let size = lots::bundle_size(conn, f.lot).expect("size");
+        let kept = sammelkauf::db::bundles::totals(conn, f.lot).expect("kept");
+        assert_eq!(
+            kept,
+            sammelkauf::db::bundles::counted_totals(conn, f.lot).expect("counted")
+        );
+        let size = sammelkauf::db::bundles::bundle_size(conn, f.lot).expect("size");
         let lines = orders::active_lines(conn, f.lot).expect("lines");
         assert_eq!(size.lines as usize, lines.len());
         assert_eq!(size.quantity, lines.iter().map(|l| l.quantity).sum::<u64>());

@@ -156,10 +156,10 @@ async fn a_thousand_lines_with_one_bad_line_store_nothing_and_the_corrected_file
     assert_eq!(stored_lines(&app, f.lot).len(), 1000);
     // The lot's maintained totals equal a fresh count.
     let mut conn = app.pool.get().expect("conn");
-    let counted = sammelkauf::db::lots::counted_totals(&mut conn, f.lot).expect("count");
+    let counted = sammelkauf::db::bundles::counted_totals(&mut conn, f.lot).expect("count");
     assert_eq!(
         counted,
-        sammelkauf::db::lots::totals(&mut conn, f.lot).expect("kept")
+        sammelkauf::db::bundles::totals(&mut conn, f.lot).expect("kept")
     );
 }
 

@@ -340,7 +340,7 @@ async fn refused(
     id: i64,
     key: &str,
 ) -> Result<HttpResponse, AppError> {
-    let mut page = crate::web::lots::lot_page(state, user, id, None, None).await?;
+    let mut page = crate::web::lot_page::lot_page(state, user, id, None, None).await?;
     page.page.notice = Some(user.tr().t(key).to_string());
     render(StatusCode::CONFLICT, &page)
 }
