@@ -662,13 +662,13 @@ impl Seeder {
         reference: &str,
     ) -> Result<(), DemoError> {
         let (_, buyer, sites) = &self.buyers[member];
-        let request = crate::app::calloffs::CallOffRequest {
+        let request = crate::app::frameworks::CallOffRequest {
             quantity: quantity.to_string(),
             site: sites[site % sites.len()].to_string(),
             reference: reference.to_string(),
         };
         let key = format!("demo-calloff-{lot}-{member}-{site}");
-        crate::app::calloffs::place(
+        crate::app::frameworks::place(
             conn,
             &self.ctx(Duration::zero()),
             buyer,

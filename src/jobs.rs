@@ -41,7 +41,7 @@ pub fn run_due_work(
     if confirmed > 0 {
         tracing::info!(confirmed, "lots confirmed after their standstill period");
     }
-    let ended = crate::app::calloffs::close_expired(&mut conn, &ctx)?;
+    let ended = crate::app::frameworks::close_expired(&mut conn, &ctx)?;
     if ended > 0 {
         tracing::info!(
             ended,

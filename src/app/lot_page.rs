@@ -93,7 +93,7 @@ pub struct LotPageData {
     pub procedure: ProcedureData,
     /// A framework lot's term and maximum, and once confirmed its running state.
     pub framework_terms: Option<crate::domain::lot::FrameworkTerms>,
-    pub framework: Option<super::calloffs::FrameworkState>,
+    pub framework: Option<super::frameworks::FrameworkState>,
 }
 
 pub fn page(
@@ -234,7 +234,7 @@ pub fn page_from(
     let framework_row = glance.framework;
     let framework_terms = framework_row.as_ref().map(|f| f.terms);
     let framework = match framework_row {
-        Some(row) => super::calloffs::state(conn, actor, &lot, row, now)?,
+        Some(row) => super::frameworks::state(conn, actor, &lot, row, now)?,
         None => None,
     };
     Ok(LotPageData {

@@ -3,10 +3,10 @@
 pub mod admin;
 pub mod auth;
 pub mod calendar;
-pub mod calloffs;
 pub mod error;
 pub mod evaluation;
 pub mod exports;
+pub mod frameworks;
 pub mod lot_page;
 pub mod lots;
 pub mod member_admin;
@@ -248,17 +248,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/{id}/quotes", web::post().to(quotes::submit))
                 .route("/{id}/quotes/{quote}", web::get().to(quotes::receipt))
                 .route("/{id}/lines.csv", web::get().to(exports::member_lines))
-                .route("/{id}/calloffs/preview", web::post().to(calloffs::preview))
-                .route("/{id}/calloffs", web::post().to(calloffs::place))
+                .route(
+                    "/{id}/calloffs/preview",
+                    web::post().to(frameworks::preview),
+                )
+                .route("/{id}/calloffs", web::post().to(frameworks::place))
                 .route(
                     "/{id}/calloffs/upload",
-                    web::post().to(calloffs::upload_preview),
+                    web::post().to(frameworks::upload::upload_preview),
                 )
                 .route(
                     "/{id}/calloffs/upload/confirm",
-                    web::post().to(calloffs::upload_confirm),
+                    web::post().to(frameworks::upload::upload_confirm),
                 )
-                .route("/{id}/calloffs.csv", web::get().to(calloffs::csv))
+                .route("/{id}/calloffs.csv", web::get().to(frameworks::csv))
                 .route(
                     "/{id}/purchase-order.csv",
                     web::get().to(exports::purchase_order),
@@ -299,9 +302,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/lots/{id}/invite", web::post().to(admin::lots::invite))
                 .route(
                     "/lots/{id}/framework.json",
-                    web::get().to(calloffs::scenario),
+                    web::get().to(frameworks::scenario),
                 )
-                .route("/lots/{id}/framework/end", web::post().to(calloffs::end))
+                .route("/lots/{id}/framework/end", web::post().to(frameworks::end))
                 .route("/lots/{id}/opening", web::post().to(procedure::opening))
                 .route("/lots/{id}/evaluation", web::get().to(evaluation::show))
                 .route("/lots/{id}/award", web::post().to(evaluation::award))

@@ -759,7 +759,7 @@ async fn the_call_off_form_goes_at_the_end_of_the_term_although_nothing_was_writ
             .expect("query")
             .expect("procedure");
         let confirmed_at = procedure.confirmed_at.expect("confirmed").and_utc();
-        sammelkauf::app::calloffs::term_end(confirmed_at, 12)
+        sammelkauf::app::frameworks::term_end(confirmed_at, 12)
     };
     let lot_path = format!("/lots/{lot}");
     app.clock.set(end - chrono::Duration::seconds(30));

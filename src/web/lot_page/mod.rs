@@ -1,6 +1,7 @@
 //! What a lot's page shows to each user, every value already formatted: the lot and its
 //! bundle, a buyer's order form and own lines, the procurement part, a framework's state.
 
+pub mod framework;
 pub mod procedure;
 pub mod quote_form;
 
@@ -164,7 +165,7 @@ pub struct LotPage {
     /// Staff may open the draft for orders (its demand deadline is still ahead).
     pub can_open: bool,
     pub procedure: procedure::ProcedureView,
-    pub framework: Option<super::calloffs::FrameworkView>,
+    pub framework: Option<framework::FrameworkView>,
     pub is_staff: bool,
 }
 
@@ -259,7 +260,7 @@ fn build_lot_page(
         can_edit: user.role == Role::Staff && data.state.can_edit_terms(),
         can_open: user.role == Role::Staff && data.state.can_open_for_orders(now),
         procedure: procedure::ProcedureView::new(tr, data),
-        framework: super::calloffs::FrameworkView::new(
+        framework: framework::FrameworkView::new(
             tr,
             &lot.unit,
             data.framework_terms,

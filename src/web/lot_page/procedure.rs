@@ -1,5 +1,4 @@
 //! The procurement part of a lot's page: the opening, the award, results and what was bought.
-
 use super::quote_form::QuoteFormView;
 use crate::app::lot_page::{LotPageData, MemberResult, ResultLine, ResultsFor};
 use crate::domain::rules::{OpeningRefusal, OpeningStep};

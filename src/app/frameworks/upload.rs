@@ -1,12 +1,9 @@
 //! Many call-offs at once from a CSV file on a running framework: each line priced in the
 //! file's order on a copy of the ledger for the preview, then all stored in one transaction
 //! (under the lot's row lock, as single call-offs are) or none; the same file once.
-
-use super::calloffs::{
-    mail_calloff, member_key, next_at, replay, running_terms, store_credits, store_positions,
-    with_lines, Agreement, CallOffError,
-};
-use super::{record, Actor, Ctx, Denied, ReadError, StoreError};
+use super::place::{mail_calloff, next_at, running_terms, store_credits, store_positions};
+use super::{member_key, replay, with_lines, Agreement, CallOffError};
+use crate::app::{record, Actor, Ctx, Denied, ReadError, StoreError};
 use crate::db::frameworks;
 use crate::db::lots::{self, Lot};
 use crate::db::orgs::{self, DeliverySite};
@@ -72,7 +69,7 @@ fn read_upload(
     let member = actor.member()?;
     let (lot, terms) = running_terms(conn, actor, lot, ctx.now)?;
     let agreement = with_lines(conn, terms)?;
-    let sites = super::upload::choices(conn, member)?;
+    let sites = crate::app::upload::choices(conn, member)?;
     let lines = crate::domain::upload::read(text, &sites, agreement.framework().order_increment)
         .map_err(CallOffUploadError::File)?;
     if lines.iter().any(|l| !l.errors.is_empty()) {
@@ -136,10 +133,10 @@ pub fn place_upload(
 ) -> Result<usize, CallOffUploadError> {
     let member = actor.member()?;
     let (lot, agreement, lines) = read_upload(conn, ctx, actor, lot_id, text)?;
-    let digest = super::upload::digest(text);
+    let digest = crate::app::upload::digest(text);
     let placed = db::transaction(conn, |conn| -> Result<usize, CallOffUploadError> {
         lots::lock(conn, lot_id)?;
-        let first_key = super::upload::line_key(&digest, lines[0].0);
+        let first_key = crate::app::upload::line_key(&digest, lines[0].0);
         if frameworks::find_by_key(conn, lot_id, member, &first_key)?.is_some() {
             return Ok(0);
         }
@@ -153,7 +150,7 @@ pub fn place_upload(
             let priced = ledger
                 .price(*quantity, at)
                 .map_err(|r| CallOffUploadError::Refused(*line, r))?;
-            let key = super::upload::line_key(&digest, *line);
+            let key = crate::app::upload::line_key(&digest, *line);
             let id = frameworks::insert(
                 conn,
                 &frameworks::NewCallOff {
