@@ -1,7 +1,7 @@
 # Shared by the benchmark scripts: builds the release binary (unless BIN is set), starts it
 # on the demo cooperative on embedded SQLite, or on a fresh PostgreSQL database beside the
 # one named in $PG_ADMIN, and signs in a buyer of the demo with a cookie jar.
-# Sets: BIN, work, base, backend, jar; defines csrf; removes everything on exit.
+# Sets: BIN, work, base, backend, jar; defines csrf, login and ms; removes everything on exit.
 
 if [ -z "${BIN:-}" ]; then
   cargo build --release --quiet
@@ -46,3 +46,20 @@ token=$(curl -fs -c "$jar" "$base/login" | csrf)
 curl -fs -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf=$token" \
   --data-urlencode "email=einkauf@regio-it-aachen.example" \
   --data-urlencode "password=sammelkauf-demo" "$base/login"
+
+# Signs a demo account in; prints "COOKIE CSRF" (the session cookie and its form token).
+login() {
+  local jar="$work/$1.jar" token
+  token=$(curl -fs -c "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1)
+  curl -fs -b "$jar" -c "$jar" -o /dev/null \
+    --data-urlencode "csrf=$token" --data-urlencode "email=$1" \
+    --data-urlencode "password=sammelkauf-demo" "$base/login"
+  token=$(curl -fs -b "$jar" -c "$jar" "$base/lots" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1)
+  printf '%s %s\n' "$(awk '$6 ~ /sammelkauf/ {print $6 "=" $7}' "$jar" | tail -1)" "$token"
+}
+ms() { # wrk's latency ("850.00us", "1.23ms", "2.01s") in milliseconds
+  awk -v v="$1" 'BEGIN {
+    n = v + 0
+    if (v ~ /us$/) n = n / 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n = n * 1000
+    printf "%.1f", n }'
+}

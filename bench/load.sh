@@ -26,16 +26,6 @@ fi
 # left out of the measurement).
 source bench/demo-server.sh
 
-# Signs a demo account in; prints "COOKIE CSRF" (the session cookie and its form token).
-login() {
-  local jar="$work/$1.jar" token
-  token=$(curl -fs -c "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1)
-  curl -fs -b "$jar" -c "$jar" -o /dev/null \
-    --data-urlencode "csrf=$token" --data-urlencode "email=$1" \
-    --data-urlencode "password=sammelkauf-demo" "$base/login"
-  token=$(curl -fs -b "$jar" -c "$jar" "$base/lots" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1)
-  printf '%s %s\n' "$(awk '$6 ~ /sammelkauf/ {print $6 "=" $7}' "$jar" | tail -1)" "$token"
-}
 read -r reader_cookie _ < <(login einkauf@regio-it-aachen.example)
 lot=$(curl -fs -H "Cookie: $reader_cookie" "$base/lots" | tr '\n' ' ' \
   | sed -n 's/.*href="\/lots\/\([0-9]*\)"[^<]*Notebooks 14 Zoll.*/\1/p' | head -1)
@@ -55,13 +45,6 @@ done
 total_shown() {
   curl -fs -H "Cookie: $reader_cookie" "$base/lots/$lot" \
     | sed -n 's/.*id="lot-total">\([0-9.]*\)<.*/\1/p' | tr -d '.'
-}
-
-ms() { # wrk's latency ("850.00us", "1.23ms", "2.01s") in milliseconds
-  awk -v v="$1" 'BEGIN {
-    n = v + 0
-    if (v ~ /us$/) n = n / 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n = n * 1000
-    printf "%.1f", n }'
 }
 
 results=()
