@@ -264,9 +264,7 @@ pub fn create(
         Ok::<_, AccountError>(Saved::Invited(id))
     });
     match created {
-        Err(AccountError::Store(StoreError::Database(db::Error::Query(e))))
-            if db::is_unique_violation(&e) =>
-        {
+        Err(e) if db::is_unique_violation(&e) => {
             Err(AccountError::Invalid(vec!["error.email_taken"]))
         }
         other => other,

@@ -85,11 +85,7 @@ fn check_site(form: &SiteForm) -> Result<(String, String), OrgError> {
 /// A name already taken is a form error, not a failure.
 fn or_name_taken<T>(result: Result<T, OrgError>) -> Result<T, OrgError> {
     match result {
-        Err(OrgError::Store(StoreError::Database(db::Error::Query(e))))
-            if db::is_unique_violation(&e) =>
-        {
-            Err(OrgError::Invalid(vec!["error.name_taken"]))
-        }
+        Err(e) if db::is_unique_violation(&e) => Err(OrgError::Invalid(vec!["error.name_taken"])),
         other => other,
     }
 }

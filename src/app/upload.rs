@@ -196,11 +196,7 @@ pub fn store(
     });
     match stored {
         // The same file raced in from a second request: that one stored the lines.
-        Err(UploadError::Store(StoreError::Database(db::Error::Query(e))))
-            if db::is_unique_violation(&e) =>
-        {
-            Ok(0)
-        }
+        Err(e) if db::is_unique_violation(&e) => Ok(0),
         other => other,
     }
 }

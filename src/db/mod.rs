@@ -441,11 +441,16 @@ impl AsDbError for diesel::result::Error {
     }
 }
 
-/// Is this a violation of a unique constraint?
-pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+/// Is this error, or the database error inside it, a violation of a unique constraint? A
+/// request that raced another with the same key or name ends so; its operation answers with
+/// what the other one stored, or with a form error.
+pub fn is_unique_violation<E: AsDbError + ?Sized>(error: &E) -> bool {
     matches!(
-        error,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+        error.as_db_error(),
+        Some(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _
+        ))
     )
 }
 

@@ -37,9 +37,25 @@ impl From<crate::app::Denied> for AppError {
     }
 }
 
+/// An error with every cause below it, for the log: `outer: inner: innermost` (a cause
+/// whose text the one above already ends with is not repeated).
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let part = c.to_string();
+        if !text.ends_with(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        cause = c.source();
+    }
+    text
+}
+
 impl From<crate::app::StoreError> for AppError {
     fn from(e: crate::app::StoreError) -> Self {
-        AppError::Internal(e.to_string())
+        AppError::Internal(with_causes(&e))
     }
 }
 
@@ -54,19 +70,19 @@ impl From<crate::app::ReadError> for AppError {
 
 impl From<crate::mail::QueueError> for AppError {
     fn from(e: crate::mail::QueueError) -> Self {
-        AppError::Internal(e.to_string())
+        AppError::Internal(with_causes(&e))
     }
 }
 
 impl From<tokio::task::JoinError> for AppError {
     fn from(e: tokio::task::JoinError) -> Self {
-        AppError::Internal(format!("blocking task: {e}"))
+        AppError::Internal(format!("blocking task: {}", with_causes(&e)))
     }
 }
 
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
-        AppError::Internal(format!("template: {e}"))
+        AppError::Internal(format!("template: {}", with_causes(&e)))
     }
 }
 
@@ -166,5 +182,30 @@ impl ResponseError for AppError {
         HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
             .body(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("storing the order")]
+    struct Outer(#[source] Middle);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error(transparent)]
+    struct Middle(std::io::Error);
+
+    #[test]
+    fn an_internal_error_keeps_every_cause_for_the_log() {
+        let error = Outer(Middle(std::io::Error::other("disk full")));
+        assert_eq!(with_causes(&error), "storing the order: disk full");
+        let store =
+            crate::app::StoreError::from(crate::db::Error::Query(diesel::result::Error::NotFound));
+        let AppError::Internal(text) = AppError::from(store) else {
+            panic!("a store error is internal");
+        };
+        assert!(text.contains("Record not found"), "{text}");
     }
 }

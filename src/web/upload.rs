@@ -217,7 +217,12 @@ pub async fn template(
         .map_err(|e| match e {
             UploadError::Denied(d) => AppError::from(d),
             UploadError::Store(s) => AppError::from(s),
-            other => AppError::Internal(other.to_string()),
+            // The template reads no file and stores nothing: these refusals cannot come from
+            // it, but each still gets its own answer.
+            UploadError::Closed => AppError::Conflict(e.to_string()),
+            UploadError::File(_) | UploadError::Lines(_) | UploadError::TooLarge(_) => {
+                AppError::BadRequest(e.to_string())
+            }
         })?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

@@ -370,9 +370,7 @@ pub fn place(
     });
     match placed {
         // The same key raced in from a second request: that one stored the call-off.
-        Err(CallOffError::Store(StoreError::Database(db::Error::Query(e))))
-            if db::is_unique_violation(&e) =>
-        {
+        Err(e) if db::is_unique_violation(&e) => {
             frameworks::find_by_key(conn, lot_id, member, key)?
                 .map(|c| c.id)
                 .ok_or(CallOffError::NotRunning)

@@ -208,9 +208,7 @@ pub fn place_upload(
         Ok(stored.len())
     });
     match placed {
-        Err(CallOffUploadError::CallOff(CallOffError::Store(StoreError::Database(
-            db::Error::Query(e),
-        )))) if db::is_unique_violation(&e) => Ok(0),
+        Err(e) if db::is_unique_violation(&e) => Ok(0),
         other => other,
     }
 }

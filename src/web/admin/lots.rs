@@ -246,7 +246,10 @@ fn plain(error: LotAdminError) -> AppError {
     match error {
         LotAdminError::Denied(d) => d.into(),
         LotAdminError::Store(e) => e.into(),
-        other => AppError::Conflict(other.to_string()),
+        LotAdminError::NotDraft | LotAdminError::DeadlinePassed | LotAdminError::QuotingOver => {
+            AppError::Conflict(error.to_string())
+        }
+        LotAdminError::Invalid(_) => AppError::BadRequest(error.to_string()),
     }
 }
 

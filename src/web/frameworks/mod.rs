@@ -96,26 +96,34 @@ fn preview_view(tr: Tr, unit: &str, p: &Preview) -> PreviewView {
     }
 }
 
-pub(super) fn refusal_text(tr: Tr, error: &CallOffError) -> Option<(StatusCode, Vec<String>)> {
-    Some(match error {
-        CallOffError::Invalid(errors) => (
+/// What the contract's refusal says to the buyer.
+pub(super) fn refusal_key(refusal: Refusal) -> &'static str {
+    match refusal {
+        Refusal::OutsideTerm => "framework.outside_term",
+        Refusal::OverMaxQuantity => "framework.over_max",
+    }
+}
+
+/// How a refused call-off is answered: the form again with its messages and status, or an
+/// error page. Every refusal is named here, so a new one cannot end as a server error.
+pub(super) fn answer(tr: Tr, error: CallOffError) -> Result<(StatusCode, Vec<String>), AppError> {
+    match error {
+        CallOffError::Invalid(errors) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             errors.iter().map(|e| tr.field_error(e)).collect(),
-        ),
-        CallOffError::NotRunning => (
+        )),
+        CallOffError::NotRunning => Ok((
             StatusCode::CONFLICT,
             vec![tr.t("framework.not_running").to_string()],
-        ),
-        CallOffError::Refused(Refusal::OutsideTerm) => (
+        )),
+        CallOffError::Refused(refusal) => Ok((
             StatusCode::CONFLICT,
-            vec![tr.t("framework.outside_term").to_string()],
-        ),
-        CallOffError::Refused(Refusal::OverMaxQuantity) => (
-            StatusCode::CONFLICT,
-            vec![tr.t("framework.over_max").to_string()],
-        ),
-        _ => return None,
-    })
+            vec![tr.t(refusal_key(refusal)).to_string()],
+        )),
+        CallOffError::BadKey => Err(AppError::BadRequest("missing idempotency key".into())),
+        CallOffError::Denied(d) => Err(d.into()),
+        CallOffError::Store(e) => Err(e.into()),
+    }
 }
 
 async fn call_off_page(
@@ -190,21 +198,10 @@ pub async fn preview(
             )
             .await
         }
-        Err(error) => match refusal_text(user.tr(), &error) {
-            Some((status, errors)) => {
-                call_off_page(&state, &user, lot, &fields, status, errors, None).await
-            }
-            None => Err(into_app_error(error)),
-        },
-    }
-}
-
-pub(super) fn into_app_error(error: CallOffError) -> AppError {
-    match error {
-        CallOffError::BadKey => AppError::BadRequest("missing idempotency key".into()),
-        CallOffError::Denied(d) => d.into(),
-        CallOffError::Store(e) => e.into(),
-        other => AppError::Internal(other.to_string()),
+        Err(error) => {
+            let (status, errors) = answer(user.tr(), error)?;
+            call_off_page(&state, &user, lot, &fields, status, errors, None).await
+        }
     }
 }
 
@@ -225,12 +222,10 @@ pub async fn place(
         Ok(_) => Ok(redirect(&format!(
             "/lots/{lot}?notice=calloff_placed#framework"
         ))),
-        Err(error) => match refusal_text(user.tr(), &error) {
-            Some((status, errors)) => {
-                call_off_page(&state, &user, lot, &fields, status, errors, None).await
-            }
-            None => Err(into_app_error(error)),
-        },
+        Err(error) => {
+            let (status, errors) = answer(user.tr(), error)?;
+            call_off_page(&state, &user, lot, &fields, status, errors, None).await
+        }
     }
 }
 
@@ -262,7 +257,12 @@ pub async fn end(
         Err(CallOffError::NotRunning) => Err(AppError::Conflict(
             user.tr().t("framework.not_running").to_string(),
         )),
-        Err(e) => Err(into_app_error(e)),
+        Err(CallOffError::Refused(refusal)) => Err(AppError::Conflict(
+            user.tr().t(refusal_key(refusal)).to_string(),
+        )),
+        Err(CallOffError::BadKey) => Err(AppError::BadRequest("missing form key".into())),
+        Err(CallOffError::Denied(d)) => Err(d.into()),
+        Err(CallOffError::Store(e)) => Err(e.into()),
     }
 }
 

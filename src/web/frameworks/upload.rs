@@ -1,6 +1,5 @@
 //! Many call-offs at once from a CSV file: the preview of every line, then all or none.
-use super::{into_app_error, refusal_text};
-use crate::domain::calloff::Refusal;
+use super::{answer, refusal_key};
 use crate::web::error::AppError;
 use crate::web::session::CurrentUser;
 use crate::web::{redirect, render, AppState, Page};
@@ -98,23 +97,18 @@ async fn upload_page(
             StatusCode::UNPROCESSABLE_ENTITY
         }
         Err(E::Refused(line, reason)) => {
-            let key = match reason {
-                Refusal::OutsideTerm => "framework.outside_term",
-                Refusal::OverMaxQuantity => "framework.over_max",
-            };
+            let error = tr.t(refusal_key(reason)).to_string();
             page.errors.push(tr.f(
                 "upload.line_error",
-                &[("line", line.to_string()), ("error", tr.t(key).to_string())],
+                &[("line", line.to_string()), ("error", error)],
             ));
             StatusCode::CONFLICT
         }
-        Err(E::CallOff(e)) => match refusal_text(tr, &e) {
-            Some((status, errors)) => {
-                page.errors = errors;
-                status
-            }
-            None => return Err(into_app_error(e)),
-        },
+        Err(E::CallOff(e)) => {
+            let (status, errors) = answer(tr, e)?;
+            page.errors = errors;
+            status
+        }
     };
     render(status, &page)
 }
