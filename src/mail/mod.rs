@@ -12,13 +12,29 @@ use chrono::NaiveDateTime;
 use rand::RngCore;
 
 /// What an email says, in the recipient's language, before rendering.
+/// A link an email ends with: what it says and where it points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub label: String,
+    pub url: String,
+}
+
+impl Link {
+    pub fn new(label: impl Into<String>, url: String) -> Self {
+        Link {
+            label: label.into(),
+            url,
+        }
+    }
+}
+
 pub struct Content {
     pub subject: String,
     pub greeting: String,
     pub paragraphs: Vec<String>,
     pub table_head: Vec<String>,
     pub table_rows: Vec<Vec<String>>,
-    pub link: Option<(String, String)>,
+    pub link: Option<Link>,
     pub attachment: Option<(String, String)>,
 }
 
@@ -48,7 +64,7 @@ struct TextPart<'a> {
     paragraphs: &'a [String],
     table_head: &'a [String],
     table_rows: &'a [Vec<String>],
-    link: &'a Option<(String, String)>,
+    link: &'a Option<Link>,
     signature: &'a str,
 }
 
@@ -76,7 +92,7 @@ struct HtmlPart<'a> {
     paragraphs: &'a [String],
     table_head: &'a [String],
     table_rows: &'a [Vec<String>],
-    link: &'a Option<(String, String)>,
+    link: &'a Option<Link>,
     signature: &'a str,
 }
 

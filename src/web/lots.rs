@@ -2,10 +2,10 @@
 
 use super::error::AppError;
 use super::session::Visitor;
-use super::{ok, AppState, Page};
+use super::{category_choices, ok, AppState, Choice, Page};
 use crate::app::lots as lot_data;
 use crate::domain::account::Role;
-use crate::domain::lot::{next_deadline, Category, LotFilter, LotStatus};
+use crate::domain::lot::{next_deadline, LotFilter, LotStatus};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
@@ -46,8 +46,8 @@ struct LotsPage {
     status: String,
     category: String,
     search: String,
-    statuses: Vec<(&'static str, String)>,
-    categories: Vec<(&'static str, String)>,
+    statuses: Vec<Choice<&'static str>>,
+    categories: Vec<Choice<&'static str>>,
     filtered: bool,
     all: usize,
 }
@@ -105,22 +105,9 @@ pub async fn list(
     let statuses = LotStatus::ALL
         .iter()
         .filter(|s| user.role == Role::Staff || s.visible_to_members())
-        .map(|s| {
-            (
-                s.as_str(),
-                tr.t(&format!("status.{}", s.as_str())).to_string(),
-            )
-        })
+        .map(|s| Choice::new(s.as_str(), tr.t(&format!("status.{}", s.as_str()))))
         .collect();
-    let categories = Category::ALL
-        .iter()
-        .map(|c| {
-            (
-                c.as_str(),
-                tr.t(&format!("category.{}", c.as_str())).to_string(),
-            )
-        })
-        .collect();
+    let categories = category_choices(tr);
     ok(&LotsPage {
         page: Page::for_user(&user, user.tr().t("lots.title"), query.notice.as_deref()),
         rows,

@@ -106,6 +106,30 @@ impl AppState {
     }
 }
 
+/// One option of a select or a checkbox list: the value sent and the label shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice<V> {
+    pub value: V,
+    pub label: String,
+}
+
+impl<V> Choice<V> {
+    pub fn new(value: V, label: impl Into<String>) -> Self {
+        Choice {
+            value,
+            label: label.into(),
+        }
+    }
+}
+
+/// Every category, for a filter or a form.
+pub fn category_choices(tr: Tr) -> Vec<Choice<&'static str>> {
+    crate::domain::lot::Category::ALL
+        .iter()
+        .map(|c| Choice::new(c.as_str(), tr.t(&format!("category.{}", c.as_str()))))
+        .collect()
+}
+
 /// What the page frame needs: language, the user's name and role, the form token.
 pub struct Page {
     pub tr: Tr,
@@ -343,4 +367,42 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(web::scope("/calendar").route("/{token}.ics", web::get().to(calendar::feed)))
         .default_service(web::to(not_found));
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every value a template shows has a name: `{{ row.net }}`, never `{{ row.3 }}`.
+    #[test]
+    fn templates_read_named_fields_not_tuple_positions() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut stack = vec![root];
+        let mut found = Vec::new();
+        while let Some(path) = stack.pop() {
+            if path.is_dir() {
+                for entry in std::fs::read_dir(&path).into_iter().flatten().flatten() {
+                    stack.push(entry.path());
+                }
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            for open in ["{{", "{%"] {
+                for part in text.split(open).skip(1) {
+                    let code = part.split(['}', '%']).next().unwrap_or_default();
+                    let bytes = code.as_bytes();
+                    let positional = bytes.windows(3).any(|w| {
+                        (w[0].is_ascii_alphanumeric() || w[0] == b'_')
+                            && !w[0].is_ascii_digit()
+                            && w[1] == b'.'
+                            && w[2].is_ascii_digit()
+                    });
+                    if positional {
+                        found.push(format!("{}: {}", path.display(), code.trim()));
+                    }
+                }
+            }
+        }
+        assert!(found.is_empty(), "tuple positions in templates: {found:#?}");
+    }
 }

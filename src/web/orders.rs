@@ -3,7 +3,7 @@
 use super::error::AppError;
 use super::lot_page::{lot_page, OrderForm};
 use super::session::{CurrentUser, Form, Visitor};
-use super::{ok, redirect, render, AppState, Page};
+use super::{ok, redirect, render, AppState, Choice, Page};
 use crate::app::ordering::{self, OrderError, OrderRequest};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -104,7 +104,7 @@ struct EditPage {
     unit: String,
     line_id: i64,
     form: OrderForm,
-    sites: Vec<(i64, String)>,
+    sites: Vec<Choice<i64>>,
     can_change: bool,
     increment: String,
 }
@@ -152,7 +152,11 @@ async fn edit_page(
         unit: data.lot.unit.clone(),
         line_id: line,
         form,
-        sites: data.sites.iter().map(|s| (s.id, s.name.clone())).collect(),
+        sites: data
+            .sites
+            .iter()
+            .map(|s| Choice::new(s.id, s.name.clone()))
+            .collect(),
         can_change: data.can_change,
         increment: tr.quantity(data.lot.order_increment),
     })

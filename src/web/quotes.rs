@@ -1,6 +1,6 @@
 //! Sealed quotes from the supplier's side: the quote form, its submission and the receipt.
 
-use super::admin::Fields;
+use super::admin::{Fields, TierRow};
 use super::error::AppError;
 use super::lot_page::lot_page;
 use super::lot_page::quote_form::QuoteFormView;
@@ -54,7 +54,7 @@ struct ReceiptPage {
     canonical: String,
     submitted_at: String,
     revision: i64,
-    tiers: Vec<(String, String)>,
+    tiers: Vec<TierRow>,
     pricing: String,
 }
 
@@ -81,7 +81,7 @@ pub async fn receipt(
         tiers: receipt
             .tiers
             .iter()
-            .map(|t| (tr.quantity(t.min_quantity), tr.price(t.unit_price)))
+            .map(|t| TierRow::new(tr.quantity(t.min_quantity), tr.price(t.unit_price)))
             .collect(),
         pricing: tr
             .t(&format!("pricing.{}", receipt.quote.pricing.as_str()))

@@ -28,8 +28,8 @@ pub fn account_link(
                 &[("email", recipient.email.to_string())],
             ))
             .paragraph(tr.f("mail.link_expires", &[("at", tr.datetime(expires_at))]));
-        c.link = Some((
-            tr.t("mail.set_password").to_string(),
+        c.link = Some(crate::mail::Link::new(
+            tr.t("mail.set_password"),
             ctx.url(&format!("/password/{token}")),
         ));
         c

@@ -14,7 +14,7 @@ pub use frameworks::{calloff_placed, framework_ended, CallOffNotice};
 pub use orders::{order_line, orders_uploaded, reminders, LineSummary};
 pub use procedure::{invitations, lot_ended, quote_receipt, QuoteReceipt};
 
-use super::{Content, Envelope, MailContext, QueueError};
+use super::{Content, Envelope, Link, MailContext, QueueError};
 use crate::db::outbox::{self, NewEmail};
 use crate::db::{users, DbConnection};
 use crate::domain::account::Language;
@@ -91,9 +91,9 @@ fn each_user(users: &[users::User]) -> impl Iterator<Item = Recipient<'_>> {
     users.iter().map(Recipient::from)
 }
 
-fn lot_link(ctx: &MailContext, tr: Tr, lot: i64) -> Option<(String, String)> {
-    Some((
-        tr.t("mail.open_lot").to_string(),
+fn lot_link(ctx: &MailContext, tr: Tr, lot: i64) -> Option<Link> {
+    Some(Link::new(
+        tr.t("mail.open_lot"),
         ctx.url(&format!("/lots/{lot}")),
     ))
 }

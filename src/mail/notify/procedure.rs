@@ -76,8 +76,8 @@ pub fn quote_receipt(
         ))
         .paragraph(format!("{}: {}", tr.t("quote.receipt"), quote.receipt))
         .paragraph(format!("SHA-256: {}", quote.digest));
-        content.link = Some((
-            tr.t("quote.receipt_title").to_string(),
+        content.link = Some(crate::mail::Link::new(
+            tr.t("quote.receipt_title"),
             ctx.url(&format!("/lots/{}/quotes/{}", lot.id, quote.quote_id)),
         ));
         content

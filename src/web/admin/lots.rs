@@ -1,6 +1,6 @@
 //! Staff describe a lot in draft, change it while it is a draft, and open it.
 
-use super::Fields;
+use super::{Fields, TierRow};
 use crate::app::lot_admin::{self, LotAdminError};
 use crate::app::lots::Lot;
 use crate::domain::account::Role;
@@ -8,7 +8,7 @@ use crate::domain::lot::{short_standstill_reason, Category, LotForm, LotTermsInp
 use crate::i18n::{datetime_input_value, parse_datetime_input, Tr};
 use crate::web::error::AppError;
 use crate::web::session::{CurrentUser, Form};
-use crate::web::{ok, redirect, render, unprocessable, AppState, Page};
+use crate::web::{ok, redirect, render, unprocessable, AppState, Choice, Page};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -30,7 +30,7 @@ pub struct LotFormView {
     pub quote_deadline: String,
     pub standstill_days: String,
     pub standstill_reason: String,
-    pub tiers: Vec<(String, String)>,
+    pub tiers: Vec<TierRow>,
     pub invited: Vec<i64>,
     pub errors: Vec<String>,
     /// `one_off` or `framework`, and the framework's term and maximum.
@@ -54,7 +54,7 @@ impl LotFormView {
             quote_deadline: String::new(),
             standstill_days: "10".into(),
             standstill_reason: String::new(),
-            tiers: vec![(String::new(), String::new()); TIER_ROWS],
+            tiers: vec![TierRow::default(); TIER_ROWS],
             invited: Vec::new(),
             errors: Vec::new(),
             kind: "one_off".into(),
@@ -64,17 +64,6 @@ impl LotFormView {
     }
 
     fn from_fields(fields: &Fields) -> Self {
-        let mins = fields.all("tier_min");
-        let prices = fields.all("tier_price");
-        let mut tiers: Vec<(String, String)> = (0..mins.len().max(prices.len()))
-            .map(|i| {
-                (
-                    mins.get(i).unwrap_or(&"").to_string(),
-                    prices.get(i).unwrap_or(&"").to_string(),
-                )
-            })
-            .collect();
-        tiers.resize(tiers.len().max(TIER_ROWS), (String::new(), String::new()));
         LotFormView {
             title: fields.get("title").into(),
             specification: fields.get("specification").into(),
@@ -88,7 +77,7 @@ impl LotFormView {
             quote_deadline: fields.get("quote_deadline").into(),
             standstill_days: fields.get("standstill_days").into(),
             standstill_reason: fields.get("standstill_reason").into(),
-            tiers,
+            tiers: TierRow::from_fields(fields, TIER_ROWS),
             invited: fields
                 .all("invite")
                 .iter()
@@ -107,16 +96,16 @@ impl LotFormView {
         invited: Vec<i64>,
         framework: Option<crate::domain::lot::FrameworkTerms>,
     ) -> Self {
-        let mut rows: Vec<(String, String)> = tiers
+        let mut rows: Vec<TierRow> = tiers
             .iter()
             .map(|t| {
-                (
+                TierRow::new(
                     t.min_quantity.to_string(),
                     t.unit_price.to_decimal().normalize().to_string(),
                 )
             })
             .collect();
-        rows.resize(rows.len().max(TIER_ROWS), (String::new(), String::new()));
+        rows.resize(rows.len().max(TIER_ROWS), TierRow::default());
         LotFormView {
             title: lot.title.clone(),
             specification: lot.specification.clone(),
@@ -167,11 +156,7 @@ impl LotFormView {
             demand_deadline: parse_datetime_input(&self.demand_deadline),
             quote_deadline: parse_datetime_input(&self.quote_deadline),
             standstill_days: &self.standstill_days,
-            tiers: self
-                .tiers
-                .iter()
-                .map(|(m, p)| (m.as_str(), p.as_str()))
-                .collect(),
+            tiers: TierRow::as_pairs(&self.tiers),
             kind: &self.kind,
             term_months: &self.term_months,
             max_quantity: &self.max_quantity,
@@ -189,8 +174,8 @@ struct LotFormPage {
     action: String,
     lot_id: Option<i64>,
     form: LotFormView,
-    categories: Vec<(&'static str, String)>,
-    suppliers: Vec<(i64, String)>,
+    categories: Vec<Choice<&'static str>>,
+    suppliers: Vec<Choice<i64>>,
 }
 
 async fn form_page(
@@ -220,16 +205,11 @@ async fn form_page(
         ),
         lot_id,
         form,
-        categories: Category::ALL
-            .iter()
-            .map(|c| {
-                (
-                    c.as_str(),
-                    tr.t(&format!("category.{}", c.as_str())).to_string(),
-                )
-            })
+        categories: crate::web::category_choices(tr),
+        suppliers: suppliers
+            .into_iter()
+            .map(|(id, name)| Choice::new(id, name))
             .collect(),
-        suppliers,
     })
 }
 

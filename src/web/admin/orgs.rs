@@ -131,8 +131,15 @@ struct MemberPage {
     id: i64,
     form: OrgFields,
     sites: Vec<SiteRow>,
-    buyers: Vec<(i64, String, String)>,
+    buyers: Vec<BuyerLine>,
     errors: Vec<String>,
+}
+
+/// One of the member's buyers, linked to their account.
+struct BuyerLine {
+    id: i64,
+    name: String,
+    email: String,
 }
 
 async fn member_page(
@@ -153,7 +160,11 @@ async fn member_page(
         .await?;
     let buyers = buyers
         .into_iter()
-        .map(|u| (u.id, u.name, u.email))
+        .map(|u| BuyerLine {
+            id: u.id,
+            name: u.name,
+            email: u.email,
+        })
         .collect();
     let tr = user.tr();
     Ok(MemberPage {

@@ -21,13 +21,20 @@ pub struct OutboxRowView {
     pub can_resend: bool,
 }
 
+/// A delivery status to filter by, with how many emails have it.
+struct StatusCount {
+    status: &'static str,
+    label: String,
+    count: i64,
+}
+
 #[derive(Template)]
 #[template(path = "admin/outbox.html")]
 struct OutboxPage {
     page: Page,
     rows: Vec<OutboxRowView>,
     filter: String,
-    counts: Vec<(&'static str, String, i64)>,
+    counts: Vec<StatusCount>,
     /// The link to the next page of older messages.
     older: Option<String>,
 }
@@ -78,7 +85,11 @@ pub async fn list(
         filter,
         counts: counts
             .into_iter()
-            .map(|(s, n)| (s, tr.t(&format!("outbox.status.{s}")).to_string(), n))
+            .map(|(s, n)| StatusCount {
+                status: s,
+                label: tr.t(&format!("outbox.status.{s}")).to_string(),
+                count: n,
+            })
             .collect(),
     })
 }

@@ -5,7 +5,7 @@ use crate::app::account_admin::{self, AccountError, AccountForm, Overview, Saved
 use crate::domain::account::Role;
 use crate::web::error::AppError;
 use crate::web::session::{CurrentUser, Form};
-use crate::web::{ok, redirect, unprocessable, AppState, NoticeQuery, Page};
+use crate::web::{ok, redirect, unprocessable, AppState, Choice, NoticeQuery, Page};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -66,8 +66,8 @@ struct UsersPage {
     pending: Option<PendingGrant>,
     /// Editing a buyer: whether it administers its member.
     member_admin: Option<bool>,
-    member_options: Vec<(String, String)>,
-    supplier_options: Vec<(String, String)>,
+    member_options: Vec<Choice<String>>,
+    supplier_options: Vec<Choice<String>>,
     errors: Vec<String>,
 }
 
@@ -135,11 +135,11 @@ async fn users_page(
     // Grouped in the drop-down: members (for buyers) and suppliers.
     let member_options = members
         .iter()
-        .map(|m| (format!("member:{}", m.id), m.name.clone()))
+        .map(|m| Choice::new(format!("member:{}", m.id), m.name.clone()))
         .collect();
     let supplier_options = suppliers
         .iter()
-        .map(|s| (format!("supplier:{}", s.id), s.name.clone()))
+        .map(|s| Choice::new(format!("supplier:{}", s.id), s.name.clone()))
         .collect();
     let member_admin = editing
         .and_then(|id| accounts.iter().find(|a| a.id == id))

@@ -11,7 +11,7 @@ use crate::export::{money, price, Csv};
 use crate::i18n::Tr;
 use crate::web::error::AppError;
 use crate::web::session::{self, CurrentUser, Form};
-use crate::web::{redirect, render, AppState, Page};
+use crate::web::{redirect, render, AppState, Choice, Page};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -52,7 +52,7 @@ struct CallOffPage {
     site: i64,
     reference: String,
     idempotency_key: String,
-    sites: Vec<(i64, String)>,
+    sites: Vec<Choice<i64>>,
     errors: Vec<String>,
     preview: Option<PreviewView>,
 }
@@ -66,8 +66,16 @@ struct PreviewView {
     gross: String,
     cumulative: String,
     graduated: bool,
-    credits: Vec<(String, String, String, String)>,
+    credits: Vec<PreviewCredit>,
     own_credit: Option<String>,
+}
+
+/// A member credited by the call-off: its own name, or how many others are credited.
+struct PreviewCredit {
+    member: String,
+    net: String,
+    vat: String,
+    gross: String,
 }
 
 fn preview_view(tr: Tr, unit: &str, p: &Preview) -> PreviewView {
@@ -83,13 +91,11 @@ fn preview_view(tr: Tr, unit: &str, p: &Preview) -> PreviewView {
         credits: p
             .credits
             .iter()
-            .map(|(name, c)| {
-                (
-                    name.clone(),
-                    tr.money(c.net),
-                    tr.money(c.vat),
-                    tr.money(c.gross),
-                )
+            .map(|(name, c)| PreviewCredit {
+                member: name.clone(),
+                net: tr.money(c.net),
+                vat: tr.money(c.vat),
+                gross: tr.money(c.gross),
             })
             .collect(),
         own_credit: p.own_credit.as_ref().map(|c| tr.money(c.gross)),
@@ -144,7 +150,12 @@ async fn call_off_page(
     let sites = data
         .framework
         .as_ref()
-        .map(|f| f.sites.iter().map(|s| (s.id, s.name.clone())).collect())
+        .map(|f| {
+            f.sites
+                .iter()
+                .map(|s| Choice::new(s.id, s.name.clone()))
+                .collect()
+        })
         .unwrap_or_default();
     let graduated = data
         .framework

@@ -26,6 +26,14 @@ pub struct CreditLine {
     pub gross: String,
 }
 
+/// The member's own position in the framework, after every credit.
+pub struct OwnPosition {
+    pub quantity: String,
+    pub net: String,
+    pub gross: String,
+    pub credited: String,
+}
+
 /// A framework on its lot's page.
 pub struct FrameworkView {
     /// "24 Monate ab der Bestätigung, höchstens 5.000 Stück" before the confirmation.
@@ -44,12 +52,11 @@ pub struct RunningView {
     pub price: String,
     pub next_tier: Option<String>,
     pub next_percent: u64,
-    /// Quantity, net, gross, credited of the member.
-    pub own: Option<(String, String, String, String)>,
+    pub own: Option<OwnPosition>,
     pub calloffs: Vec<CallOffLine>,
     pub credits: Vec<CreditLine>,
     pub can_call_off: bool,
-    pub sites: Vec<(i64, String)>,
+    pub sites: Vec<crate::web::Choice<i64>>,
     pub idempotency_key: String,
 }
 
@@ -111,17 +118,11 @@ impl FrameworkView {
                     )
                 }),
                 next_percent,
-                own: s.own.map(|p| {
-                    (
-                        with_unit(p.quantity),
-                        tr.money(p.net),
-                        tr.money(crate::domain::money::Money::from_cents(
-                            p.net.cents() + p.vat.cents(),
-                        )),
-                        tr.money(crate::domain::money::Money::from_cents(
-                            p.credited_net.cents() + p.credited_vat.cents(),
-                        )),
-                    )
+                own: s.own.map(|p| OwnPosition {
+                    quantity: with_unit(p.quantity),
+                    net: tr.money(p.net),
+                    gross: tr.money(p.net + p.vat),
+                    credited: tr.money(p.credited_net + p.credited_vat),
                 }),
                 calloffs: s
                     .own_calloffs
@@ -151,7 +152,7 @@ impl FrameworkView {
                 sites: s
                     .sites
                     .iter()
-                    .map(|site| (site.id, site.name.clone()))
+                    .map(|site| crate::web::Choice::new(site.id, site.name.clone()))
                     .collect(),
                 idempotency_key: session::idempotency_key(),
             }

@@ -7,7 +7,7 @@ pub mod quote_form;
 
 use super::error::AppError;
 use super::session::{self, CurrentUser, Visitor};
-use super::{ok, AppState, Page};
+use super::{ok, AppState, Choice, Page};
 use crate::app::lot_page::{self, LotPageData};
 use crate::app::lots::Lot;
 use crate::domain::account::Role;
@@ -37,7 +37,7 @@ pub struct LotView {
     pub standstill_days: u64,
     pub status: &'static str,
     pub status_label: String,
-    pub tiers: Vec<(String, String)>,
+    pub tiers: Vec<crate::web::admin::TierRow>,
 }
 
 impl LotView {
@@ -69,7 +69,12 @@ impl LotView {
             status_label: tr.t(&format!("status.{}", status.as_str())).to_string(),
             tiers: tiers
                 .iter()
-                .map(|t| (tr.quantity(t.min_quantity), tr.price(t.unit_price)))
+                .map(|t| {
+                    crate::web::admin::TierRow::new(
+                        tr.quantity(t.min_quantity),
+                        tr.price(t.unit_price),
+                    )
+                })
                 .collect(),
         }
     }
@@ -156,11 +161,11 @@ pub struct LotPage {
     pub own_lines_note: Option<String>,
     /// The link to the next page of own lines.
     pub more_lines: Option<String>,
-    pub sites: Vec<(i64, String)>,
+    pub sites: Vec<Choice<i64>>,
     pub form: OrderForm,
     pub invited: Vec<String>,
     /// Suppliers staff may still invite (while suppliers can quote).
-    pub invitable: Vec<(i64, String)>,
+    pub invitable: Vec<Choice<i64>>,
     pub can_edit: bool,
     /// Staff may open the draft for orders (its demand deadline is still ahead).
     pub can_open: bool,
@@ -252,11 +257,15 @@ fn build_lot_page(
             .sites
             .iter()
             .filter(|s| s.active)
-            .map(|s| (s.id, s.name.clone()))
+            .map(|s| Choice::new(s.id, s.name.clone()))
             .collect(),
         form,
         invited: data.invited.iter().map(|(_, name)| name.clone()).collect(),
-        invitable: data.invitable.clone(),
+        invitable: data
+            .invitable
+            .iter()
+            .map(|(id, name)| Choice::new(*id, name.clone()))
+            .collect(),
         can_edit: user.role == Role::Staff && data.state.can_edit_terms(),
         can_open: user.role == Role::Staff && data.state.can_open_for_orders(now),
         procedure: procedure::ProcedureView::new(tr, data),

@@ -64,9 +64,17 @@ pub struct ProcedureView {
     pub bought: Option<BoughtView>,
 }
 
-/// Ordered beside bought: (who, ordered, bought, not bought), and whether lines dropped out.
+/// One row of ordered beside bought: the whole bundle, or the buyer's own organisation.
+pub struct BoughtRow {
+    pub who: String,
+    pub ordered: String,
+    pub bought: String,
+    pub not_bought: String,
+}
+
+/// Ordered beside bought, and whether lines dropped out.
 pub struct BoughtView {
-    pub rows: Vec<(String, String, String, String)>,
+    pub rows: Vec<BoughtRow>,
     pub any_dropped: bool,
 }
 
@@ -74,13 +82,11 @@ impl BoughtView {
     fn new(tr: Tr, page: &LotPageData) -> Option<Self> {
         let bought = page.procedure.bought?;
         let unit = &page.lot.unit;
-        let row = |who: &str, ordered: u64, bought: u64| {
-            (
-                tr.t(who).to_string(),
-                format!("{} {unit}", tr.quantity(ordered)),
-                format!("{} {unit}", tr.quantity(bought)),
-                format!("{} {unit}", tr.quantity(ordered.saturating_sub(bought))),
-            )
+        let row = |who: &str, ordered: u64, bought: u64| BoughtRow {
+            who: tr.t(who).to_string(),
+            ordered: format!("{} {unit}", tr.quantity(ordered)),
+            bought: format!("{} {unit}", tr.quantity(bought)),
+            not_bought: format!("{} {unit}", tr.quantity(ordered.saturating_sub(bought))),
         };
         let mut rows = vec![row("bought.all", page.total, bought.total)];
         let mut any_dropped = page.total > bought.total;

@@ -1,13 +1,13 @@
 //! A supplier's quote form on a lot's page, with the values as typed and their messages.
 
 use crate::domain::quote::QuoteForm;
-use crate::web::admin::Fields;
+use crate::web::admin::{Fields, TierRow};
 
 /// The quote form's values as typed, and its messages.
 #[derive(Default, Clone)]
 pub struct QuoteFormView {
     pub pricing: String,
-    pub rows: Vec<(String, String)>,
+    pub rows: Vec<TierRow>,
     pub csv: String,
     pub file: String,
     pub max_quantity: String,
@@ -24,30 +24,16 @@ impl QuoteFormView {
     pub fn empty() -> Self {
         QuoteFormView {
             pricing: "all_units".into(),
-            rows: vec![(String::new(), String::new()); QUOTE_TIER_ROWS],
+            rows: vec![TierRow::default(); QUOTE_TIER_ROWS],
             lead_time_days: "14".into(),
             ..Default::default()
         }
     }
 
     pub(crate) fn from_fields(fields: &Fields) -> Self {
-        let mins = fields.all("tier_min");
-        let prices = fields.all("tier_price");
-        let mut rows: Vec<(String, String)> = (0..mins.len().max(prices.len()))
-            .map(|i| {
-                (
-                    mins.get(i).unwrap_or(&"").to_string(),
-                    prices.get(i).unwrap_or(&"").to_string(),
-                )
-            })
-            .collect();
-        rows.resize(
-            rows.len().max(QUOTE_TIER_ROWS),
-            (String::new(), String::new()),
-        );
         QuoteFormView {
             pricing: fields.get("pricing").into(),
-            rows,
+            rows: TierRow::from_fields(fields, QUOTE_TIER_ROWS),
             csv: fields.get("csv").into(),
             file: fields.get("csv_file").into(),
             max_quantity: fields.get("max_quantity").into(),
@@ -61,11 +47,7 @@ impl QuoteFormView {
     pub(crate) fn form(&self) -> QuoteForm<'_> {
         QuoteForm {
             pricing: &self.pricing,
-            rows: self
-                .rows
-                .iter()
-                .map(|(m, p)| (m.as_str(), p.as_str()))
-                .collect(),
+            rows: TierRow::as_pairs(&self.rows),
             csv: &self.csv,
             file: &self.file,
             max_quantity: &self.max_quantity,
