@@ -23,7 +23,9 @@ enum Committed {
     /// of any other connection, in this process or another.
     Sqlite(i64),
     /// PostgreSQL's snapshot (`xmin:xmax:in-progress`): two equal snapshots see the same
-    /// committed transactions, and what became visible between them is visible to both.
+    /// committed transactions, and what became visible between them is visible to both. Its
+    /// `xmax` follows the latest completed transaction, so a write that has begun but not
+    /// committed does not move it.
     Postgres(String),
 }
 
@@ -230,6 +232,45 @@ mod tests {
             );
             before = answers.pop().expect("answer");
         }
+    }
+
+    /// On PostgreSQL (`TEST_DATABASE_URL`): a write transaction that has begun writing does
+    /// not move the token, its commit does.
+    #[tokio::test]
+    async fn on_postgresql_the_token_moves_with_commits_not_with_open_writes() {
+        let Ok(admin) = std::env::var("TEST_DATABASE_URL") else {
+            eprintln!(
+                "*** SKIPPED on_postgresql_the_token_moves_with_commits_not_with_open_writes: \
+                 TEST_DATABASE_URL is not set"
+            );
+            return;
+        };
+        let url = if admin.contains('?') {
+            admin
+        } else {
+            format!("{admin}?sslmode=disable")
+        };
+        let backend = Backend::Postgres(url.clone());
+        let watch = Watch::open(&backend).expect("watch");
+        let mut writer = PgConnection::establish(&url).expect("connect");
+        writer
+            .batch_execute("CREATE TEMPORARY TABLE watched (n INTEGER)")
+            .expect("table");
+        let before = watch.now().await.expect("token");
+        writer
+            .batch_execute("BEGIN; INSERT INTO watched VALUES (1)")
+            .expect("open write");
+        let id: String = diesel::select(diesel::dsl::sql::<Text>("pg_current_xact_id()::text"))
+            .get_result(&mut writer)
+            .expect("the transaction has an id");
+        assert!(!id.is_empty());
+        assert_eq!(
+            watch.now().await.expect("token"),
+            before,
+            "an open write changes nothing that can be read"
+        );
+        writer.batch_execute("COMMIT").expect("commit");
+        assert_ne!(watch.now().await.expect("token"), before, "a commit");
     }
 
     #[tokio::test]
