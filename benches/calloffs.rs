@@ -4,7 +4,7 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
-use sammelkauf::domain::calloff::{net_at, run, CallOff, Contract, Framework, InitialLine};
+use sammelkauf::domain::framework::{net_at, run, CallOff, Contract, Framework, InitialLine};
 use sammelkauf::domain::money::{UnitPrice, VatRate};
 use sammelkauf::domain::pricing::{PricingMode, Tier, TierTable};
 

@@ -1,7 +1,7 @@
 //! The JSON form of a framework's call-off scenario and its result, as read and printed by
-//! `sammelkauf calloffs`. It only maps: every rule lives in `domain::calloff`.
+//! `sammelkauf calloffs`. It only maps: every rule lives in `domain::framework`.
 
-use crate::domain::calloff::{
+use crate::domain::framework::{
     run, CallOff, CallOffResult, Contract, Framework, InitialLine, Ledger,
 };
 use crate::domain::money::{Money, UnitPrice, VatRate};

@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
-use sammelkauf::domain::calloff::{net_at, run, CallOff, Contract, Framework, InitialLine, Ledger};
+use sammelkauf::domain::framework::{
+    net_at, run, CallOff, Contract, Framework, InitialLine, Ledger,
+};
 use sammelkauf::domain::money::{Money, UnitPrice, VatRate};
 use sammelkauf::domain::pricing::{PricingMode, Tier, TierTable};
 

@@ -412,7 +412,7 @@ impl LotTermsInput {
             "framework" => {
                 let term_months = match parse_quantity(form.term_months) {
                     Some(n)
-                        if (1..=i64::from(crate::domain::calloff::MAX_TERM_MONTHS))
+                        if (1..=i64::from(crate::domain::framework::MAX_TERM_MONTHS))
                             .contains(&n) =>
                     {
                         n as u32
@@ -421,7 +421,7 @@ impl LotTermsInput {
                         errors.push(
                             FieldError::new("term_months", "error.quantity_range")
                                 .with("min", "1")
-                                .with("max", crate::domain::calloff::MAX_TERM_MONTHS.to_string()),
+                                .with("max", crate::domain::framework::MAX_TERM_MONTHS.to_string()),
                         );
                         1
                     }

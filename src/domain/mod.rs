@@ -1,7 +1,7 @@
 //! Pure product logic, free of I/O: money, pricing, lot rules.
 
 pub mod account;
-pub mod calloff;
+pub mod framework;
 pub mod lot;
 pub mod money;
 pub mod pricing;

@@ -55,7 +55,7 @@ struct UnlistedLot {
 }
 
 #[derive(Template)]
-#[template(path = "organisation.html")]
+#[template(path = "overview.html")]
 struct OverviewPage {
     page: Page,
     member: String,

@@ -5,7 +5,7 @@ use crate::app::{Actor, Denied, ReadError};
 use crate::db::frameworks::{self, CallOffRow, CreditRow};
 use crate::db::DbConnection;
 use crate::domain::account::Role;
-use crate::domain::calloff::CallOff;
+use crate::domain::framework::CallOff;
 
 /// Every call-off and credit of a framework, for the CSV and the scenario export: staff and
 /// the framework's supplier see all, a member only its own.

@@ -1,6 +1,6 @@
 //! Framework agreements after the confirmation: the framework's state, a buyer's call-off
 //! (preview, then confirm), staff ending it early, and the server closing it at the end of
-//! its term. Every call-off is priced by `domain::calloff` on the ledger replayed from the
+//! its term. Every call-off is priced by `domain::framework` on the ledger replayed from the
 //! stored rows under the lot's row lock, so racing call-offs are priced one after another in
 //! the contract's order on every database and server process.
 
@@ -23,7 +23,7 @@ use crate::db::frameworks::{self, CallOffRow, FrameworkRow};
 use crate::db::lots::Lot;
 use crate::db::procurement as store;
 use crate::db::DbConnection;
-use crate::domain::calloff::{CallOff, Contract, Framework, InitialLine, Ledger, Refusal};
+use crate::domain::framework::{CallOff, Contract, Framework, InitialLine, Ledger, Refusal};
 use crate::domain::lot::{FieldError, LotStatus};
 use crate::domain::money::Money;
 use crate::domain::pricing::TierTable;

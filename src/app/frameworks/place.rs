@@ -11,7 +11,7 @@ use crate::db::lots::{self, Lot};
 use crate::db::orgs::{self, DeliverySite};
 use crate::db::procurement as store;
 use crate::db::{self, DbConnection};
-use crate::domain::calloff::{CallOff, Credit, Framework, Ledger, Priced, Refusal};
+use crate::domain::framework::{CallOff, Credit, Framework, Ledger, Priced, Refusal};
 use crate::domain::money::Money;
 use crate::mail::notify;
 use chrono::{DateTime, Utc};

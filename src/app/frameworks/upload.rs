@@ -8,7 +8,7 @@ use crate::db::frameworks;
 use crate::db::lots::{self, Lot};
 use crate::db::orgs::{self, DeliverySite};
 use crate::db::{self, DbConnection};
-use crate::domain::calloff::{CallOff, Priced, Refusal};
+use crate::domain::framework::{CallOff, Priced, Refusal};
 
 /// One call-off of an upload, as previewed or stored.
 pub struct UploadedCallOff {

@@ -17,9 +17,9 @@ pub struct CallOffNotice<'a> {
     pub address: String,
     pub reference: String,
     pub quantity: u64,
-    pub priced: &'a crate::domain::calloff::Priced,
+    pub priced: &'a crate::domain::framework::Priced,
     /// (member id, member name, credit), by name.
-    pub credits: Vec<(i64, String, crate::domain::calloff::Credit)>,
+    pub credits: Vec<(i64, String, crate::domain::framework::Credit)>,
 }
 
 fn money_head(tr: Tr) -> Vec<String> {
@@ -224,7 +224,7 @@ pub fn framework_ended(
     lot: &lots::Lot,
     supplier: i64,
     members: &[(i64, String, crate::domain::spend::Spend)],
-    summary: &crate::domain::calloff::Summary,
+    summary: &crate::domain::framework::Summary,
     reason: Option<&str>,
     now: NaiveDateTime,
 ) -> DbResult<()> {

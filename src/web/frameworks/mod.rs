@@ -5,7 +5,7 @@ pub mod upload;
 
 use crate::app::frameworks::{self, CallOffError, CallOffRequest, Preview};
 use crate::db::frameworks::contract_id;
-use crate::domain::calloff::Refusal;
+use crate::domain::framework::Refusal;
 use crate::domain::pricing::PricingMode;
 use crate::export::{money, price, Csv};
 use crate::i18n::Tr;
