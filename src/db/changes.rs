@@ -17,6 +17,14 @@ use tokio::sync::oneshot;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token(Committed);
 
+impl Token {
+    /// A token as if read from SQLite at `version`, for tests of what keeps pages by token.
+    #[cfg(test)]
+    pub(crate) fn at_version(version: i64) -> Token {
+        Token(Committed::Sqlite(version))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Committed {
     /// SQLite's `data_version` on a connection that never writes: it moves with every commit

@@ -4,7 +4,7 @@
 use super::error::AppError;
 use super::AppState;
 use crate::app::accounts::{self, SessionLimits as Limits, SessionUser};
-use crate::app::kept::PageKey;
+use crate::app::kept::{KeptPages, PageKey, Turn};
 use crate::app::lot_page::{self, LotPageData};
 use crate::app::{idle_sqlite, read_together, Actor, DbConnection, ReadError};
 use crate::domain::account::{Language, Role};
@@ -22,6 +22,8 @@ use std::sync::Arc;
 const SESSION: &str = "sid";
 const CSRF: &str = "csrf";
 const LANG: &str = "lang";
+/// How long a view waits for another request's read of the same page before it reads itself.
+const WAIT_FOR_READ: std::time::Duration = std::time::Duration::from_millis(500);
 
 fn random_token() -> String {
     let mut bytes = [0u8; 32];
@@ -153,9 +155,22 @@ impl Visitor {
                 None
             }
         };
+        let mut reading = None;
         if let Some(token) = &token {
             if let Some(found) = state.kept_pages.page(&key, token, now.naive_utc()) {
                 return current_user(&self.session, Some(found));
+            }
+            match KeptPages::turn(&state.kept_pages, &key, token) {
+                Turn::Read(turn) => reading = Some(turn),
+                Turn::Wait(mut done) => {
+                    // The same page is being read under the same token: the page it keeps is
+                    // the one this request would read. If it keeps none (staff, suppliers,
+                    // a failed read) or takes too long, this request reads for itself.
+                    let _ = tokio::time::timeout(WAIT_FOR_READ, done.changed()).await;
+                    if let Some(found) = state.kept_pages.page(&key, token, now.naive_utc()) {
+                        return current_user(&self.session, Some(found));
+                    }
+                }
             }
         }
         let lookup = move |conn: &mut DbConnection, now, limits, secret: &str| {
@@ -163,11 +178,15 @@ impl Visitor {
             lot_page::session_page(conn, now, limits, secret, key, token)
         };
         let (fixed, kept) = (state.fixed_tiers.clone(), state.kept_pages.clone());
-        self.read_with(lookup, move |conn, actor, page| {
-            let server = (&*fixed, &*kept);
-            lot_page::page_for_session(conn, actor, page, now, lines_after, server)
-        })
-        .await
+        let read = self
+            .read_with(lookup, move |conn, actor, page| {
+                let server = (&*fixed, &*kept);
+                lot_page::page_for_session(conn, actor, page, now, lines_after, server)
+            })
+            .await;
+        // Kept (or not) by now: those waiting for this read look again.
+        drop(reading);
+        read
     }
 
     /// [`Visitor::read`] with the session looked up by `lookup`, which reads `X` beside it.
