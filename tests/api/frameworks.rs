@@ -203,13 +203,7 @@ async fn assert_exports_equal_the_cli(
     let result = cli(&scenario.body);
     let csv = staff.get(&format!("/lots/{lot}/calloffs.csv")).await;
     assert_eq!(csv.status, 200);
-    let rows: Vec<Vec<String>> = csv
-        .body
-        .trim_start_matches('\u{feff}')
-        .lines()
-        .skip(1)
-        .map(|l| l.split(';').map(str::to_string).collect())
-        .collect();
+    let rows = csv_rows(&csv.body);
     let calloffs: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "Abruf").collect();
     let cli_calloffs = result["calloffs"].as_array().expect("calloffs");
     assert_eq!(calloffs.len(), cli_calloffs.len());

@@ -434,6 +434,15 @@ impl Browser {
     }
 }
 
+/// The rows of a downloaded CSV below its header, each split into its fields.
+pub fn csv_rows(body: &str) -> Vec<Vec<String>> {
+    body.trim_start_matches('\u{feff}')
+        .lines()
+        .skip(1)
+        .map(|l| l.split(';').map(str::to_string).collect())
+        .collect()
+}
+
 /// The active lines of a lot, straight from the database.
 pub fn stored_lines(app: &TestApp, lot: i64) -> Vec<sammelkauf::db::orders::OrderLineRow> {
     let mut conn = app.pool.get().expect("conn");

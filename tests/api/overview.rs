@@ -293,13 +293,7 @@ async fn every_members_years_and_frameworks_equal_the_call_off_engine_and_the_st
         // The CSV says the same.
         let csv = buyer.get("/organisation/overview.csv").await;
         assert_eq!(csv.status, 200);
-        let rows: Vec<Vec<String>> = csv
-            .body
-            .trim_start_matches('\u{feff}')
-            .lines()
-            .skip(1)
-            .map(|l| l.split(';').map(str::to_string).collect())
-            .collect();
+        let rows = csv_rows(&csv.body);
         let csv_years: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "Jahr").collect();
         assert_eq!(csv_years.len(), mine.len(), "{email}: {}", csv.body);
         for (row, (year, e)) in csv_years.iter().zip(&mine) {
