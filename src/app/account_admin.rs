@@ -10,6 +10,7 @@ use crate::db::orgs::{Member, Supplier};
 use crate::db::users::StaffGrant;
 use crate::db::{self, orgs, users, DbConnection};
 use crate::domain::account::{EmailAddress, Language, Role};
+use crate::domain::audit::AuditAction;
 use chrono::Duration;
 
 /// What staff enter for an account.
@@ -145,7 +146,7 @@ fn request_staff_role(
         conn,
         ctx,
         Some(actor.id),
-        "user.staff_requested",
+        AuditAction::UserStaffRequested,
         None,
         ("user", id),
         email,
@@ -243,7 +244,7 @@ pub fn create(
             conn,
             ctx,
             Some(actor.id),
-            "user.created",
+            AuditAction::UserCreated,
             None,
             ("user", id),
             &describe(
@@ -340,7 +341,7 @@ pub fn update(
             conn,
             ctx,
             Some(actor.id),
-            "user.changed",
+            AuditAction::UserChanged,
             None,
             ("user", id),
             &describe(&before.email, role, member_id, supplier_id, active),
@@ -399,7 +400,7 @@ pub fn confirm_staff(
             conn,
             ctx,
             Some(actor.id),
-            "user.staff_granted",
+            AuditAction::UserStaffGranted,
             None,
             ("user", id),
             &format!(

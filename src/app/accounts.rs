@@ -6,6 +6,7 @@ use crate::db::lots::{self, LotAtGlance};
 use crate::db::sessions::SessionAccount;
 use crate::db::{self, sessions, throttle, users, DbConnection, Pool};
 use crate::domain::account::Language;
+use crate::domain::audit::AuditAction;
 use crate::password::Hasher;
 use chrono::{Duration, NaiveDateTime};
 use diesel::QueryResult;
@@ -225,7 +226,15 @@ pub async fn login(
         db::transaction(conn, |conn| {
             throttle::reset(conn, &account_key)?;
             throttle::forgive(conn, &address_key)?;
-            record(conn, &ctx, Some(id), "user.login", None, ("user", id), "")?;
+            record(
+                conn,
+                &ctx,
+                Some(id),
+                AuditAction::UserLogin,
+                None,
+                ("user", id),
+                "",
+            )?;
             start_session(conn, id, now)
         })
         .map_err(LoginError::from)

@@ -8,6 +8,7 @@ use crate::db::lots::{self, Lot};
 use crate::db::procurement::{self as store, LineResult, MemberResult};
 use crate::db::{self, DbConnection};
 use crate::domain::account::Role;
+use crate::domain::audit::AuditAction;
 use crate::domain::lot::LotStatus;
 use crate::domain::pricing::{evaluate, Evaluation, InvalidInput};
 use crate::mail::notify::AwardNotice;
@@ -280,7 +281,7 @@ fn award_in_transaction(
         conn,
         ctx,
         Some(actor),
-        "lot.awarded",
+        AuditAction::LotAwarded,
         Some(lot_id),
         ("quote", quote_id),
         &format!(

@@ -3,6 +3,7 @@
 
 use super::{record, Actor, Ctx, StoreError};
 use crate::db::{self, calendar, users, DbConnection};
+use crate::domain::audit::AuditAction;
 use crate::domain::quote::sha256_hex;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use icalendar::{Calendar, Component, Event, EventLike};
@@ -30,7 +31,7 @@ pub fn renew(conn: &mut DbConnection, ctx: &Ctx, actor: &Actor) -> Result<String
             conn,
             ctx,
             Some(actor.id),
-            "calendar.renewed",
+            AuditAction::CalendarRenewed,
             None,
             ("user", actor.id),
             "",
@@ -47,7 +48,7 @@ pub fn revoke(conn: &mut DbConnection, ctx: &Ctx, actor: &Actor) -> Result<(), S
                 conn,
                 ctx,
                 Some(actor.id),
-                "calendar.revoked",
+                AuditAction::CalendarRevoked,
                 None,
                 ("user", actor.id),
                 "",

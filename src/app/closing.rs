@@ -7,6 +7,7 @@ use super::{operation_error, record, Actor, Ctx, Denied, StoreError};
 use crate::db::procurement as store;
 use crate::db::{self, lots, DbConnection};
 use crate::domain::account::Role;
+use crate::domain::audit::AuditAction;
 use crate::domain::lot::LotStatus;
 use crate::mail::notify;
 
@@ -74,7 +75,7 @@ pub fn with_reason(
                     conn,
                     ctx,
                     Some(actor.id),
-                    "award.revoked",
+                    AuditAction::AwardRevoked,
                     Some(lot_id),
                     ("lot", lot_id),
                     &details,
@@ -91,7 +92,7 @@ pub fn with_reason(
                     conn,
                     ctx,
                     Some(actor.id),
-                    "lot.cancelled",
+                    AuditAction::LotCancelled,
                     Some(lot_id),
                     ("lot", lot_id),
                     reason,
@@ -122,7 +123,7 @@ pub fn close_due_lots(
                 &db::audit::NewAuditEntry {
                     at: now,
                     actor_id: None,
-                    action: "lot.closed",
+                    action: AuditAction::LotClosed.as_str(),
                     lot_id: Some(id),
                     entity: "lot",
                     entity_id: Some(id),
@@ -160,7 +161,7 @@ pub fn confirm_due_lots(conn: &mut DbConnection, ctx: &Ctx) -> Result<usize, Sto
                 conn,
                 ctx,
                 None,
-                "lot.confirmed",
+                AuditAction::LotConfirmed,
                 Some(id),
                 ("lot", id),
                 "standstill period ended",

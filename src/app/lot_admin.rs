@@ -5,6 +5,7 @@ use super::{operation_error, record, Actor, Ctx, Denied, ReadError, StoreError};
 use crate::db::lots::{self, Lot};
 use crate::db::{self, orgs, DbConnection};
 use crate::domain::account::Role;
+use crate::domain::audit::AuditAction;
 use crate::domain::lot::{
     short_standstill_reason, FieldError, IndicativeTier, LotStatus, LotTermsInput,
 };
@@ -87,7 +88,7 @@ pub fn create(
             conn,
             ctx,
             Some(actor.id),
-            "lot.created",
+            AuditAction::LotCreated,
             Some(id),
             ("lot", id),
             &terms.title,
@@ -122,7 +123,7 @@ pub fn update(
             conn,
             ctx,
             Some(actor.id),
-            "lot.edited",
+            AuditAction::LotEdited,
             Some(id),
             ("lot", id),
             &terms.title,
@@ -150,7 +151,7 @@ fn record_short_standstill(
         conn,
         ctx,
         Some(actor.id),
-        "lot.short_standstill",
+        AuditAction::LotShortStandstill,
         Some(id),
         ("lot", id),
         &format!("days={} reason={reason}", terms.standstill_days),
@@ -183,7 +184,7 @@ pub fn open(
             conn,
             ctx,
             Some(actor.id),
-            "lot.opened",
+            AuditAction::LotOpened,
             Some(id),
             ("lot", id),
             "",
@@ -217,7 +218,7 @@ pub fn invite(
                     conn,
                     ctx,
                     Some(actor.id),
-                    "lot.supplier_invited",
+                    AuditAction::LotSupplierInvited,
                     Some(id),
                     ("supplier", supplier),
                     "",

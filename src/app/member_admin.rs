@@ -7,6 +7,7 @@ use super::{operation_error, record, Account, Actor, Ctx, Denied, ReadError, Sto
 use crate::db::orgs::{DeliverySite, Member};
 use crate::db::{self, orgs, users, DbConnection};
 use crate::domain::account::Role;
+use crate::domain::audit::AuditAction;
 
 /// The member this actor may manage: any for staff (`None`), its own for a member
 /// administrator, none for anyone else.
@@ -57,9 +58,9 @@ pub fn set_admin(
         }
         users::set_member_admin(conn, user, admin, actor.id, ctx.now.naive_utc())?;
         let action = if admin {
-            "member_admin.granted"
+            AuditAction::MemberAdminGranted
         } else {
-            "member_admin.withdrawn"
+            AuditAction::MemberAdminWithdrawn
         };
         record(
             conn,
@@ -125,7 +126,7 @@ pub fn set_colleague_active(
             conn,
             ctx,
             Some(actor.id),
-            "user.changed",
+            AuditAction::UserChanged,
             None,
             ("user", user),
             &format!("{} active={active} by member administrator", account.email),

@@ -292,7 +292,7 @@ pub(crate) fn record(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: Option<i64>,
-    action: &str,
+    action: crate::domain::audit::AuditAction,
     lot: Option<i64>,
     entity: (&str, i64),
     details: &str,
@@ -302,7 +302,7 @@ pub(crate) fn record(
         &db::audit::NewAuditEntry {
             at: ctx.now.naive_utc(),
             actor_id: actor,
-            action,
+            action: action.as_str(),
             lot_id: lot,
             entity: entity.0,
             entity_id: Some(entity.1),

@@ -5,6 +5,7 @@ use super::{operation_error, record, Actor, Ctx, Denied, StoreError};
 use crate::db::procurement as store;
 use crate::db::{self, lots, DbConnection};
 use crate::domain::account::Role;
+use crate::domain::audit::AuditAction;
 use crate::domain::lot::LotStatus;
 use crate::domain::rules::{OpeningRefusal, OpeningStep};
 
@@ -60,7 +61,7 @@ pub fn open_quotes(
                     conn,
                     ctx,
                     Some(actor.id),
-                    "quotes.opening_requested",
+                    AuditAction::QuotesOpeningRequested,
                     Some(lot_id),
                     ("lot", lot_id),
                     "",
@@ -83,7 +84,7 @@ pub fn open_quotes(
                     conn,
                     ctx,
                     Some(actor.id),
-                    "quotes.opened",
+                    AuditAction::QuotesOpened,
                     Some(lot_id),
                     ("lot", lot_id),
                     &format!("requested_by={requested_by} confirmed_by={}", actor.id),

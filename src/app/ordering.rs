@@ -6,6 +6,7 @@ use crate::db::orders::{self, OrderLineRow};
 use crate::db::orgs::{self, DeliverySite};
 use crate::db::outbox::{self, NewEmail};
 use crate::db::{self, bundles, DbConnection};
+use crate::domain::audit::AuditAction;
 use crate::domain::lot::{FieldError, OrderInput};
 use crate::mail::notify::{self, LineSummary};
 
@@ -206,7 +207,7 @@ impl ReadyOrder {
         db::audit::NewAuditEntry {
             at: self.now,
             actor_id: Some(self.placed_by),
-            action: "order.placed",
+            action: AuditAction::OrderPlaced.as_str(),
             lot_id: Some(self.lot),
             entity: "order_line",
             entity_id: Some(line),
@@ -458,7 +459,7 @@ pub fn change(
             conn,
             ctx,
             Some(actor.id),
-            "order.changed",
+            AuditAction::OrderChanged,
             Some(lot_id),
             ("order_line", line_id),
             &describe(&input, site.id),
@@ -492,7 +493,7 @@ pub fn cancel(
                 conn,
                 ctx,
                 Some(actor.id),
-                "order.cancelled",
+                AuditAction::OrderCancelled,
                 Some(lot_id),
                 ("order_line", line_id),
                 "",

@@ -5,6 +5,7 @@ use super::{operation_error, record, Account, Actor, Ctx, Denied, ReadError, Sto
 use crate::db::orgs::{DeliverySite, Member, Supplier};
 use crate::db::{self, orgs, users, DbConnection};
 use crate::domain::account::{EmailAddress, Role};
+use crate::domain::audit::AuditAction;
 
 /// An organisation's name, city and contact address as entered.
 #[derive(Debug, Clone, Default)]
@@ -127,7 +128,7 @@ pub fn create_member(
             conn,
             ctx,
             Some(actor.id),
-            "member.created",
+            AuditAction::MemberCreated,
             None,
             ("member", id),
             &org.name,
@@ -154,7 +155,7 @@ pub fn update_member(
             conn,
             ctx,
             Some(actor.id),
-            "member.changed",
+            AuditAction::MemberChanged,
             None,
             ("member", id),
             &org.name,
@@ -181,7 +182,7 @@ pub fn create_site(
             conn,
             ctx,
             Some(actor.id),
-            "site.created",
+            AuditAction::SiteCreated,
             None,
             ("delivery_site", id),
             &name,
@@ -218,7 +219,7 @@ pub fn update_site(
             conn,
             ctx,
             Some(actor.id),
-            "site.changed",
+            AuditAction::SiteChanged,
             None,
             ("delivery_site", id),
             &name,
@@ -259,9 +260,9 @@ pub fn save_supplier(
             }
         };
         let action = if id.is_some() {
-            "supplier.changed"
+            AuditAction::SupplierChanged
         } else {
-            "supplier.created"
+            AuditAction::SupplierCreated
         };
         record(
             conn,

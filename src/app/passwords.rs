@@ -5,6 +5,7 @@ use super::accounts::{end_sessions, SessionLimits};
 use super::{operation_error, record, run, Account, Ctx, Denied, StoreError};
 use crate::db::{self, outbox, throttle, users, DbConnection, Pool};
 use crate::domain::account::EmailAddress;
+use crate::domain::audit::AuditAction;
 use crate::domain::quote::sha256_hex;
 use crate::mail::MailContext;
 use crate::password::{Hasher, MIN_LENGTH};
@@ -110,7 +111,7 @@ pub async fn set_password(
                 conn,
                 &ctx,
                 Some(user),
-                "user.password_set",
+                AuditAction::UserPasswordSet,
                 None,
                 ("user", user),
                 "",

@@ -5,6 +5,7 @@ use super::{from_read_error, operation_error, record, Actor, Ctx, Denied, ReadEr
 use crate::db::lots::{self, Lot};
 use crate::db::procurement::{self as store, QuoteRow};
 use crate::db::{self, DbConnection};
+use crate::domain::audit::AuditAction;
 use crate::domain::lot::FieldError;
 use crate::domain::pricing::{Tier, TierTable};
 use crate::domain::quote::{sha256_hex, QuoteForm, QuoteInput};
@@ -80,7 +81,7 @@ pub fn submit(
             conn,
             ctx,
             Some(actor.id),
-            "quote.submitted",
+            AuditAction::QuoteSubmitted,
             Some(lot_id),
             ("quote", id),
             &format!("receipt={receipt} revision={revision}"),

@@ -6,6 +6,7 @@ use crate::db::audit::AuditEntry;
 use crate::db::outbox::{self, OutboxRow};
 use crate::db::{self, audit, users, DbConnection};
 use crate::domain::account::Role;
+use crate::domain::audit::AuditAction;
 use std::collections::HashMap;
 
 /// Entries or messages shown on one page.
@@ -114,7 +115,7 @@ pub fn resend(
                 conn,
                 ctx,
                 Some(actor.id),
-                "email.resent",
+                AuditAction::EmailResent,
                 None,
                 ("email", id),
                 "",

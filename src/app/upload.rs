@@ -7,6 +7,7 @@ use crate::db::lots::{self, Lot};
 use crate::db::orders;
 use crate::db::orgs;
 use crate::db::{self, bundles, DbConnection};
+use crate::domain::audit::AuditAction;
 use crate::domain::lot::FieldError;
 use crate::domain::quote::sha256_hex;
 use crate::domain::upload::{self, FileError, SiteChoice, UploadLine};
@@ -165,7 +166,7 @@ pub fn store(
             conn,
             ctx,
             Some(actor.id),
-            "order.uploaded",
+            AuditAction::OrderUploaded,
             Some(lot_id),
             ("lot", lot_id),
             &format!(

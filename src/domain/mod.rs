@@ -1,6 +1,7 @@
 //! Pure product logic, free of I/O: money, pricing, lot rules.
 
 pub mod account;
+pub mod audit;
 pub mod framework;
 pub mod lot;
 pub mod money;

@@ -6,6 +6,7 @@ use crate::db::frameworks;
 use crate::db::lots;
 use crate::db::{self, DbConnection};
 use crate::domain::account::Role;
+use crate::domain::audit::AuditAction;
 use crate::domain::lot::FieldError;
 
 /// Staff end a running framework early, with a reason everyone concerned is told.
@@ -37,7 +38,7 @@ pub fn end_early(
             conn,
             ctx,
             Some(actor.id),
-            "framework.ended",
+            AuditAction::FrameworkEnded,
             Some(lot_id),
             ("lot", lot_id),
             reason,

@@ -6,6 +6,7 @@ use crate::db::frameworks;
 use crate::db::lots;
 use crate::db::procurement as store;
 use crate::db::{self, DbConnection};
+use crate::domain::audit::AuditAction;
 use crate::domain::lot::LotStatus;
 
 /// Closes every framework whose term is over (once each), and sends the statements.
@@ -44,7 +45,7 @@ pub fn close_expired(conn: &mut DbConnection, ctx: &Ctx) -> Result<usize, StoreE
                 conn,
                 ctx,
                 None,
-                "framework.closed",
+                AuditAction::FrameworkClosed,
                 Some(lot_id),
                 ("lot", lot_id),
                 "term_over",

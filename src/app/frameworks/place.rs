@@ -11,6 +11,7 @@ use crate::db::lots::{self, Lot};
 use crate::db::orgs::{self, DeliverySite};
 use crate::db::procurement as store;
 use crate::db::{self, DbConnection};
+use crate::domain::audit::AuditAction;
 use crate::domain::framework::{CallOff, Credit, Framework, Ledger, Priced, Refusal};
 use crate::domain::money::Money;
 use crate::mail::notify;
@@ -341,7 +342,7 @@ pub fn place(
             conn,
             ctx,
             Some(actor.id),
-            "calloff.placed",
+            AuditAction::CalloffPlaced,
             Some(lot_id),
             ("calloff", id),
             &format!(

@@ -8,6 +8,7 @@ use crate::db::frameworks;
 use crate::db::lots::{self, Lot};
 use crate::db::orgs::{self, DeliverySite};
 use crate::db::{self, DbConnection};
+use crate::domain::audit::AuditAction;
 use crate::domain::framework::{CallOff, Priced, Refusal};
 
 /// One call-off of an upload, as previewed or stored.
@@ -183,7 +184,7 @@ pub fn place_upload(
             conn,
             ctx,
             Some(actor.id),
-            "calloff.uploaded",
+            AuditAction::CalloffUploaded,
             Some(lot_id),
             ("lot", lot_id),
             &format!("calloffs={} sha256={digest}", stored.len()),
