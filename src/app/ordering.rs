@@ -7,6 +7,7 @@ use crate::db::orgs::{self, DeliverySite};
 use crate::db::outbox::{self, NewEmail};
 use crate::db::{self, bundles, DbConnection};
 use crate::domain::audit::AuditAction;
+use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::lot::{FieldError, OrderInput};
 use crate::mail::notify::{self, LineSummary};
 
@@ -183,7 +184,7 @@ pub struct ReadyOrder {
     member: i64,
     site: i64,
     input: OrderInput,
-    key: String,
+    key: IdempotencyKey,
     placed_by: i64,
     now: chrono::NaiveDateTime,
     details: String,
@@ -197,7 +198,7 @@ impl ReadyOrder {
             member: self.member,
             site: self.site,
             input: &self.input,
-            idempotency_key: &self.key,
+            idempotency_key: self.key.as_str(),
             placed_by: self.placed_by,
             now: self.now,
         }
@@ -229,10 +230,7 @@ pub fn prepare(
     key: &str,
 ) -> Result<ReadyOrder, OrderError> {
     let member = actor.member()?;
-    let key = key.trim();
-    if key.is_empty() || key.len() > 100 {
-        return Err(OrderError::BadKey);
-    }
+    let key = IdempotencyKey::parse(key).ok_or(OrderError::BadKey)?;
     // The lot and the site the form names in one query (no site has id 0).
     let (lot, found) = lots::find_with_site(conn, lot_id, site_id(&request.site).unwrap_or(0))?
         .ok_or(Denied::NotFound)?;
@@ -247,7 +245,7 @@ pub fn prepare(
         site: site.id,
         details: describe(&input, site.id),
         input,
-        key: key.to_string(),
+        key,
         placed_by: actor.id,
         now: ctx.now.naive_utc(),
         email,

@@ -8,6 +8,7 @@ use crate::db::orders;
 use crate::db::orgs;
 use crate::db::{self, bundles, DbConnection};
 use crate::domain::audit::AuditAction;
+use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::lot::FieldError;
 use crate::domain::quote::sha256_hex;
 use crate::domain::upload::{self, FileError, SiteChoice, UploadLine};
@@ -62,12 +63,6 @@ pub(crate) fn digest(text: &str) -> String {
     sha256_hex(&text.replace("\r\n", "\n"))
 }
 
-/// The key of an upload's line: the file's digest and the line, so the same file twice is
-/// the same lines.
-pub(crate) fn line_key(digest: &str, line: u64) -> String {
-    format!("csv-{}-{line}", &digest[..32])
-}
-
 fn read(
     conn: &mut DbConnection,
     ctx: &Ctx,
@@ -102,10 +97,13 @@ pub fn preview(
     let (bundle, _) = bundles::totals(conn, lot_id)?;
     let digest = digest(text);
     let already_uploaded = match lines.first() {
-        Some(first) => {
-            orders::find_by_idempotency_key(conn, lot_id, member, &line_key(&digest, first.line))?
-                .is_some()
-        }
+        Some(first) => orders::find_by_idempotency_key(
+            conn,
+            lot_id,
+            member,
+            IdempotencyKey::of_file_line(&digest, first.line).as_str(),
+        )?
+        .is_some(),
         None => false,
     };
     Ok(UploadPreview {
@@ -136,13 +134,16 @@ pub fn store(
         return Err(UploadError::Lines(lines));
     }
     let digest = digest(text);
-    let keys: Vec<String> = lines.iter().map(|l| line_key(&digest, l.line)).collect();
+    let keys: Vec<IdempotencyKey> = lines
+        .iter()
+        .map(|l| IdempotencyKey::of_file_line(&digest, l.line))
+        .collect();
     let now = ctx.now.naive_utc();
     let stored = db::transaction(conn, |conn| {
         if !lots::lock_open_for_orders(conn, lot_id, now)? {
             return Err(UploadError::Closed);
         }
-        if orders::find_by_idempotency_key(conn, lot_id, member, &keys[0])?.is_some() {
+        if orders::find_by_idempotency_key(conn, lot_id, member, keys[0].as_str())?.is_some() {
             return Ok(0);
         }
         let new_lines: Vec<orders::NewLine<'_>> = lines
@@ -154,7 +155,7 @@ pub fn store(
                     member,
                     site: l.site?,
                     input: l.input.as_ref()?,
-                    idempotency_key: key,
+                    idempotency_key: key.as_str(),
                     placed_by: actor.id,
                     now,
                 })

@@ -13,6 +13,7 @@ use crate::db::procurement as store;
 use crate::db::{self, DbConnection};
 use crate::domain::audit::AuditAction;
 use crate::domain::framework::{CallOff, Credit, Framework, Ledger, Priced, Refusal};
+use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::money::Money;
 use crate::mail::notify;
 use chrono::{DateTime, Utc};
@@ -269,16 +270,13 @@ pub fn place(
     key: &str,
 ) -> Result<i64, CallOffError> {
     let member = actor.member()?;
-    let key = key.trim();
-    if key.is_empty() || key.len() > 100 {
-        return Err(CallOffError::BadKey);
-    }
+    let key = IdempotencyKey::parse(key).ok_or(CallOffError::BadKey)?;
     let (lot, terms) = running_terms(conn, actor, lot_id, ctx.now)?;
     let (quantity, site, reference) = check(conn, &terms.framework, member, request)?;
     let placed = db::transaction(conn, |conn| {
         // One call-off of a framework at a time, on every server process.
         lots::lock(conn, lot_id)?;
-        if let Some(existing) = frameworks::find_by_key(conn, lot_id, member, key)? {
+        if let Some(existing) = frameworks::find_by_key(conn, lot_id, member, key.as_str())? {
             return Ok(existing.id);
         }
         // Staff may have ended it while this request waited for the lock.
@@ -294,7 +292,7 @@ pub fn place(
                 site: site.id,
                 quantity,
                 reference: &reference,
-                idempotency_key: key,
+                idempotency_key: key.as_str(),
                 placed_by: actor.id,
                 at: at.naive_utc(),
                 unit_price: priced.unit_price,
@@ -372,7 +370,7 @@ pub fn place(
     match placed {
         // The same key raced in from a second request: that one stored the call-off.
         Err(e) if db::is_unique_violation(&e) => {
-            frameworks::find_by_key(conn, lot_id, member, key)?
+            frameworks::find_by_key(conn, lot_id, member, key.as_str())?
                 .map(|c| c.id)
                 .ok_or(CallOffError::NotRunning)
         }

@@ -10,6 +10,7 @@ use crate::db::orgs::{self, DeliverySite};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::AuditAction;
 use crate::domain::framework::{CallOff, Priced, Refusal};
+use crate::domain::idempotency::IdempotencyKey;
 
 /// One call-off of an upload, as previewed or stored.
 pub struct UploadedCallOff {
@@ -137,8 +138,8 @@ pub fn place_upload(
     let digest = crate::app::upload::digest(text);
     let placed = db::transaction(conn, |conn| -> Result<usize, CallOffUploadError> {
         lots::lock(conn, lot_id)?;
-        let first_key = crate::app::upload::line_key(&digest, lines[0].0);
-        if frameworks::find_by_key(conn, lot_id, member, &first_key)?.is_some() {
+        let first_key = IdempotencyKey::of_file_line(&digest, lines[0].0);
+        if frameworks::find_by_key(conn, lot_id, member, first_key.as_str())?.is_some() {
             return Ok(0);
         }
         if frameworks::find(conn, lot_id)?.is_none_or(|row| row.ended_at.is_some()) {
@@ -151,7 +152,7 @@ pub fn place_upload(
             let priced = ledger
                 .price(*quantity, at)
                 .map_err(|r| CallOffUploadError::Refused(*line, r))?;
-            let key = crate::app::upload::line_key(&digest, *line);
+            let key = IdempotencyKey::of_file_line(&digest, *line);
             let id = frameworks::insert(
                 conn,
                 &frameworks::NewCallOff {
@@ -160,7 +161,7 @@ pub fn place_upload(
                     site: site.id,
                     quantity: *quantity,
                     reference,
-                    idempotency_key: &key,
+                    idempotency_key: key.as_str(),
                     placed_by: actor.id,
                     at: at.naive_utc(),
                     unit_price: priced.unit_price,
