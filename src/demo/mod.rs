@@ -1,6 +1,8 @@
 //! A realistic demo cooperative for an empty database: staff, members with delivery sites
 //! and buyers, suppliers, and lots in every state that exists so far.
 
+mod cooperative;
+
 use crate::app::{award, lot_admin, opening, ordering, quotes, Actor, Ctx};
 use crate::db::{self, lots, orgs, users, DbConnection};
 use crate::domain::account::{Language, Role};
@@ -10,6 +12,7 @@ use crate::domain::pricing::PricingMode;
 use crate::domain::quote::QuoteForm;
 use crate::password;
 use chrono::{DateTime, Duration, Utc};
+use cooperative::{MEMBERS, SUPPLIERS};
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "sammelkauf-demo";
@@ -63,96 +66,6 @@ impl db::AsDbError for DemoError {
         }
     }
 }
-
-const MEMBERS: [(&str, &str, &[&str]); 12] = [
-    (
-        "KRZ Minden-Ravensberg/Lippe",
-        "Lemgo",
-        &[
-            "Kreishaus Detmold",
-            "Stadt Bad Salzuflen",
-            "Gesamtschule Lemgo",
-        ],
-    ),
-    (
-        "ITK Rheinland",
-        "Neuss",
-        &[
-            "Stadtverwaltung Neuss",
-            "Stadt Dormagen",
-            "Berufskolleg Neuss",
-        ],
-    ),
-    (
-        "regio iT Aachen",
-        "Aachen",
-        &[
-            "Stadt Aachen",
-            "StädteRegion Aachen",
-            "Schulzentrum Eschweiler",
-            "Stadt Gütersloh",
-        ],
-    ),
-    (
-        "Südwestfalen-IT",
-        "Hemer",
-        &["Kreis Soest", "Stadt Iserlohn", "Märkischer Kreis"],
-    ),
-    (
-        "Dataport",
-        "Altenholz",
-        &[
-            "Freie und Hansestadt Hamburg",
-            "Land Schleswig-Holstein",
-            "Bremen Schulen",
-            "Sachsen-Anhalt",
-        ],
-    ),
-    (
-        "ekom21 Hessen",
-        "Gießen",
-        &["Landkreis Gießen", "Stadt Kassel", "Stadt Darmstadt"],
-    ),
-    (
-        "AKDB Bayern",
-        "München",
-        &["Landratsamt Rosenheim", "Stadt Landshut"],
-    ),
-    (
-        "Komm.ONE",
-        "Stuttgart",
-        &[
-            "Stadt Heilbronn",
-            "Landkreis Esslingen",
-            "Stadt Freiburg",
-            "Ortenaukreis",
-            "Stadt Ulm",
-        ],
-    ),
-    (
-        "KDO Oldenburg",
-        "Oldenburg",
-        &["Stadt Oldenburg", "Landkreis Ammerland"],
-    ),
-    (
-        "civitec Siegburg",
-        "Siegburg",
-        &["Rhein-Sieg-Kreis", "Stadt Troisdorf"],
-    ),
-    (
-        "GKD Recklinghausen",
-        "Recklinghausen",
-        &["Kreis Recklinghausen", "Stadt Marl", "Stadt Dorsten"],
-    ),
-    ("KAAW Unna", "Unna", &["Kreis Unna", "Stadt Kamen"]),
-];
-
-const SUPPLIERS: [&str; 4] = [
-    "Bechtle Öffentliche Auftraggeber GmbH",
-    "Cancom Public GmbH",
-    "Computacenter Public Sector AG",
-    "Dr. Schönfeld Systemhaus GmbH",
-];
 
 fn price(text: &str) -> Result<UnitPrice, DemoError> {
     UnitPrice::parse(text).map_err(|e| DemoError::Hash(format!("demo price {text}: {e}")))
