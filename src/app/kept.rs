@@ -76,7 +76,7 @@ struct Reading {
     token: Token,
     id: u64,
     /// Dropped when the read ends, which wakes every request waiting for it.
-    _done: watch::Sender<()>,
+    done: watch::Sender<()>,
 }
 
 impl<P> Default for Kept<P> {
@@ -177,7 +177,7 @@ impl<P> KeptPages<P> {
         let mut kept = pages.kept();
         if let Some(reading) = kept.reading.get(key) {
             if reading.token == *token {
-                return Turn::Wait(reading._done.subscribe());
+                return Turn::Wait(reading.done.subscribe());
             }
         }
         kept.next_reading += 1;
@@ -186,7 +186,7 @@ impl<P> KeptPages<P> {
         let reading = Reading {
             token: token.clone(),
             id,
-            _done: done,
+            done,
         };
         kept.reading.insert(key.clone(), reading);
         Turn::Read(ReadingPage {

@@ -140,12 +140,9 @@ pub fn overview(
 /// Every member's purchases in a framework over its term so far, after every credit: the
 /// figures of the framework statement, by member.
 pub fn framework_spends(conn: &mut DbConnection, lot: i64) -> QueryResult<BTreeMap<i64, Spend>> {
-    let mut books: BTreeMap<i64, Vec<Purchase>> = BTreeMap::new();
+    let mut spends: BTreeMap<i64, Spend> = BTreeMap::new();
     for row in overview::purchases(conn, Of::Lot(lot))? {
-        books.entry(row.member_id).or_default().push(purchase(&row));
+        spends.entry(row.member_id).or_default().add(row.entry);
     }
-    Ok(books
-        .into_iter()
-        .map(|(member, purchases)| (member, Book::new(purchases).lot(lot)))
-        .collect())
+    Ok(spends)
 }

@@ -96,6 +96,18 @@ impl Spend {
         }
     }
 
+    /// Adds another period's purchases in the same lot.
+    fn merge(&mut self, other: &Spend) {
+        self.quantity += other.quantity;
+        self.calloffs += other.calloffs;
+        self.called_off += other.called_off;
+        self.net += other.net;
+        self.gross += other.gross;
+        self.credited_net += other.credited_net;
+        self.credited_gross += other.credited_gross;
+        self.saving_vs_alone += other.saving_vs_alone;
+    }
+
     pub fn vat(&self) -> Money {
         self.gross - self.net
     }
@@ -156,14 +168,7 @@ impl Book {
             .range((lot, i32::MIN)..=(lot, i32::MAX))
             .map(|e| e.1)
         {
-            total.quantity += spend.quantity;
-            total.calloffs += spend.calloffs;
-            total.called_off += spend.called_off;
-            total.net += spend.net;
-            total.gross += spend.gross;
-            total.credited_net += spend.credited_net;
-            total.credited_gross += spend.credited_gross;
-            total.saving_vs_alone += spend.saving_vs_alone;
+            total.merge(spend);
         }
         total
     }

@@ -1,5 +1,5 @@
 //! Each member's statement when a framework ends, and the end notice to the supplier.
-use super::{replay, Agreement};
+use super::Agreement;
 use crate::app::{Ctx, StoreError};
 use crate::db::lots::Lot;
 use crate::db::orgs;
@@ -15,7 +15,6 @@ pub(super) fn statements(
     agreement: &Agreement,
     reason: Option<&str>,
 ) -> Result<(), StoreError> {
-    let (ledger, _) = replay(conn, agreement)?;
     let names: HashMap<i64, String> = orgs::list_members(conn)?
         .into_iter()
         .map(|m| (m.id, m.name))
@@ -31,7 +30,6 @@ pub(super) fn statements(
         lot,
         agreement.supplier_id,
         &members,
-        &ledger.summary(),
         reason,
         ctx.now.naive_utc(),
     )?;

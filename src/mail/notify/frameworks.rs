@@ -224,7 +224,6 @@ pub fn framework_ended(
     lot: &lots::Lot,
     supplier: i64,
     members: &[(i64, String, crate::domain::spend::Spend)],
-    summary: &crate::domain::framework::Summary,
     reason: Option<&str>,
     now: NaiveDateTime,
 ) -> DbResult<()> {
@@ -274,6 +273,9 @@ pub fn framework_ended(
             },
         )?;
     }
+    // The supplier's total is the members' statements added up.
+    let called_off: u64 = members.iter().map(|(_, _, s)| s.quantity).sum();
+    let net: crate::domain::money::Money = members.iter().map(|(_, _, s)| s.net).sum();
     let sellers = users::active_of(conn, None, Some(supplier))?;
     send_each(
         conn,
@@ -283,9 +285,9 @@ pub fn framework_ended(
         |tr, _| {
             let vars = [
                 ("lot", lot.title.clone()),
-                ("quantity", tr.quantity(summary.cumulative_quantity)),
+                ("quantity", tr.quantity(called_off)),
                 ("unit", lot.unit.clone()),
-                ("net", tr.money(summary.total_net)),
+                ("net", tr.money(net)),
             ];
             let mut m = Content::new(tr, tr.f("mail.framework_ended.subject", &vars))
                 .paragraph(why(tr))
