@@ -11,6 +11,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use sammelkauf::app::award::{self, AwardRequest};
 use sammelkauf::app::{Actor, Ctx};
 use sammelkauf::db::procurement as store;
+use sammelkauf::db::quotes;
 use sammelkauf::db::{self, lots, orders, orgs, users, Backend, DbConnection, Pool};
 use sammelkauf::domain::account::Role;
 use sammelkauf::domain::lot::{Category, LotStatus, LotTermsInput, OrderInput};
@@ -148,9 +149,9 @@ fn seed(conn: &mut DbConnection) -> (i64, Actor, i64) {
                 valid_until: (now + Duration::days(90)).date_naive(),
                 comment: String::new(),
             };
-            quote_ids.push(store::insert_quote(
+            quote_ids.push(quotes::insert_quote(
                 conn,
-                &store::NewQuote {
+                &quotes::NewQuote {
                     lot,
                     supplier: *supplier,
                     revision: 1,

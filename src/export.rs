@@ -3,7 +3,7 @@
 //! neutralised. Used by downloads and email attachments alike.
 
 use crate::db::audit::AuditEntry;
-use crate::db::procurement::ResultLine;
+use crate::db::award::ResultLine;
 use crate::domain::money::{Money, UnitPrice};
 
 /// A CSV file being written.

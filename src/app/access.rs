@@ -3,7 +3,9 @@
 
 use super::{Actor, Denied, ReadError};
 use crate::db::lots::{self, Lot};
-use crate::db::procurement::{self as store, Procedure, QuoteRow};
+use crate::db::procurement::{self as store, Procedure};
+use crate::db::quotes;
+use crate::db::quotes::QuoteRow;
 use crate::db::DbConnection;
 use crate::domain::account::Role;
 
@@ -40,7 +42,7 @@ pub(super) fn awarded_quote(
     procedure: &Procedure,
 ) -> Result<Option<QuoteRow>, ReadError> {
     match procedure.awarded_quote_id {
-        Some(q) if lot.state().has_results() => Ok(store::find_quote(conn, q)?),
+        Some(q) if lot.state().has_results() => Ok(quotes::find_quote(conn, q)?),
         _ => Ok(None),
     }
 }

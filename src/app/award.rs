@@ -4,8 +4,11 @@
 
 use super::scenario::{lot_scenario, LotScenario};
 use super::{operation_error, record, Actor, Ctx, Denied, StoreError};
+use crate::db::award;
+use crate::db::award::LineResult;
+use crate::db::award::MemberResult;
 use crate::db::lots::{self, Lot};
-use crate::db::procurement::{self as store, LineResult, MemberResult};
+use crate::db::procurement as store;
 use crate::db::{self, DbConnection};
 use crate::domain::account::Role;
 use crate::domain::audit::AuditAction;
@@ -263,7 +266,7 @@ fn award_in_transaction(
             })
         })
         .collect::<Result<_, StoreError>>()?;
-    store::store_results(conn, lot_id, &lines, &members)?;
+    award::store_results(conn, lot_id, &lines, &members)?;
     crate::mail::notify::award_notices(
         conn,
         mail,

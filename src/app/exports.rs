@@ -3,7 +3,7 @@
 //! winner's purchase order, the audit log for staff.
 
 use super::{Actor, Denied, ReadError};
-use crate::db::procurement as store;
+use crate::db::award;
 use crate::db::{audit, users, DbConnection};
 use crate::domain::account::Role;
 use std::collections::HashMap;
@@ -41,7 +41,7 @@ fn result_filter(
     actor: &Actor,
     lot: i64,
     which: Export,
-) -> Result<Option<store::ResultFilter>, ReadError> {
+) -> Result<Option<award::ResultFilter>, ReadError> {
     let found = super::access::visible(conn, actor, lot)?;
     let state = found.state();
     Ok(match which {
@@ -50,14 +50,14 @@ fn result_filter(
             if !state.has_results() {
                 return Err(Denied::NotFound.into());
             }
-            Some(store::ResultFilter::default())
+            Some(award::ResultFilter::default())
         }
         Export::MemberLines => {
             let member = actor.member()?;
             if !state.is_confirmed() {
                 return Err(Denied::NotFound.into());
             }
-            Some(store::ResultFilter {
+            Some(award::ResultFilter {
                 member: Some(member),
                 ..Default::default()
             })
@@ -67,7 +67,7 @@ fn result_filter(
             if !super::access::is_confirmed_winner(conn, &found, supplier)? {
                 return Err(Denied::NotFound.into());
             }
-            Some(store::ResultFilter {
+            Some(award::ResultFilter {
                 accepted_only: true,
                 ..Default::default()
             })
@@ -92,7 +92,7 @@ pub fn stream(
     };
     let mut csv = crate::export::result_header();
     let mut open = true;
-    store::each_result_line(conn, lot, filter, |line| {
+    award::each_result_line(conn, lot, filter, |line| {
         if open {
             crate::export::result_row(&mut csv, &line);
             if csv.len() >= CHUNK {

@@ -5,12 +5,14 @@ use super::access::{awarded_quote, shown_to};
 use super::accounts::{self, SessionAtLot, SessionLimits, SessionUser};
 use super::kept::{FixedTiers, KeptPage, KeptPages, PageKey};
 use super::{Actor, Denied, ReadError};
+pub use crate::db::award::{MemberResult, ResultLine};
 use crate::db::changes::Token;
 use crate::db::lots::{Lot, LotAtGlance};
 use crate::db::orders::OrderLineView;
 use crate::db::orgs::DeliverySite;
-use crate::db::procurement::{self as store, Procedure, QuoteRow};
-pub use crate::db::procurement::{MemberResult, ResultLine};
+use crate::db::procurement::Procedure;
+use crate::db::quotes::QuoteRow;
+use crate::db::{award, quotes};
 use crate::db::{lots, orders, orgs, users, DbConnection};
 use crate::domain::account::Role;
 use crate::domain::lot::IndicativeTier;
@@ -297,7 +299,7 @@ fn procedure_data(
     };
     match actor.role {
         Role::Staff => {
-            data.quote_count = Some(store::quote_count(conn, lot.id)?);
+            data.quote_count = Some(quotes::quote_count(conn, lot.id)?);
             let requested_by = procedure.opening_requested();
             data.opening_requested_by = match requested_by {
                 Some(id) => Some(user_name(conn, Some(id))?),
@@ -316,7 +318,7 @@ fn procedure_data(
             data.can_revoke = state.can_revoke(procedure.standstill_end(), now);
             data.can_cancel = state.can_cancel();
             if state.has_results() {
-                data.totals = store::result_members(conn, lot.id)?;
+                data.totals = award::result_members(conn, lot.id)?;
                 data.bought = Some(Bought {
                     total: data.totals.iter().map(|(m, _)| m.quantity).sum(),
                     own: None,
@@ -327,16 +329,16 @@ fn procedure_data(
         Role::Buyer => {
             let member = actor.member()?;
             if state.is_confirmed() {
-                data.results = store::result_lines(
+                data.results = award::result_lines(
                     conn,
                     lot.id,
-                    store::ResultFilter {
+                    award::ResultFilter {
                         member: Some(member),
                         limit: Some(PAGE_RESULTS as i64 + 1),
                         ..Default::default()
                     },
                 )?;
-                let all = store::result_members(conn, lot.id)?;
+                let all = award::result_members(conn, lot.id)?;
                 data.totals = all
                     .iter()
                     .filter(|(m, _)| m.member_id == member)
@@ -352,7 +354,7 @@ fn procedure_data(
         }
         Role::Supplier => {
             let supplier = actor.supplier()?;
-            data.own_quotes = store::revisions_of(conn, lot.id, supplier)?
+            data.own_quotes = quotes::revisions_of(conn, lot.id, supplier)?
                 .into_iter()
                 .filter(|q| state.receipt_readable_by(actor.joined_at, q.submitted_at.and_utc()))
                 .collect();
@@ -364,10 +366,10 @@ fn procedure_data(
                 .as_ref()
                 .is_some_and(|q| q.supplier_id == supplier);
             if state.is_confirmed() && won {
-                data.results = store::result_lines(
+                data.results = award::result_lines(
                     conn,
                     lot.id,
-                    store::ResultFilter {
+                    award::ResultFilter {
                         accepted_only: true,
                         limit: Some(PAGE_RESULTS as i64 + 1),
                         ..Default::default()

@@ -4,10 +4,11 @@ use super::{Actor, ReadError};
 use crate::db::{bundles, lots, DbConnection};
 
 // The read models pages are built from.
+pub use crate::db::award::{LineResult, MemberResult, ResultLine};
 pub use crate::db::lots::{Lot, LotAtGlance};
 pub use crate::db::orders::{OrderLineRow, OrderLineView};
 pub use crate::db::orgs::DeliverySite;
-pub use crate::db::procurement::{LineResult, MemberResult, QuoteRow, ResultLine};
+pub use crate::db::quotes::QuoteRow;
 use crate::domain::account::Role;
 
 pub struct ListedLot {

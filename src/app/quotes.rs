@@ -3,7 +3,8 @@
 
 use super::{from_read_error, operation_error, record, Actor, Ctx, Denied, ReadError, StoreError};
 use crate::db::lots::{self, Lot};
-use crate::db::procurement::{self as store, QuoteRow};
+use crate::db::quotes;
+use crate::db::quotes::QuoteRow;
 use crate::db::{self, DbConnection};
 use crate::domain::audit::AuditAction;
 use crate::domain::lot::FieldError;
@@ -59,13 +60,13 @@ pub fn submit(
         if !lot.state().takes_quotes_at(ctx.now) {
             return Err(QuoteError::DeadlinePassed);
         }
-        let revision = store::next_revision(conn, lot_id, supplier)?;
+        let revision = quotes::next_revision(conn, lot_id, supplier)?;
         let canonical = input.canonical(lot_id, supplier, revision, ctx.now);
         let digest = sha256_hex(&canonical);
         let receipt = receipt_number(lot_id, supplier, revision);
-        let id = store::insert_quote(
+        let id = quotes::insert_quote(
             conn,
-            &store::NewQuote {
+            &quotes::NewQuote {
                 lot: lot_id,
                 supplier,
                 revision,
@@ -120,7 +121,7 @@ pub fn receipt(
 ) -> Result<Receipt, ReadError> {
     let supplier = actor.supplier()?;
     let lot = super::access::visible(conn, actor, lot_id)?;
-    let quote = store::find_quote(conn, quote_id)?.ok_or(Denied::NotFound)?;
+    let quote = quotes::find_quote(conn, quote_id)?.ok_or(Denied::NotFound)?;
     // Only the supplier that submitted it ever sees a receipt.
     if quote.lot_id != lot_id
         || quote.supplier_id != supplier
@@ -130,7 +131,7 @@ pub fn receipt(
     {
         return Err(Denied::NotFound.into());
     }
-    let tiers = store::tiers_of(conn, quote_id)?;
+    let tiers = quotes::tiers_of(conn, quote_id)?;
     let input = QuoteInput {
         pricing: quote.pricing,
         tiers: TierTable::new(tiers.clone()).map_err(StoreError::from)?,

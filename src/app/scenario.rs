@@ -2,7 +2,7 @@
 //! quote of every supplier, with the ids behind each.
 
 use super::StoreError;
-use crate::db::procurement as store;
+use crate::db::quotes;
 use crate::db::{lots, orders, orgs, Corrupt, DbConnection};
 use crate::domain::pricing::{LotTerms, OrderLine, Quote, Scenario, TierTable};
 use std::collections::HashMap;
@@ -54,7 +54,7 @@ pub fn lot_scenario(
     let mut quote_ids = Vec::new();
     let mut lead_times = Vec::new();
     let mut quotes = Vec::new();
-    for (row, supplier) in store::latest_quotes(conn, lot.id)? {
+    for (row, supplier) in quotes::latest_quotes(conn, lot.id)? {
         if only_quote.is_some_and(|q| q != row.id) {
             continue;
         }
@@ -65,7 +65,7 @@ pub fn lot_scenario(
             submitted_at: row.submitted_at.and_utc(),
             pricing: row.pricing,
             max_quantity: row.max_quantity,
-            tiers: TierTable::new(store::tiers_of(conn, row.id)?)?,
+            tiers: TierTable::new(quotes::tiers_of(conn, row.id)?)?,
         });
     }
     Ok(LotScenario {

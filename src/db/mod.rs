@@ -1,6 +1,7 @@
 //! Database access: one diesel codebase for SQLite (embedded default) and PostgreSQL.
 
 pub mod audit;
+pub mod award;
 pub mod bundles;
 pub mod calendar;
 pub mod changes;
@@ -11,6 +12,7 @@ pub mod orgs;
 pub mod outbox;
 pub mod overview;
 pub mod procurement;
+pub mod quotes;
 pub mod schema;
 pub mod sessions;
 pub mod throttle;

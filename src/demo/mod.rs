@@ -2,17 +2,16 @@
 //! and buyers, suppliers, and lots in every state that exists so far.
 
 mod cooperative;
+mod people;
 
 use crate::app::{award, lot_admin, opening, ordering, quotes, Actor, Ctx};
-use crate::db::{self, lots, orgs, users, DbConnection};
-use crate::domain::account::{Language, Role};
+use crate::db::{self, lots, users, DbConnection};
 use crate::domain::lot::{Category, IndicativeTier, LotTermsInput};
 use crate::domain::money::{UnitPrice, VatRate};
 use crate::domain::pricing::PricingMode;
 use crate::domain::quote::QuoteForm;
 use crate::password;
 use chrono::{DateTime, Duration, Utc};
-use cooperative::{MEMBERS, SUPPLIERS};
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "sammelkauf-demo";
@@ -118,110 +117,7 @@ fn seed_in_transaction(
     now: DateTime<Utc>,
     hash: &str,
 ) -> Result<Vec<DemoAccount>, DemoError> {
-    // The cooperative exists since before the demo's oldest lot.
-    let ts = (now - Duration::days(90)).naive_utc();
-    let mut accounts = Vec::new();
-    let mut add_user = |conn: &mut DbConnection,
-                        email: String,
-                        name: &str,
-                        role: Role,
-                        member_id: Option<i64>,
-                        supplier_id: Option<i64>,
-                        organisation: &str|
-     -> Result<i64, DemoError> {
-        let id = users::insert(
-            conn,
-            &users::NewUser {
-                email: &email,
-                name,
-                password_hash: hash,
-                role: role.as_str(),
-                member_id,
-                supplier_id,
-                language: Language::De.as_str(),
-                active: true,
-                created_at: ts,
-                updated_at: ts,
-            },
-        )?;
-        accounts.push(DemoAccount {
-            email,
-            role: role.as_str(),
-            organisation: organisation.to_string(),
-        });
-        Ok(id)
-    };
-
-    let staff = add_user(
-        conn,
-        "einkauf@sammelkauf.example".into(),
-        "Petra Vogel",
-        Role::Staff,
-        None,
-        None,
-        "Genossenschaft",
-    )?;
-    let second_staff = add_user(
-        conn,
-        "vergabe@sammelkauf.example".into(),
-        "Jonas Brandt",
-        Role::Staff,
-        None,
-        None,
-        "Genossenschaft",
-    )?;
-
-    let mut members = Vec::new();
-    for (i, (name, city, sites)) in MEMBERS.iter().enumerate() {
-        let domain = format!("{}.example", slug(name));
-        let member = orgs::insert_member(conn, name, city, &format!("beschaffung@{domain}"), ts)?;
-        let mut site_ids = Vec::new();
-        for site in *sites {
-            site_ids.push(orgs::insert_site(conn, member, site, city, ts)?);
-        }
-        let buyer = add_user(
-            conn,
-            format!("einkauf@{domain}"),
-            "Einkauf",
-            Role::Buyer,
-            Some(member),
-            None,
-            name,
-        )?;
-        // Each member's main buyer administers its organisation (sites and accounts); a
-        // site gets its own code for uploads.
-        users::set_member_admin(conn, buyer, true, staff, ts)?;
-        if let Some(first) = site_ids.first() {
-            orgs::set_site_code(conn, *first, &format!("{:02}-01", i + 1))?;
-        }
-        if i % 3 == 0 {
-            add_user(
-                conn,
-                format!("it-beschaffung@{domain}"),
-                "IT-Beschaffung",
-                Role::Buyer,
-                Some(member),
-                None,
-                name,
-            )?;
-        }
-        members.push((member, buyer, site_ids));
-    }
-    let mut suppliers = Vec::new();
-    for name in SUPPLIERS {
-        let domain = format!("{}.example", slug(name));
-        let supplier = orgs::insert_supplier(conn, name, &format!("angebote@{domain}"), ts)?;
-        let user = add_user(
-            conn,
-            format!("vertrieb@{domain}"),
-            "Vertrieb",
-            Role::Supplier,
-            None,
-            Some(supplier),
-            name,
-        )?;
-        suppliers.push((supplier, user));
-    }
+    let people = people::create(conn, now, hash)?;
 
     let lot = |title: &str,
                spec: &str,
@@ -316,26 +212,13 @@ fn seed_in_transaction(
         Duration::days(60),
         &[(1000, "449.00"), (5000, "429.00"), (12000, "409.00")],
     )?;
-    let find = |conn: &mut DbConnection, id: i64| -> Result<Actor, DemoError> {
-        users::find(conn, id)?
-            .map(|u| Actor::from_account(&u))
-            .ok_or_else(|| DemoError::Procurement(format!("account {id} missing")))
-    };
-    let mut buyers = Vec::new();
-    for (member, buyer, sites) in &members {
-        buyers.push((*member, find(conn, *buyer)?, sites.clone()));
-    }
-    let mut sellers = Vec::new();
-    for (supplier, user) in &suppliers {
-        sellers.push((*supplier, find(conn, *user)?));
-    }
     let demo = Seeder {
         mail: mail.clone(),
         now,
-        staff: find(conn, staff)?,
-        second_staff: find(conn, second_staff)?,
-        buyers,
-        suppliers: sellers,
+        staff: people.staff,
+        second_staff: people.second_staff,
+        members: people.members,
+        suppliers: people.suppliers,
     };
     let all: Vec<usize> = (0..demo.suppliers.len()).collect();
 
@@ -482,7 +365,7 @@ fn seed_in_transaction(
         "Der Bedarf wird über den Landesrahmenvertrag gedeckt.",
     )
     .map_err(failed)?;
-    Ok(accounts)
+    Ok(people.accounts)
 }
 
 /// A quote's tiers as typed into the form: (from quantity, unit price).
@@ -500,10 +383,8 @@ struct Seeder {
     now: DateTime<Utc>,
     staff: Actor,
     second_staff: Actor,
-    /// Each member with its first buyer and its delivery sites.
-    buyers: Vec<(i64, Actor, Vec<i64>)>,
-    /// Each supplier with its user.
-    suppliers: Vec<(i64, Actor)>,
+    members: Vec<people::DemoMember>,
+    suppliers: Vec<people::DemoSupplier>,
 }
 
 impl Seeder {
@@ -522,7 +403,7 @@ impl Seeder {
         terms: &LotTermsInput,
         invited: &[usize],
     ) -> Result<i64, DemoError> {
-        let invited: Vec<i64> = invited.iter().map(|i| self.suppliers[*i].0).collect();
+        let invited: Vec<i64> = invited.iter().map(|i| self.suppliers[*i].id).collect();
         lot_admin::create(conn, &self.ctx(at), &self.staff, terms, &invited, None).map_err(failed)
     }
 
@@ -551,7 +432,7 @@ impl Seeder {
         limit: &str,
         reference: &str,
     ) -> Result<(), DemoError> {
-        let (_, buyer, sites) = &self.buyers[member];
+        let people::DemoMember { buyer, sites, .. } = &self.members[member];
         let request = ordering::OrderRequest {
             quantity: quantity.to_string(),
             site: sites[site % sites.len()].to_string(),
@@ -574,7 +455,7 @@ impl Seeder {
         quantity: u64,
         reference: &str,
     ) -> Result<(), DemoError> {
-        let (_, buyer, sites) = &self.buyers[member];
+        let people::DemoMember { buyer, sites, .. } = &self.members[member];
         let request = crate::app::frameworks::CallOffRequest {
             quantity: quantity.to_string(),
             site: sites[site % sites.len()].to_string(),
@@ -613,9 +494,15 @@ impl Seeder {
             valid_until: &valid_until,
             comment: "",
         };
-        quotes::submit(conn, &self.ctx(at), &self.suppliers[supplier].1, lot, &form)
-            .map(|_| ())
-            .map_err(failed)
+        quotes::submit(
+            conn,
+            &self.ctx(at),
+            &self.suppliers[supplier].user,
+            lot,
+            &form,
+        )
+        .map(|_| ())
+        .map_err(failed)
     }
 
     /// Two staff members open the quotes; the first awards the top-ranked one.

@@ -3,6 +3,7 @@
 
 use crate::helpers::*;
 use crate::procurement::{ordered_lot, quote_fields};
+use sammelkauf::db::quotes;
 use sammelkauf::db::{lots, procurement as store};
 use std::sync::Arc;
 use tokio::sync::Barrier;
@@ -54,7 +55,7 @@ async fn award(app: &TestApp, f: &Fixture) -> Browser {
     }
     let quote = {
         let mut conn = app.pool.get().expect("conn");
-        store::latest_quotes(&mut conn, lot).expect("quotes")[0]
+        quotes::latest_quotes(&mut conn, lot).expect("quotes")[0]
             .0
             .id
     };
@@ -206,7 +207,7 @@ async fn twenty_simultaneous_submissions_of_one_quote_each_get_a_revision() {
         assert_eq!(answer.status, 303, "{}", answer.body);
     }
     let mut conn = app.pool.get().expect("conn");
-    let mut revisions: Vec<i64> = store::revisions_of(&mut conn, lot, f.supplier)
+    let mut revisions: Vec<i64> = quotes::revisions_of(&mut conn, lot, f.supplier)
         .expect("revisions")
         .iter()
         .map(|q| q.revision)
@@ -807,7 +808,7 @@ async fn oversized_or_forged_multipart_forms_are_refused_and_store_nothing() {
     let forged = base("falsch").text("csv", "1;100\n");
     assert_eq!(send(forged).await, Some(403));
     let mut conn = app.pool.get().expect("conn");
-    assert!(store::revisions_of(&mut conn, f.lot, f.supplier)
+    assert!(quotes::revisions_of(&mut conn, f.lot, f.supplier)
         .expect("revisions")
         .is_empty());
 }

@@ -6,6 +6,7 @@
 use crate::helpers::*;
 use crate::mail::{app_with_sink, deliver, text_of, to};
 use crate::procurement::quote_fields;
+use sammelkauf::db::quotes;
 use sammelkauf::db::{frameworks, lots, outbox};
 use sammelkauf::domain::account::Role;
 use sammelkauf::domain::lot::{FrameworkTerms, LotStatus};
@@ -111,7 +112,7 @@ pub async fn confirmed_framework_listed(app: &TestApp, list_price: Option<&str>)
     staff.get(&format!("/admin/lots/{lot}/evaluation")).await;
     let quote = {
         let mut conn = app.pool.get().expect("conn");
-        sammelkauf::db::procurement::latest_quotes(&mut conn, lot).expect("quotes")[0]
+        quotes::latest_quotes(&mut conn, lot).expect("quotes")[0]
             .0
             .id
     };

@@ -5,7 +5,8 @@ use crate::helpers::*;
 use crate::procurement::{ordered_lot, quote_fields};
 use crate::smtp::SmtpSink;
 use sammelkauf::clock::Clock;
-use sammelkauf::db::{lots, outbox, procurement as store};
+use sammelkauf::db::{award, quotes};
+use sammelkauf::db::{lots, outbox};
 use sammelkauf::domain::account::{Language, Role};
 use sammelkauf::domain::lot::LotStatus;
 use sammelkauf::mail::worker::deliver_due;
@@ -464,7 +465,7 @@ async fn award_notices_and_confirmations_carry_the_engines_amounts() {
     );
     let winner = {
         let mut conn = app.pool.get().expect("conn");
-        store::latest_quotes(&mut conn, lot)
+        quotes::latest_quotes(&mut conn, lot)
             .expect("quotes")
             .into_iter()
             .find(|(q, _)| q.supplier_id == cycle.suppliers[0])
@@ -508,7 +509,7 @@ async fn award_notices_and_confirmations_carry_the_engines_amounts() {
     deliver(&app).await;
     let (member_net, member_gross, saving) = {
         let mut conn = app.pool.get().expect("conn");
-        let (m, _) = store::result_members(&mut conn, lot)
+        let (m, _) = award::result_members(&mut conn, lot)
             .expect("members")
             .into_iter()
             .find(|(_, name)| name == "KRZ Lippe")

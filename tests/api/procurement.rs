@@ -4,6 +4,7 @@
 use crate::helpers::*;
 use sammelkauf::clock::Clock;
 use sammelkauf::db::{audit, lots, orgs, procurement as store};
+use sammelkauf::db::{award, quotes};
 use sammelkauf::domain::account::Role;
 use sammelkauf::domain::lot::LotStatus;
 
@@ -250,7 +251,7 @@ async fn a_lot_goes_from_open_to_confirmed_with_the_engines_results() {
     assert!(!evaluation.body.contains("Ihre Ersparnis"));
     let (top_quote, other_quote) = {
         let mut conn = app.pool.get().expect("conn");
-        let latest = store::latest_quotes(&mut conn, lot).expect("quotes");
+        let latest = quotes::latest_quotes(&mut conn, lot).expect("quotes");
         let s1_quote = latest
             .iter()
             .find(|(q, _)| q.supplier_id == cycle.suppliers[0])
@@ -477,7 +478,7 @@ fn engine_result(app: &TestApp, lot: i64) -> Vec<serde_json::Value> {
 /// The stored member results in the same JSON form.
 fn stored_members(app: &TestApp, lot: i64) -> Vec<serde_json::Value> {
     let mut conn = app.pool.get().expect("conn");
-    store::result_members(&mut conn, lot)
+    award::result_members(&mut conn, lot)
         .expect("members")
         .into_iter()
         .map(|(m, name)| {

@@ -23,6 +23,7 @@ use crate::db::frameworks::{self, CallOffRow, FrameworkRow};
 use crate::db::lots::Lot;
 use crate::db::procurement as store;
 use crate::db::DbConnection;
+use crate::db::{award, quotes};
 use crate::domain::framework::{CallOff, Contract, Framework, InitialLine, Ledger, Refusal};
 use crate::domain::lot::{FieldError, LotStatus};
 use crate::domain::money::Money;
@@ -125,10 +126,10 @@ fn terms_of(
     else {
         return Ok(None);
     };
-    let Some(quote) = store::find_quote(conn, quote_id)? else {
+    let Some(quote) = quotes::find_quote(conn, quote_id)? else {
         return Ok(None);
     };
-    let tiers = TierTable::new(store::tiers_of(conn, quote_id)?)?;
+    let tiers = TierTable::new(quotes::tiers_of(conn, quote_id)?)?;
     let start = confirmed_at.and_utc();
     // The supplier's capacity caps the lot's maximum where it is smaller.
     let max_quantity = quote.max_quantity.map_or(row.terms.max_quantity, |cap| {
@@ -183,7 +184,7 @@ fn cumulative(conn: &mut DbConnection, lot: i64) -> Result<(u64, Option<CallOffR
     let latest = frameworks::latest(conn, lot)?;
     let total = match &latest {
         Some(c) => c.cumulative_quantity.max(0) as u64,
-        None => store::result_members(conn, lot)?
+        None => award::result_members(conn, lot)?
             .iter()
             .map(|(m, _)| m.quantity)
             .sum(),

@@ -6,10 +6,10 @@ use super::{
     CallOffRequest, Terms,
 };
 use crate::app::{record, Actor, Ctx, StoreError};
+use crate::db::award;
 use crate::db::frameworks::{self, CallOffRow, Position};
 use crate::db::lots::{self, Lot};
 use crate::db::orgs::{self, DeliverySite};
-use crate::db::procurement as store;
 use crate::db::{self, DbConnection};
 use crate::domain::audit::AuditAction;
 use crate::domain::framework::{CallOff, Credit, Framework, Ledger, Priced, Refusal};
@@ -186,7 +186,7 @@ pub(super) fn store_positions(
 
 /// Before the first call-off the members' positions are the award's.
 fn store_award_positions(conn: &mut DbConnection, lot: i64) -> Result<(), StoreError> {
-    let positions: Vec<(i64, Position)> = store::result_members(conn, lot)?
+    let positions: Vec<(i64, Position)> = award::result_members(conn, lot)?
         .into_iter()
         .map(|(m, _)| {
             (

@@ -2,10 +2,10 @@
 //! what is left, and a member's own call-offs and position.
 use super::{cumulative, terms_of};
 use crate::app::{Actor, StoreError};
+use crate::db::award;
 use crate::db::frameworks::{self, CallOffRow, CreditRow, FrameworkRow, Position};
 use crate::db::lots::Lot;
 use crate::db::orgs::{self, DeliverySite};
-use crate::db::procurement as store;
 use crate::db::DbConnection;
 use crate::domain::account::Role;
 use crate::domain::lot::FrameworkTerms;
@@ -64,7 +64,7 @@ pub fn state(
                 Some((_, _, p)) => Some(p),
                 None if latest.is_none() => {
                     // Before the first call-off: the award's figures.
-                    store::result_members(conn, lot.id)?
+                    award::result_members(conn, lot.id)?
                         .into_iter()
                         .find(|(m, _)| m.member_id == member)
                         .map(|(m, _)| Position {

@@ -3,6 +3,7 @@
 
 use super::{each_user, lot_link, send_each, DbResult, Notice};
 use crate::db::procurement as store;
+use crate::db::{award, quotes};
 use crate::db::{lots, orgs, users, DbConnection};
 use crate::domain::pricing::{LineStatus, RankedQuote};
 use crate::mail::{Content, MailContext};
@@ -116,8 +117,8 @@ pub fn confirmation(
     now: NaiveDateTime,
 ) -> DbResult<()> {
     let lot_id = lot.id;
-    let lines = store::result_lines(conn, lot_id, store::ResultFilter::default())?;
-    let totals = store::result_members(conn, lot_id)?;
+    let lines = award::result_lines(conn, lot_id, award::ResultFilter::default())?;
+    let totals = award::result_members(conn, lot_id)?;
     let notice = Notice {
         kind: "confirmation",
         lot: Some(lot_id),
@@ -125,7 +126,7 @@ pub fn confirmation(
         now,
     };
     for (member_total, member_name) in &totals {
-        let own: Vec<&store::ResultLine> = lines
+        let own: Vec<&award::ResultLine> = lines
             .iter()
             .filter(|l| l.member_id == member_total.member_id)
             .collect();
@@ -201,10 +202,10 @@ pub fn confirmation(
     let Some(quote) = procedure.and_then(|p| p.awarded_quote_id) else {
         return Ok(());
     };
-    let Some(quote) = store::find_quote(conn, quote)? else {
+    let Some(quote) = quotes::find_quote(conn, quote)? else {
         return Ok(());
     };
-    let accepted: Vec<store::ResultLine> = lines
+    let accepted: Vec<award::ResultLine> = lines
         .into_iter()
         .filter(|l| l.result.status == LineStatus::Accepted)
         .collect();
