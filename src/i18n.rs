@@ -7,6 +7,7 @@ use crate::domain::money::{
     format_quantity_de, format_quantity_en, format_unit_price_de, format_unit_price_en, Money,
     UnitPrice,
 };
+use crate::domain::pricing::{IneligibleReason, LineStatus};
 use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
@@ -76,6 +77,23 @@ impl Tr {
 
     pub fn field_error(&self, error: &FieldError) -> String {
         self.f(error.key, &error.args)
+    }
+
+    /// Why a quote cannot be awarded, in words.
+    pub fn ineligible(&self, reason: IneligibleReason) -> &'static str {
+        match reason {
+            IneligibleReason::BelowFirstTier => self.t("ineligible.below_first_tier"),
+            IneligibleReason::OverCapacity => self.t("ineligible.over_capacity"),
+        }
+    }
+
+    /// What became of an order line, in words.
+    pub fn line_status(&self, status: LineStatus) -> &'static str {
+        match status {
+            LineStatus::Accepted => self.t("line_status.accepted"),
+            LineStatus::OverLimit => self.t("line_status.over_limit"),
+            LineStatus::LotFailed => self.t("line_status.lot_failed"),
+        }
     }
 
     pub fn money(&self, amount: Money) -> String {

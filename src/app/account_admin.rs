@@ -160,7 +160,7 @@ fn invite(conn: &mut DbConnection, ctx: &Ctx, account: &Account) -> Result<(), S
         conn,
         &ctx.mail,
         account,
-        "invitation_account",
+        crate::domain::account::LinkPurpose::Invitation,
         Duration::days(INVITATION_DAYS),
         ctx.now.naive_utc(),
     )?)

@@ -171,14 +171,12 @@ fn award_in_transaction(
             now.naive_utc(),
         )? {
             store::set_outcome_reason(conn, lot_id, reason.as_str())?;
-            crate::mail::notify::lot_ended(
-                conn,
-                mail,
-                &lot,
-                false,
-                reason.as_str(),
-                now.naive_utc(),
-            )?;
+            let email = crate::mail::notify::LotEndedEmail {
+                lot: &lot,
+                ending: crate::mail::notify::Ending::Failed,
+                reason: reason.as_str(),
+            };
+            crate::mail::notify::lot_ended(conn, mail, &email, now.naive_utc())?;
         }
         return Ok(Awarded::Failed(reason.as_str()));
     }

@@ -97,7 +97,12 @@ pub fn with_reason(
                     ("lot", lot_id),
                     reason,
                 )?;
-                notify::lot_ended(conn, &ctx.mail, &lot, true, reason, now)?;
+                let email = notify::LotEndedEmail {
+                    lot: &lot,
+                    ending: notify::Ending::Cancelled,
+                    reason,
+                };
+                notify::lot_ended(conn, &ctx.mail, &email, now)?;
             }
         }
         Ok(())

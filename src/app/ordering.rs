@@ -9,7 +9,7 @@ use crate::db::{self, bundles, DbConnection};
 use crate::domain::audit::AuditAction;
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::lot::{FieldError, OrderInput};
-use crate::mail::notify::{self, LineSummary};
+use crate::mail::notify::{self, LineChange, LineSummary};
 
 /// The order form's fields as typed.
 #[derive(Debug, Clone, Default)]
@@ -135,25 +135,24 @@ fn confirmation(
     ctx: &Ctx,
     actor: &Actor,
     lot: &Lot,
-    action: &str,
+    change: LineChange,
     site: &str,
     input: &OrderInput,
 ) -> Result<NewEmail, OrderError> {
-    notify::order_line(
-        &ctx.mail,
-        actor.recipient(),
+    let line = LineSummary {
+        quantity: input.quantity,
+        unit: lot.unit.clone(),
+        site: site.to_string(),
+        limit: input.max_unit_price,
+        reference: input.reference.clone(),
+    };
+    let email = notify::OrderLineEmail {
         lot,
-        action,
-        &LineSummary {
-            quantity: input.quantity,
-            unit: lot.unit.clone(),
-            site: site.to_string(),
-            limit: input.max_unit_price,
-            reference: input.reference.clone(),
-        },
-        ctx.now.naive_utc(),
-    )
-    .map_err(|e| OrderError::Store(e.into()))
+        change,
+        line: &line,
+    };
+    notify::order_line(&ctx.mail, actor.recipient(), &email, ctx.now.naive_utc())
+        .map_err(|e| OrderError::Store(e.into()))
 }
 
 /// Counts the change into the member's and the lot's totals as the transaction's last
@@ -238,7 +237,7 @@ pub fn prepare(
     takes_orders(&lot, ctx)?;
     let (input, site) = check_found_line(lot.order_increment, member, found, request.line_fields())
         .map_err(OrderError::Invalid)?;
-    let email = confirmation(ctx, actor, &lot, "placed", &site.name, &input)?;
+    let email = confirmation(ctx, actor, &lot, LineChange::Placed, &site.name, &input)?;
     Ok(ReadyOrder {
         lot: lot_id,
         member,
@@ -443,7 +442,7 @@ pub fn change(
     takes_orders(&lot, ctx)?;
     let (input, site) = check(conn, &lot, member, request)?;
     let now = ctx.now.naive_utc();
-    let email = confirmation(ctx, actor, &lot, "changed", &site.name, &input)?;
+    let email = confirmation(ctx, actor, &lot, LineChange::Changed, &site.name, &input)?;
     db::transaction(conn, |conn| {
         if !lots::lock_open_for_orders(conn, lot_id, now)? {
             return Err(OrderError::Closed);
@@ -481,7 +480,7 @@ pub fn cancel(
     let site = orgs::find_site(conn, row.delivery_site_id)?
         .map(|s| s.name)
         .unwrap_or_default();
-    let email = confirmation(ctx, actor, &lot, "cancelled", &site, &row.input())?;
+    let email = confirmation(ctx, actor, &lot, LineChange::Cancelled, &site, &row.input())?;
     db::transaction(conn, |conn| {
         if !lots::lock_open_for_orders(conn, lot_id, now)? {
             return Err(OrderError::Closed);

@@ -4,7 +4,7 @@
 use super::accounts::{end_sessions, SessionLimits};
 use super::{operation_error, record, run, Account, Ctx, Denied, StoreError};
 use crate::db::{self, outbox, throttle, users, DbConnection, Pool};
-use crate::domain::account::EmailAddress;
+use crate::domain::account::{EmailAddress, LinkPurpose};
 use crate::domain::audit::AuditAction;
 use crate::domain::quote::sha256_hex;
 use crate::mail::MailContext;
@@ -23,7 +23,7 @@ pub(crate) fn issue_link(
     conn: &mut DbConnection,
     mail: &MailContext,
     user: &Account,
-    purpose: &str,
+    purpose: LinkPurpose,
     valid_for: Duration,
     now: NaiveDateTime,
 ) -> Result<(), crate::mail::QueueError> {
@@ -31,8 +31,19 @@ pub(crate) fn issue_link(
     rand::thread_rng().fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
     let expires = now + valid_for;
-    outbox::insert_token(conn, &sha256_hex(&token), user.id, purpose, expires)?;
-    crate::mail::notify::account_link(conn, mail, user.into(), purpose, &token, expires, now)
+    outbox::insert_token(
+        conn,
+        &sha256_hex(&token),
+        user.id,
+        purpose.as_str(),
+        expires,
+    )?;
+    let email = crate::mail::notify::AccountLinkEmail {
+        purpose,
+        token: &token,
+        expires_at: expires,
+    };
+    crate::mail::notify::account_link(conn, mail, user.into(), &email, now)
 }
 
 /// A token as links carry it: 64 hexadecimal digits.
@@ -156,7 +167,7 @@ pub fn request_reset(
                     conn,
                     &ctx.mail,
                     &user,
-                    "reset",
+                    LinkPurpose::Reset,
                     Duration::hours(RESET_HOURS),
                     now,
                 )?;

@@ -87,18 +87,17 @@ pub fn submit(
             ("quote", id),
             &format!("receipt={receipt} revision={revision}"),
         )?;
-        notify::quote_receipt(
-            conn,
-            &ctx.mail,
-            actor.recipient(),
-            &lot,
-            &notify::QuoteReceipt {
-                quote_id: id,
-                receipt: &receipt,
-                digest: &digest,
-            },
-            ctx.now.naive_utc(),
-        )?;
+        let quote = notify::QuoteReceipt {
+            quote_id: id,
+            receipt: &receipt,
+            digest: &digest,
+            submitted_at: ctx.now.naive_utc(),
+        };
+        let email = notify::QuoteReceiptEmail {
+            lot: &lot,
+            quote: &quote,
+        };
+        notify::quote_receipt(conn, &ctx.mail, actor.recipient(), &email)?;
         Ok(id)
     })
 }

@@ -175,15 +175,12 @@ pub fn store(
                 new_lines.len()
             ),
         )?;
-        crate::mail::notify::orders_uploaded(
-            conn,
-            &ctx.mail,
-            actor.recipient(),
-            &lot,
-            new_lines.len(),
+        let email = crate::mail::notify::OrdersUploadedEmail {
+            lot: &lot,
+            lines: new_lines.len(),
             quantity,
-            now,
-        )?;
+        };
+        crate::mail::notify::orders_uploaded(conn, &ctx.mail, actor.recipient(), &email, now)?;
         let counted = match change {
             Some(change) => orders::count_into_lot(conn, &change)?,
             None => true,

@@ -50,6 +50,25 @@ impl Language {
     }
 }
 
+/// Why a single-use password link is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    /// A new account sets its first password.
+    Invitation,
+    /// Somebody who forgot their password sets a new one.
+    Reset,
+}
+
+impl LinkPurpose {
+    /// As stored with the token and named in the outbox.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkPurpose::Invitation => "invitation_account",
+            LinkPurpose::Reset => "reset",
+        }
+    }
+}
+
 /// An e-mail address that is safe to put in a header: one `local@domain`, no spaces, no
 /// line breaks, no display-name tricks.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -91,7 +91,7 @@ async fn evaluation_page(
                 eligible: r.eligible(),
                 reason: r
                     .ineligible
-                    .map(|x| tr.t(&format!("ineligible.{}", x.as_str())).to_string())
+                    .map(|x| tr.ineligible(x).to_string())
                     .unwrap_or_default(),
                 total: tr.money_or_dash(r.evaluation_total_net),
                 pricing: tr

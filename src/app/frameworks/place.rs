@@ -251,7 +251,11 @@ pub(super) fn mail_calloff(
             priced,
             credits: credits
                 .iter()
-                .map(|(name, c)| (member_of(&c.member), name.clone(), c.clone()))
+                .map(|(name, c)| notify::MemberCredit {
+                    member: member_of(&c.member),
+                    name: name.clone(),
+                    credit: c.clone(),
+                })
                 .collect(),
         },
         ctx.now.naive_utc(),

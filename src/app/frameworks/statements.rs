@@ -22,7 +22,11 @@ pub(super) fn statements(
     // The same figures as each member's overview shows for the framework.
     let members = crate::app::overview::framework_spends(conn, lot.id)?
         .into_iter()
-        .map(|(id, spend)| (id, names.get(&id).cloned().unwrap_or_default(), spend))
+        .map(|(id, spend)| notify::MemberStatement {
+            member: id,
+            name: names.get(&id).cloned().unwrap_or_default(),
+            spend,
+        })
         .collect::<Vec<_>>();
     notify::framework_ended(
         conn,

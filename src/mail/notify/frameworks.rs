@@ -1,8 +1,11 @@
 //! A framework's emails: each call-off's confirmation, purchase order, credit notes and
 //! the supplier's credit summary, and the statements when it ends.
 
-use super::{dash_if_empty, each_user, lot_link, send_each, DbResult, Notice};
+use super::{dash_if_empty, each_user, lot_link, send_each, DbResult, Email, Notice, Recipient};
 use crate::db::{lots, users, DbConnection};
+use crate::domain::framework::{Credit, Priced};
+use crate::domain::money::Money;
+use crate::domain::spend::Spend;
 use crate::i18n::Tr;
 use crate::mail::{Content, MailContext};
 use chrono::NaiveDateTime;
@@ -17,16 +20,225 @@ pub struct CallOffNotice<'a> {
     pub address: String,
     pub reference: String,
     pub quantity: u64,
-    pub priced: &'a crate::domain::framework::Priced,
-    /// (member id, member name, credit), by name.
-    pub credits: Vec<(i64, String, crate::domain::framework::Credit)>,
+    pub priced: &'a Priced,
+    /// Every member credited by this call-off, by name.
+    pub credits: Vec<MemberCredit>,
 }
 
-fn money_head(tr: Tr) -> Vec<String> {
-    ["results.net", "results.vat", "results.gross"]
-        .iter()
-        .map(|k| tr.t(k).to_string())
-        .collect()
+/// What one member is credited when a call-off lowers the price of what it bought before.
+#[derive(Debug, Clone)]
+pub struct MemberCredit {
+    pub member: i64,
+    pub name: String,
+    pub credit: Credit,
+}
+
+/// One member's statement when a framework ends.
+#[derive(Debug, Clone)]
+pub struct MemberStatement {
+    pub member: i64,
+    pub name: String,
+    pub spend: Spend,
+}
+
+fn money_head(tr: Tr) -> [String; 3] {
+    [
+        tr.t("results.net").to_string(),
+        tr.t("results.vat").to_string(),
+        tr.t("results.gross").to_string(),
+    ]
+}
+
+/// "Your call-off is confirmed", to the member's buyers.
+pub struct CallOffConfirmationEmail<'a> {
+    pub lot: &'a lots::Lot,
+    pub calloff: &'a CallOffNotice<'a>,
+}
+
+impl Email for CallOffConfirmationEmail<'_> {
+    fn kind(&self) -> &'static str {
+        "calloff-confirmation"
+    }
+
+    fn content(&self, tr: Tr, ctx: &MailContext, _: &Recipient<'_>) -> Content {
+        let (lot, c) = (self.lot, self.calloff);
+        let p = c.priced;
+        let vars = [
+            ("lot", lot.title.clone()),
+            ("number", crate::db::frameworks::contract_id(c.id)),
+            ("quantity", tr.quantity(c.quantity)),
+            ("unit", lot.unit.clone()),
+            ("price", tr.price(p.unit_price)),
+            ("cumulative", tr.quantity(p.cumulative_quantity)),
+        ];
+        let mut m = Content::new(tr, tr.f("mail.calloff.subject", &vars))
+            .paragraph(tr.f("mail.calloff.text", &vars));
+        m.table_head = vec![
+            tr.t("order.site").to_string(),
+            tr.t("order.reference").to_string(),
+            tr.t("order.quantity").to_string(),
+            tr.t("lot.unit_price_net").to_string(),
+        ];
+        m.table_head.extend(money_head(tr));
+        m.table_rows = vec![vec![
+            c.site.clone(),
+            dash_if_empty(&c.reference),
+            tr.quantity(c.quantity),
+            tr.price(p.unit_price),
+            tr.money(p.net),
+            tr.money(p.vat),
+            tr.money(p.gross),
+        ]];
+        m.link = lot_link(ctx, tr, lot.id);
+        m
+    }
+}
+
+/// The call-off's purchase order to the supplier, with its CSV.
+pub struct CallOffOrderEmail<'a> {
+    pub lot: &'a lots::Lot,
+    pub calloff: &'a CallOffNotice<'a>,
+}
+
+impl CallOffOrderEmail<'_> {
+    /// The order as the supplier's systems read it (German headings, like every download).
+    fn csv(&self) -> String {
+        let (c, p) = (self.calloff, self.calloff.priced);
+        let mut csv = crate::export::Csv::new(&[
+            "Abruf",
+            "Mitglied",
+            "Lieferort",
+            "Adresse",
+            "Referenz",
+            "Menge",
+            "Einzelpreis netto",
+            "Netto",
+            "USt",
+            "Brutto",
+        ]);
+        csv.row([
+            crate::db::frameworks::contract_id(c.id),
+            c.member_name.clone(),
+            c.site.clone(),
+            c.address.clone(),
+            c.reference.clone(),
+            c.quantity.to_string(),
+            crate::export::price(Some(p.unit_price)),
+            crate::export::money(Some(p.net)),
+            crate::export::money(Some(p.vat)),
+            crate::export::money(Some(p.gross)),
+        ]);
+        csv.into_string()
+    }
+}
+
+impl Email for CallOffOrderEmail<'_> {
+    fn kind(&self) -> &'static str {
+        "calloff-order"
+    }
+
+    fn content(&self, tr: Tr, ctx: &MailContext, _: &Recipient<'_>) -> Content {
+        let (lot, c) = (self.lot, self.calloff);
+        let number = crate::db::frameworks::contract_id(c.id);
+        let vars = [
+            ("lot", lot.title.clone()),
+            ("number", number.clone()),
+            ("member", c.member_name.clone()),
+            ("quantity", tr.quantity(c.quantity)),
+            ("unit", lot.unit.clone()),
+        ];
+        let mut m = Content::new(tr, tr.f("mail.calloff_order.subject", &vars))
+            .paragraph(tr.f("mail.calloff_order.text", &vars));
+        m.table_head = vec![
+            tr.t("results.member").to_string(),
+            tr.t("order.site").to_string(),
+            tr.t("sites.address").to_string(),
+            tr.t("order.quantity").to_string(),
+        ];
+        m.table_rows = vec![vec![
+            c.member_name.clone(),
+            c.site.clone(),
+            c.address.clone(),
+            tr.quantity(c.quantity),
+        ]];
+        m.attachment = Some((format!("abruf-{number}.csv"), self.csv()));
+        m.link = lot_link(ctx, tr, lot.id);
+        m
+    }
+}
+
+/// A credit note to a member whose earlier call-offs became cheaper.
+pub struct CreditNoteEmail<'a> {
+    pub lot: &'a lots::Lot,
+    pub priced: &'a Priced,
+    pub credit: &'a MemberCredit,
+}
+
+impl Email for CreditNoteEmail<'_> {
+    fn kind(&self) -> &'static str {
+        "credit-note"
+    }
+
+    fn content(&self, tr: Tr, ctx: &MailContext, _: &Recipient<'_>) -> Content {
+        let (lot, p, credit) = (self.lot, self.priced, &self.credit.credit);
+        let vars = [
+            ("lot", lot.title.clone()),
+            ("member", self.credit.name.clone()),
+            ("price", tr.price(p.unit_price)),
+            ("cumulative", tr.quantity(p.cumulative_quantity)),
+            ("gross", tr.money(credit.gross)),
+        ];
+        let mut m = Content::new(tr, tr.f("mail.credit_note.subject", &vars))
+            .paragraph(tr.f("mail.credit_note.text", &vars));
+        m.table_head = money_head(tr).to_vec();
+        m.table_rows = vec![vec![
+            tr.money(credit.net),
+            tr.money(credit.vat),
+            tr.money(credit.gross),
+        ]];
+        m.link = lot_link(ctx, tr, lot.id);
+        m
+    }
+}
+
+/// The credits a call-off caused, to the supplier who owes them.
+pub struct CreditSummaryEmail<'a> {
+    pub lot: &'a lots::Lot,
+    pub priced: &'a Priced,
+    pub credits: &'a [MemberCredit],
+}
+
+impl Email for CreditSummaryEmail<'_> {
+    fn kind(&self) -> &'static str {
+        "credit-summary"
+    }
+
+    fn content(&self, tr: Tr, ctx: &MailContext, _: &Recipient<'_>) -> Content {
+        let (lot, p) = (self.lot, self.priced);
+        let vars = [
+            ("lot", lot.title.clone()),
+            ("price", tr.price(p.unit_price)),
+            ("cumulative", tr.quantity(p.cumulative_quantity)),
+        ];
+        let mut m = Content::new(tr, tr.f("mail.credit_summary.subject", &vars))
+            .paragraph(tr.f("mail.credit_summary.text", &vars));
+        m.table_head = vec![tr.t("results.member").to_string()];
+        m.table_head.extend(money_head(tr));
+        m.table_rows = self
+            .credits
+            .iter()
+            .map(|c| {
+                vec![
+                    c.name.clone(),
+                    tr.money(c.credit.net),
+                    tr.money(c.credit.vat),
+                    tr.money(c.credit.gross),
+                ]
+            })
+            .collect();
+        m.link = lot_link(ctx, tr, lot.id);
+        m
+    }
 }
 
 /// A call-off confirmed: to the member's buyers; the purchase order with its CSV to the
@@ -38,263 +250,143 @@ pub fn calloff_placed(
     c: &CallOffNotice<'_>,
     now: NaiveDateTime,
 ) -> DbResult<()> {
-    let number = crate::db::frameworks::contract_id(c.id);
-    let p = c.priced;
-    let notice = |kind| Notice {
-        kind,
-        lot: Some(lot.id),
-        once: false,
-        now,
-    };
+    let notice = Notice::each(Some(lot.id), now);
     let buyers = users::active_of(conn, Some(c.member), None)?;
-    send_each(
-        conn,
-        ctx,
-        each_user(&buyers),
-        &notice("calloff-confirmation"),
-        |tr, _| {
-            let vars = [
-                ("lot", lot.title.clone()),
-                ("number", number.clone()),
-                ("quantity", tr.quantity(c.quantity)),
-                ("unit", lot.unit.clone()),
-                ("price", tr.price(p.unit_price)),
-                ("cumulative", tr.quantity(p.cumulative_quantity)),
-            ];
-            let mut m = Content::new(tr, tr.f("mail.calloff.subject", &vars))
-                .paragraph(tr.f("mail.calloff.text", &vars));
-            m.table_head = [
-                "order.site",
-                "order.reference",
-                "order.quantity",
-                "lot.unit_price_net",
-            ]
-            .iter()
-            .map(|k| tr.t(k).to_string())
-            .chain(money_head(tr))
-            .collect();
-            m.table_rows = vec![vec![
-                c.site.clone(),
-                dash_if_empty(&c.reference),
-                tr.quantity(c.quantity),
-                tr.price(p.unit_price),
-                tr.money(p.net),
-                tr.money(p.vat),
-                tr.money(p.gross),
-            ]];
-            m.link = lot_link(ctx, tr, lot.id);
-            m
-        },
-    )?;
-
-    let mut csv = crate::export::Csv::new(&[
-        "Abruf",
-        "Mitglied",
-        "Lieferort",
-        "Adresse",
-        "Referenz",
-        "Menge",
-        "Einzelpreis netto",
-        "Netto",
-        "USt",
-        "Brutto",
-    ]);
-    csv.row([
-        number.clone(),
-        c.member_name.clone(),
-        c.site.clone(),
-        c.address.clone(),
-        c.reference.clone(),
-        c.quantity.to_string(),
-        crate::export::price(Some(p.unit_price)),
-        crate::export::money(Some(p.net)),
-        crate::export::money(Some(p.vat)),
-        crate::export::money(Some(p.gross)),
-    ]);
-    let csv = csv.into_string();
+    let confirmation = CallOffConfirmationEmail { lot, calloff: c };
+    send_each(conn, ctx, each_user(&buyers), notice, &confirmation)?;
     let sellers = users::active_of(conn, None, Some(c.supplier))?;
-    send_each(
-        conn,
-        ctx,
-        each_user(&sellers),
-        &notice("calloff-order"),
-        |tr, _| {
-            let vars = [
-                ("lot", lot.title.clone()),
-                ("number", number.clone()),
-                ("member", c.member_name.clone()),
-                ("quantity", tr.quantity(c.quantity)),
-                ("unit", lot.unit.clone()),
-            ];
-            let mut m = Content::new(tr, tr.f("mail.calloff_order.subject", &vars))
-                .paragraph(tr.f("mail.calloff_order.text", &vars));
-            m.table_head = [
-                "results.member",
-                "order.site",
-                "sites.address",
-                "order.quantity",
-            ]
-            .iter()
-            .map(|k| tr.t(k).to_string())
-            .collect();
-            m.table_rows = vec![vec![
-                c.member_name.clone(),
-                c.site.clone(),
-                c.address.clone(),
-                tr.quantity(c.quantity),
-            ]];
-            m.attachment = Some((format!("abruf-{number}.csv"), csv.clone()));
-            m.link = lot_link(ctx, tr, lot.id);
-            m
-        },
-    )?;
-
+    let order = CallOffOrderEmail { lot, calloff: c };
+    send_each(conn, ctx, each_user(&sellers), notice, &order)?;
     if c.credits.is_empty() {
         return Ok(());
     }
-    for (member, name, credit) in &c.credits {
-        let buyers = users::active_of(conn, Some(*member), None)?;
-        send_each(
-            conn,
-            ctx,
-            each_user(&buyers),
-            &notice("credit-note"),
-            |tr, _| {
-                let vars = [
-                    ("lot", lot.title.clone()),
-                    ("member", name.clone()),
-                    ("price", tr.price(p.unit_price)),
-                    ("cumulative", tr.quantity(p.cumulative_quantity)),
-                    ("gross", tr.money(credit.gross)),
-                ];
-                let mut m = Content::new(tr, tr.f("mail.credit_note.subject", &vars))
-                    .paragraph(tr.f("mail.credit_note.text", &vars));
-                m.table_head = money_head(tr);
-                m.table_rows = vec![vec![
-                    tr.money(credit.net),
-                    tr.money(credit.vat),
-                    tr.money(credit.gross),
-                ]];
-                m.link = lot_link(ctx, tr, lot.id);
-                m
-            },
-        )?;
+    for credit in &c.credits {
+        let buyers = users::active_of(conn, Some(credit.member), None)?;
+        let note = CreditNoteEmail {
+            lot,
+            priced: c.priced,
+            credit,
+        };
+        send_each(conn, ctx, each_user(&buyers), notice, &note)?;
     }
-    send_each(
-        conn,
-        ctx,
-        each_user(&sellers),
-        &notice("credit-summary"),
-        |tr, _| {
-            let vars = [
-                ("lot", lot.title.clone()),
-                ("price", tr.price(p.unit_price)),
-                ("cumulative", tr.quantity(p.cumulative_quantity)),
-            ];
-            let mut m = Content::new(tr, tr.f("mail.credit_summary.subject", &vars))
-                .paragraph(tr.f("mail.credit_summary.text", &vars));
-            m.table_head = std::iter::once(tr.t("results.member").to_string())
-                .chain(money_head(tr))
-                .collect();
-            m.table_rows = c
-                .credits
-                .iter()
-                .map(|(_, name, credit)| {
-                    vec![
-                        name.clone(),
-                        tr.money(credit.net),
-                        tr.money(credit.vat),
-                        tr.money(credit.gross),
-                    ]
-                })
-                .collect();
-            m.link = lot_link(ctx, tr, lot.id);
-            m
-        },
-    )?;
+    let summary = CreditSummaryEmail {
+        lot,
+        priced: c.priced,
+        credits: &c.credits,
+    };
+    send_each(conn, ctx, each_user(&sellers), notice, &summary)?;
     Ok(())
 }
 
+/// Why a framework ended, as its emails say it.
+fn why_ended(tr: Tr, reason: Option<&str>) -> String {
+    match reason {
+        Some(r) => tr.f("mail.framework_ended.early", &[("reason", r.to_string())]),
+        None => tr.t("mail.framework_ended.term_over").to_string(),
+    }
+}
+
+/// A member's statement of what it called off under a framework that ended.
+pub struct FrameworkStatementEmail<'a> {
+    pub lot: &'a lots::Lot,
+    /// Staff's reason for ending early; none at the end of the term.
+    pub reason: Option<&'a str>,
+    pub statement: &'a MemberStatement,
+}
+
+impl Email for FrameworkStatementEmail<'_> {
+    fn kind(&self) -> &'static str {
+        "framework-statement"
+    }
+
+    fn content(&self, tr: Tr, ctx: &MailContext, _: &Recipient<'_>) -> Content {
+        let (lot, s) = (self.lot, &self.statement.spend);
+        let vars = [
+            ("lot", lot.title.clone()),
+            ("member", self.statement.name.clone()),
+        ];
+        let mut m = Content::new(tr, tr.f("mail.framework_ended.subject", &vars))
+            .paragraph(why_ended(tr, self.reason))
+            .paragraph(tr.f("mail.framework_ended.statement", &vars));
+        m.table_head = vec![
+            tr.t("order.quantity").to_string(),
+            tr.t("results.net").to_string(),
+            tr.t("results.vat").to_string(),
+            tr.t("results.gross").to_string(),
+            tr.t("framework.credited").to_string(),
+            tr.t("results.saving_vs_list").to_string(),
+        ];
+        m.table_rows = vec![vec![
+            format!("{} {}", tr.quantity(s.quantity), lot.unit),
+            tr.money(s.net),
+            tr.money(s.vat()),
+            tr.money(s.gross),
+            tr.money(s.credited_gross),
+            tr.money_or_dash(s.saving_vs_list(lot.list_unit_price)),
+        ]];
+        m.link = lot_link(ctx, tr, lot.id);
+        m
+    }
+}
+
+/// "The framework has ended", to the supplier, with what was called off in all.
+pub struct FrameworkEndedEmail<'a> {
+    pub lot: &'a lots::Lot,
+    pub reason: Option<&'a str>,
+    pub called_off: u64,
+    pub net: Money,
+}
+
+impl Email for FrameworkEndedEmail<'_> {
+    fn kind(&self) -> &'static str {
+        "framework-ended"
+    }
+
+    fn content(&self, tr: Tr, ctx: &MailContext, _: &Recipient<'_>) -> Content {
+        let lot = self.lot;
+        let vars = [
+            ("lot", lot.title.clone()),
+            ("quantity", tr.quantity(self.called_off)),
+            ("unit", lot.unit.clone()),
+            ("net", tr.money(self.net)),
+        ];
+        let mut m = Content::new(tr, tr.f("mail.framework_ended.subject", &vars))
+            .paragraph(why_ended(tr, self.reason))
+            .paragraph(tr.f("mail.framework_ended.supplier", &vars));
+        m.link = lot_link(ctx, tr, lot.id);
+        m
+    }
+}
+
 /// A framework ended (early by staff, or at the end of its term): each member's buyers get
-/// its statement; the supplier is told.
-#[allow(clippy::too_many_arguments)]
+/// its statement; the supplier is told; once per lot and recipient.
 pub fn framework_ended(
     conn: &mut DbConnection,
     ctx: &MailContext,
     lot: &lots::Lot,
     supplier: i64,
-    members: &[(i64, String, crate::domain::spend::Spend)],
+    statements: &[MemberStatement],
     reason: Option<&str>,
     now: NaiveDateTime,
 ) -> DbResult<()> {
-    let notice = |kind| Notice {
-        kind,
-        lot: Some(lot.id),
-        once: true,
-        now,
-    };
-    let why = |tr: Tr| match reason {
-        Some(r) => tr.f("mail.framework_ended.early", &[("reason", r.to_string())]),
-        None => tr.t("mail.framework_ended.term_over").to_string(),
-    };
-    for (member, name, s) in members {
-        let buyers = users::active_of(conn, Some(*member), None)?;
-        send_each(
-            conn,
-            ctx,
-            each_user(&buyers),
-            &notice("framework-statement"),
-            |tr, _| {
-                let vars = [("lot", lot.title.clone()), ("member", name.clone())];
-                let mut m = Content::new(tr, tr.f("mail.framework_ended.subject", &vars))
-                    .paragraph(why(tr))
-                    .paragraph(tr.f("mail.framework_ended.statement", &vars));
-                m.table_head = [
-                    "order.quantity",
-                    "results.net",
-                    "results.vat",
-                    "results.gross",
-                    "framework.credited",
-                    "results.saving_vs_list",
-                ]
-                .iter()
-                .map(|k| tr.t(k).to_string())
-                .collect();
-                m.table_rows = vec![vec![
-                    format!("{} {}", tr.quantity(s.quantity), lot.unit),
-                    tr.money(s.net),
-                    tr.money(s.vat()),
-                    tr.money(s.gross),
-                    tr.money(s.credited_gross),
-                    tr.money_or_dash(s.saving_vs_list(lot.list_unit_price)),
-                ]];
-                m.link = lot_link(ctx, tr, lot.id);
-                m
-            },
-        )?;
+    let notice = Notice::once(lot.id, now);
+    for statement in statements {
+        let buyers = users::active_of(conn, Some(statement.member), None)?;
+        let email = FrameworkStatementEmail {
+            lot,
+            reason,
+            statement,
+        };
+        send_each(conn, ctx, each_user(&buyers), notice, &email)?;
     }
     // The supplier's total is the members' statements added up.
-    let called_off: u64 = members.iter().map(|(_, _, s)| s.quantity).sum();
-    let net: crate::domain::money::Money = members.iter().map(|(_, _, s)| s.net).sum();
+    let email = FrameworkEndedEmail {
+        lot,
+        reason,
+        called_off: statements.iter().map(|s| s.spend.quantity).sum(),
+        net: statements.iter().map(|s| s.spend.net).sum(),
+    };
     let sellers = users::active_of(conn, None, Some(supplier))?;
-    send_each(
-        conn,
-        ctx,
-        each_user(&sellers),
-        &notice("framework-ended"),
-        |tr, _| {
-            let vars = [
-                ("lot", lot.title.clone()),
-                ("quantity", tr.quantity(called_off)),
-                ("unit", lot.unit.clone()),
-                ("net", tr.money(net)),
-            ];
-            let mut m = Content::new(tr, tr.f("mail.framework_ended.subject", &vars))
-                .paragraph(why(tr))
-                .paragraph(tr.f("mail.framework_ended.supplier", &vars));
-            m.link = lot_link(ctx, tr, lot.id);
-            m
-        },
-    )?;
+    send_each(conn, ctx, each_user(&sellers), notice, &email)?;
     Ok(())
 }

@@ -2,11 +2,12 @@
 //! and the reminders before a demand deadline.
 
 use super::{
-    compose_for, dash_if_empty, each_user, lot_link, send_each, DbResult, Notice, Recipient,
+    compose_for, dash_if_empty, each_user, lot_link, send_each, DbResult, Email, Notice, Recipient,
 };
 use crate::db::outbox::NewEmail;
 use crate::db::{lots, users, DbConnection};
 use crate::domain::money::UnitPrice;
+use crate::i18n::Tr;
 use crate::mail::{Content, MailContext};
 use chrono::NaiveDateTime;
 
@@ -19,50 +20,111 @@ pub struct LineSummary {
     pub reference: String,
 }
 
-/// Order line received / changed / cancelled, to the buyer who acted: composed before the
-/// order's transaction (so the lot is held no longer than its writes take), stored in it
-/// with [`outbox::enqueue`].
-pub fn order_line(
-    ctx: &MailContext,
-    buyer: Recipient<'_>,
-    lot: &lots::Lot,
-    action: &str,
-    line: &LineSummary,
-    now: NaiveDateTime,
-) -> Result<NewEmail, askama::Error> {
-    let kind = format!("order-{action}");
-    let notice = Notice {
-        kind: &kind,
-        lot: Some(lot.id),
-        once: false,
-        now,
-    };
-    compose_for(ctx, buyer, &notice, |tr, _| {
+/// What happened to an order line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineChange {
+    Placed,
+    Changed,
+    Cancelled,
+}
+
+/// "Order line received / changed / cancelled", to the buyer who acted.
+pub struct OrderLineEmail<'a> {
+    pub lot: &'a lots::Lot,
+    pub change: LineChange,
+    pub line: &'a LineSummary,
+}
+
+impl Email for OrderLineEmail<'_> {
+    fn kind(&self) -> &'static str {
+        match self.change {
+            LineChange::Placed => "order-placed",
+            LineChange::Changed => "order-changed",
+            LineChange::Cancelled => "order-cancelled",
+        }
+    }
+
+    fn content(&self, tr: Tr, ctx: &MailContext, _: &Recipient<'_>) -> Content {
+        let (lot, line) = (self.lot, self.line);
         let title = [("lot", lot.title.clone())];
-        let mut content = Content::new(tr, tr.f(&format!("mail.order_{action}.subject"), &title))
-            .paragraph(tr.f(&format!("mail.order_{action}.text"), &title));
-        content.table_head = [
-            "order.site",
-            "order.quantity",
-            "order.max_unit_price",
-            "order.reference",
-        ]
-        .iter()
-        .map(|k| tr.t(k).to_string())
-        .collect();
+        let (subject, text) = match self.change {
+            LineChange::Placed => (
+                tr.f("mail.order_placed.subject", &title),
+                tr.f("mail.order_placed.text", &title),
+            ),
+            LineChange::Changed => (
+                tr.f("mail.order_changed.subject", &title),
+                tr.f("mail.order_changed.text", &title),
+            ),
+            LineChange::Cancelled => (
+                tr.f("mail.order_cancelled.subject", &title),
+                tr.f("mail.order_cancelled.text", &title),
+            ),
+        };
+        let mut content = Content::new(tr, subject).paragraph(text);
+        content.table_head = vec![
+            tr.t("order.site").to_string(),
+            tr.t("order.quantity").to_string(),
+            tr.t("order.max_unit_price").to_string(),
+            tr.t("order.reference").to_string(),
+        ];
         content.table_rows = vec![vec![
             line.site.clone(),
             format!("{} {}", tr.quantity(line.quantity), line.unit),
             line.limit.map_or_else(|| "–".to_string(), |p| tr.price(p)),
             dash_if_empty(&line.reference),
         ]];
-        content = content.paragraph(tr.f(
-            "mail.deadline_note",
-            &[("deadline", tr.datetime(lot.demand_deadline))],
-        ));
+        content = content.paragraph(deadline_note(tr, lot));
         content.link = lot_link(ctx, tr, lot.id);
         content
-    })
+    }
+}
+
+fn deadline_note(tr: Tr, lot: &lots::Lot) -> String {
+    tr.f(
+        "mail.deadline_note",
+        &[("deadline", tr.datetime(lot.demand_deadline))],
+    )
+}
+
+/// The order line email to the buyer who acted: composed before the order's transaction (so
+/// the lot is held no longer than its writes take), stored in it with
+/// [`crate::db::outbox::enqueue`].
+pub fn order_line(
+    ctx: &MailContext,
+    buyer: Recipient<'_>,
+    email: &OrderLineEmail<'_>,
+    now: NaiveDateTime,
+) -> Result<NewEmail, askama::Error> {
+    compose_for(ctx, buyer, Notice::each(Some(email.lot.id), now), email)
+}
+
+/// "The demand deadline is near and you have not ordered yet".
+pub struct ReminderEmail<'a> {
+    pub lot: &'a lots::Lot,
+}
+
+impl Email for ReminderEmail<'_> {
+    fn kind(&self) -> &'static str {
+        "reminder"
+    }
+
+    fn content(&self, tr: Tr, ctx: &MailContext, _: &Recipient<'_>) -> Content {
+        let lot = self.lot;
+        let mut c = Content::new(
+            tr,
+            tr.f("mail.reminder.subject", &[("lot", lot.title.clone())]),
+        )
+        .paragraph(tr.f(
+            "mail.reminder.text",
+            &[
+                ("lot", lot.title.clone()),
+                ("deadline", tr.datetime(lot.demand_deadline)),
+            ],
+        ));
+        c.link = lot_link(ctx, tr, lot.id);
+        c
+    }
 }
 
 /// Reminders two days before the demand deadline to members that have not ordered yet;
@@ -75,30 +137,44 @@ pub fn reminders(
     let soon = now + chrono::Duration::days(2);
     let mut queued = 0;
     for lot in lots::open_with_deadline_between(conn, now, soon)? {
-        let notice = Notice {
-            kind: "reminder",
-            lot: Some(lot.id),
-            once: true,
-            now,
-        };
         let buyers = users::buyers_by_lines(conn, lot.id, false)?;
-        queued += send_each(conn, ctx, each_user(&buyers), &notice, |tr, _| {
-            let mut c = Content::new(
-                tr,
-                tr.f("mail.reminder.subject", &[("lot", lot.title.clone())]),
-            )
-            .paragraph(tr.f(
-                "mail.reminder.text",
-                &[
-                    ("lot", lot.title.clone()),
-                    ("deadline", tr.datetime(lot.demand_deadline)),
-                ],
-            ));
-            c.link = lot_link(ctx, tr, lot.id);
-            c
-        })?;
+        queued += send_each(
+            conn,
+            ctx,
+            each_user(&buyers),
+            Notice::once(lot.id, now),
+            &ReminderEmail { lot: &lot },
+        )?;
     }
     Ok(queued)
+}
+
+/// "Your file's lines are stored", to the buyer who uploaded them.
+pub struct OrdersUploadedEmail<'a> {
+    pub lot: &'a lots::Lot,
+    pub lines: usize,
+    pub quantity: u64,
+}
+
+impl Email for OrdersUploadedEmail<'_> {
+    fn kind(&self) -> &'static str {
+        "order-uploaded"
+    }
+
+    fn content(&self, tr: Tr, ctx: &MailContext, _: &Recipient<'_>) -> Content {
+        let lot = self.lot;
+        let vars = [
+            ("lot", lot.title.clone()),
+            ("lines", tr.quantity(self.lines as u64)),
+            ("quantity", tr.quantity(self.quantity)),
+            ("unit", lot.unit.clone()),
+        ];
+        let mut content = Content::new(tr, tr.f("mail.order_uploaded.subject", &vars))
+            .paragraph(tr.f("mail.order_uploaded.text", &vars))
+            .paragraph(deadline_note(tr, lot));
+        content.link = lot_link(ctx, tr, lot.id);
+        content
+    }
 }
 
 /// Lines uploaded from a file: to the buyer who uploaded them.
@@ -106,32 +182,15 @@ pub fn orders_uploaded(
     conn: &mut DbConnection,
     ctx: &MailContext,
     buyer: Recipient<'_>,
-    lot: &lots::Lot,
-    lines: usize,
-    quantity: u64,
+    email: &OrdersUploadedEmail<'_>,
     now: NaiveDateTime,
 ) -> DbResult<()> {
-    let notice = Notice {
-        kind: "order-uploaded",
-        lot: Some(lot.id),
-        once: false,
-        now,
-    };
-    send_each(conn, ctx, [buyer], &notice, |tr, _| {
-        let vars = [
-            ("lot", lot.title.clone()),
-            ("lines", tr.quantity(lines as u64)),
-            ("quantity", tr.quantity(quantity)),
-            ("unit", lot.unit.clone()),
-        ];
-        let mut content = Content::new(tr, tr.f("mail.order_uploaded.subject", &vars))
-            .paragraph(tr.f("mail.order_uploaded.text", &vars))
-            .paragraph(tr.f(
-                "mail.deadline_note",
-                &[("deadline", tr.datetime(lot.demand_deadline))],
-            ));
-        content.link = lot_link(ctx, tr, lot.id);
-        content
-    })
+    send_each(
+        conn,
+        ctx,
+        [buyer],
+        Notice::each(Some(email.lot.id), now),
+        email,
+    )
     .map(|_| ())
 }

@@ -105,9 +105,7 @@ fn result_view(tr: Tr, r: &ResultLine) -> ResultView {
         site: r.site.clone(),
         address: r.address.clone(),
         reference: r.reference.clone(),
-        status: tr
-            .t(&format!("line_status.{}", r.result.status.as_str()))
-            .to_string(),
+        status: tr.line_status(r.result.status).to_string(),
         quantity: tr.quantity(r.result.quantity),
         unit_price: price.map_or_else(|| "–".into(), |p| tr.price(p.unit_price)),
         net: tr.money_or_dash(price.map(|p| p.net)),
