@@ -12,6 +12,7 @@ use crate::db::procurement as store;
 use crate::db::{self, DbConnection};
 use crate::domain::account::Role;
 use crate::domain::audit::AuditAction;
+use crate::domain::ids::QuoteId;
 use crate::domain::lot::LotStatus;
 use crate::domain::pricing::{evaluate, Evaluation, InvalidInput};
 use crate::mail::notify::AwardNotice;
@@ -135,7 +136,7 @@ pub fn award(
     let quote_id = request
         .quote
         .trim()
-        .parse::<i64>()
+        .parse::<QuoteId>()
         .map_err(|_| AwardError::NoQuoteChosen)?;
     if request.justification.chars().count() > 5000 {
         return Err(AwardError::JustificationTooLong);
@@ -151,7 +152,7 @@ fn award_in_transaction(
     ctx: &Ctx,
     actor: i64,
     lot_id: i64,
-    quote_id: i64,
+    quote_id: QuoteId,
     justification: &str,
 ) -> Result<Awarded, AwardError> {
     let now = ctx.now;
@@ -186,7 +187,7 @@ fn award_in_transaction(
         .award
         .as_ref()
         .and_then(|a| full.quotes.get(a.quote))
-        .map(|(id, _)| *id);
+        .map(|q| q.quote);
     let (chosen, evaluation) = if top == Some(quote_id) {
         (full, evaluation)
     } else {
@@ -198,7 +199,7 @@ fn award_in_transaction(
                 && full
                     .quotes
                     .get(r.quote)
-                    .is_some_and(|(id, _)| *id == quote_id)
+                    .is_some_and(|q| q.quote == quote_id)
         });
         if !eligible {
             return Err(AwardError::NotEligible);
@@ -234,7 +235,7 @@ fn award_in_transaction(
         .lines
         .iter()
         .map(|l| LineResult {
-            order_line_id: chosen.lines[l.line].0,
+            order_line_id: chosen.lines[l.line].line,
             status: l.status,
             quantity: l.quantity,
             price: l.price,
@@ -245,7 +246,7 @@ fn award_in_transaction(
         .orders()
         .iter()
         .zip(&chosen.lines)
-        .map(|(o, (_, member))| (o.member.as_str(), *member))
+        .map(|(o, line)| (o.member.as_str(), line.member))
         .collect();
     let members: Vec<MemberResult> = evaluation
         .members

@@ -294,7 +294,7 @@ pub(crate) fn record(
     actor: Option<i64>,
     action: crate::domain::audit::AuditAction,
     lot: Option<i64>,
-    entity: (&str, i64),
+    entity: (&str, impl Into<i64>),
     details: &str,
 ) -> Result<(), diesel::result::Error> {
     db::audit::append(
@@ -305,7 +305,7 @@ pub(crate) fn record(
             action: action.as_str(),
             lot_id: lot,
             entity: entity.0,
-            entity_id: Some(entity.1),
+            entity_id: Some(entity.1.into()),
             details,
         },
     )

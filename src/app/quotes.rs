@@ -7,6 +7,7 @@ use crate::db::quotes;
 use crate::db::quotes::QuoteRow;
 use crate::db::{self, DbConnection};
 use crate::domain::audit::AuditAction;
+use crate::domain::ids::QuoteId;
 use crate::domain::lot::FieldError;
 use crate::domain::pricing::{Tier, TierTable};
 use crate::domain::quote::{sha256_hex, QuoteForm, QuoteInput};
@@ -41,7 +42,7 @@ pub fn submit(
     actor: &Actor,
     lot_id: i64,
     form: &QuoteForm<'_>,
-) -> Result<i64, QuoteError> {
+) -> Result<QuoteId, QuoteError> {
     let supplier = actor.supplier()?;
     if !super::access::visible(conn, actor, lot_id)?
         .state()
@@ -116,7 +117,7 @@ pub fn receipt(
     conn: &mut DbConnection,
     actor: &Actor,
     lot_id: i64,
-    quote_id: i64,
+    quote_id: QuoteId,
 ) -> Result<Receipt, ReadError> {
     let supplier = actor.supplier()?;
     let lot = super::access::visible(conn, actor, lot_id)?;

@@ -2,18 +2,26 @@
 //! quote of every supplier, with the ids behind each.
 
 use super::StoreError;
-use crate::db::quotes;
+use crate::db::quotes::{self, QuoteBy};
 use crate::db::{lots, orders, orgs, Corrupt, DbConnection};
+use crate::domain::ids::QuoteId;
 use crate::domain::pricing::{LotTerms, OrderLine, Quote, Scenario, TierTable};
 use std::collections::HashMap;
+
+/// An order line of a scenario as stored, and whose it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScenarioLine {
+    pub line: i64,
+    pub member: i64,
+}
 
 /// A lot's scenario with the database ids behind its lines and quotes.
 pub struct LotScenario {
     pub scenario: Scenario,
-    /// Per order line of the scenario: (order line id, member id).
-    pub lines: Vec<(i64, i64)>,
-    /// Per quote of the scenario: (quote id, supplier id).
-    pub quotes: Vec<(i64, i64)>,
+    /// Per order line of the scenario: the stored line and its member.
+    pub lines: Vec<ScenarioLine>,
+    /// Per quote of the scenario: the stored quote and its supplier.
+    pub quotes: Vec<QuoteBy>,
     /// Per quote of the scenario: the lead time in days it promises.
     pub lead_times: Vec<u64>,
 }
@@ -23,7 +31,7 @@ pub struct LotScenario {
 pub fn lot_scenario(
     conn: &mut DbConnection,
     lot: &lots::Lot,
-    only_quote: Option<i64>,
+    only_quote: Option<QuoteId>,
 ) -> Result<LotScenario, StoreError> {
     let terms = LotTerms::new(
         lot.min_total_quantity,
@@ -38,7 +46,10 @@ pub fn lot_scenario(
     let mut line_ids = Vec::new();
     let mut order_lines = Vec::new();
     for row in orders::active_lines(conn, lot.id)? {
-        line_ids.push((row.id, row.member_id));
+        line_ids.push(ScenarioLine {
+            line: row.id,
+            member: row.member_id,
+        });
         order_lines.push(OrderLine {
             id: row.id.to_string(),
             member: member_names.get(&row.member_id).cloned().ok_or(Corrupt {
@@ -58,7 +69,10 @@ pub fn lot_scenario(
         if only_quote.is_some_and(|q| q != row.id) {
             continue;
         }
-        quote_ids.push((row.id, row.supplier_id));
+        quote_ids.push(QuoteBy {
+            quote: row.id,
+            supplier: row.supplier_id,
+        });
         lead_times.push(row.lead_time_days);
         quotes.push(Quote {
             supplier,

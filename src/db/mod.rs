@@ -6,6 +6,7 @@ pub mod bundles;
 pub mod calendar;
 pub mod changes;
 pub mod frameworks;
+pub mod ids;
 pub mod lots;
 pub mod orders;
 pub mod orgs;

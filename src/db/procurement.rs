@@ -2,6 +2,7 @@
 
 use super::schema::{award_lines, award_members, lot_procedure};
 use super::DbConnection;
+use crate::domain::ids::QuoteId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -13,7 +14,7 @@ pub struct Procedure {
     pub opening_requested_at: Option<NaiveDateTime>,
     pub opened_by: Option<i64>,
     pub opened_at: Option<NaiveDateTime>,
-    pub awarded_quote_id: Option<i64>,
+    pub awarded_quote_id: Option<QuoteId>,
     pub awarded_by: Option<i64>,
     pub awarded_at: Option<NaiveDateTime>,
     pub justification: String,
@@ -110,7 +111,7 @@ pub fn confirm_opening(
 pub fn record_award(
     conn: &mut DbConnection,
     lot: i64,
-    quote: i64,
+    quote: QuoteId,
     by: i64,
     justification: &str,
     now: NaiveDateTime,
@@ -132,7 +133,7 @@ pub fn clear_award(conn: &mut DbConnection, lot: i64) -> QueryResult<()> {
     diesel::delete(award_members::table.filter(award_members::lot_id.eq(lot))).execute(conn)?;
     diesel::update(lot_procedure::table.find(lot))
         .set((
-            lot_procedure::awarded_quote_id.eq(None::<i64>),
+            lot_procedure::awarded_quote_id.eq(None::<QuoteId>),
             lot_procedure::awarded_by.eq(None::<i64>),
             lot_procedure::awarded_at.eq(None::<NaiveDateTime>),
             lot_procedure::justification.eq(""),

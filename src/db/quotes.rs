@@ -2,6 +2,7 @@
 
 use super::schema::{quote_tiers, quotes, suppliers};
 use super::{typed, typed_one, Corrupt, DbConnection, Error, RowReader};
+use crate::domain::ids::QuoteId;
 use crate::domain::pricing::{PricingMode, Tier};
 use crate::domain::quote::QuoteInput;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -11,7 +12,7 @@ use diesel::prelude::*;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = quotes)]
 struct RawQuote {
-    id: i64,
+    id: QuoteId,
     lot_id: i64,
     supplier_id: i64,
     revision: i64,
@@ -29,7 +30,7 @@ struct RawQuote {
 /// A quote revision with its terms read into the domain's types (tiers apart).
 #[derive(Debug, Clone)]
 pub struct QuoteRow {
-    pub id: i64,
+    pub id: QuoteId,
     pub lot_id: i64,
     pub supplier_id: i64,
     pub revision: i64,
@@ -48,7 +49,7 @@ impl TryFrom<RawQuote> for QuoteRow {
     type Error = Corrupt;
 
     fn try_from(row: RawQuote) -> Result<Self, Corrupt> {
-        let read = RowReader::new("quotes", row.id);
+        let read = RowReader::new("quotes", row.id.get());
         Ok(QuoteRow {
             pricing: read.named("pricing", &row.pricing, PricingMode::parse)?,
             max_quantity: read.optional_quantity("max_quantity", row.max_quantity)?,
@@ -67,6 +68,13 @@ impl TryFrom<RawQuote> for QuoteRow {
             submitted_at: row.submitted_at,
         })
     }
+}
+
+/// A quote and the supplier who submitted it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuoteBy {
+    pub quote: QuoteId,
+    pub supplier: i64,
 }
 
 /// Stores a new revision of a supplier's quote with its tiers; returns its id.
@@ -90,7 +98,7 @@ pub fn next_revision(conn: &mut DbConnection, lot: i64, supplier: i64) -> QueryR
     Ok(revisions.into_iter().max().unwrap_or(0) + 1)
 }
 
-pub fn insert_quote(conn: &mut DbConnection, quote: &NewQuote<'_>) -> QueryResult<i64> {
+pub fn insert_quote(conn: &mut DbConnection, quote: &NewQuote<'_>) -> QueryResult<QuoteId> {
     let id = crate::insert_returning_id!(
         conn,
         diesel::insert_into(quotes::table).values((
@@ -118,10 +126,10 @@ pub fn insert_quote(conn: &mut DbConnection, quote: &NewQuote<'_>) -> QueryResul
             ))
             .execute(conn)?;
     }
-    Ok(id)
+    Ok(QuoteId(id))
 }
 
-pub fn find_quote(conn: &mut DbConnection, id: i64) -> Result<Option<QuoteRow>, Error> {
+pub fn find_quote(conn: &mut DbConnection, id: QuoteId) -> Result<Option<QuoteRow>, Error> {
     typed_one(
         quotes::table
             .find(id)
@@ -131,13 +139,13 @@ pub fn find_quote(conn: &mut DbConnection, id: i64) -> Result<Option<QuoteRow>, 
     )
 }
 
-pub fn tiers_of(conn: &mut DbConnection, quote: i64) -> Result<Vec<Tier>, Error> {
+pub fn tiers_of(conn: &mut DbConnection, quote: QuoteId) -> Result<Vec<Tier>, Error> {
     let rows: Vec<(i64, i64)> = quote_tiers::table
         .filter(quote_tiers::quote_id.eq(quote))
         .order(quote_tiers::min_quantity.asc())
         .select((quote_tiers::min_quantity, quote_tiers::unit_price))
         .load(conn)?;
-    let read = RowReader::new("quote_tiers", quote);
+    let read = RowReader::new("quote_tiers", quote.get());
     rows.into_iter()
         .map(|(min, price)| {
             Ok(Tier {

@@ -522,7 +522,7 @@ impl Seeder {
         let built = crate::app::scenario::lot_scenario(conn, &row, None)?;
         let top = crate::domain::pricing::evaluate(&built.scenario)
             .award
-            .and_then(|a| built.quotes.get(a.quote).map(|(id, _)| *id))
+            .and_then(|a| built.quotes.get(a.quote).map(|q| q.quote))
             .ok_or_else(|| failed(format!("lot {lot} has no quote to award")))?;
         award::award(
             conn,

@@ -4,6 +4,7 @@ pub mod account;
 pub mod audit;
 pub mod framework;
 pub mod idempotency;
+pub mod ids;
 pub mod lot;
 pub mod money;
 pub mod pricing;

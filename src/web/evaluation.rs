@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 /// One quote in the evaluation.
 pub struct RankRow {
-    pub quote_id: i64,
+    pub quote_id: crate::domain::ids::QuoteId,
     pub rank: usize,
     pub supplier: String,
     pub eligible: bool,
@@ -85,7 +85,7 @@ async fn evaluation_page(
         .map(|(i, r)| {
             let quote = &built.scenario.quotes()[r.quote];
             RankRow {
-                quote_id: built.quotes[r.quote].0,
+                quote_id: built.quotes[r.quote].quote,
                 rank: i + 1,
                 supplier: r.supplier.clone(),
                 eligible: r.eligible(),

@@ -61,7 +61,7 @@ struct ReceiptPage {
 pub async fn receipt(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(i64, crate::domain::ids::QuoteId)>,
 ) -> Result<HttpResponse, AppError> {
     let (lot, quote) = path.into_inner();
     let actor = user.user.clone();

@@ -5,6 +5,7 @@ use super::{each_user, lot_link, send_each, DbResult, Email, Notice, Recipient};
 use crate::db::procurement as store;
 use crate::db::{award, quotes};
 use crate::db::{lots, orgs, users, DbConnection};
+use crate::domain::ids::QuoteId;
 use crate::domain::money::Money;
 use crate::domain::pricing::{LineStatus, RankedQuote};
 use crate::i18n::Tr;
@@ -15,9 +16,9 @@ use chrono::NaiveDateTime;
 pub struct AwardNotice<'a> {
     /// The full ranking at the evaluation quantity.
     pub ranking: &'a [RankedQuote],
-    /// Per quote of the ranking's scenario: (quote id, supplier id).
-    pub quote_suppliers: &'a [(i64, i64)],
-    pub winner_quote: i64,
+    /// Per quote of the ranking's scenario: the stored quote and its supplier.
+    pub quote_suppliers: &'a [quotes::QuoteBy],
+    pub winner_quote: QuoteId,
     pub justification: &'a str,
     pub standstill_ends_at: NaiveDateTime,
 }
@@ -134,8 +135,8 @@ pub fn award_notices(
     let winner_supplier = award
         .quote_suppliers
         .iter()
-        .find(|(q, _)| *q == award.winner_quote)
-        .map(|(_, s)| *s);
+        .find(|q| q.quote == award.winner_quote)
+        .map(|q| q.supplier);
     let winner_name = match winner_supplier {
         Some(s) => orgs::find_supplier(conn, s)?.map_or_else(String::new, |s| s.name),
         None => String::new(),
@@ -143,10 +144,10 @@ pub fn award_notices(
     let winner_total = award
         .ranking
         .iter()
-        .find(|r| quote_of(r.quote).is_some_and(|(q, _)| q == award.winner_quote))
+        .find(|r| quote_of(r.quote).is_some_and(|q| q.quote == award.winner_quote))
         .and_then(|r| r.evaluation_total_net);
     for (position, ranked) in award.ranking.iter().enumerate() {
-        let Some((quote, supplier)) = quote_of(ranked.quote) else {
+        let Some(quotes::QuoteBy { quote, supplier }) = quote_of(ranked.quote) else {
             continue;
         };
         let users = users::active_of(conn, None, Some(supplier))?;

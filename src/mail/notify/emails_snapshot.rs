@@ -242,7 +242,7 @@ fn invitation() {
 fn quote_receipt() {
     let lot = lot();
     let quote = QuoteReceipt {
-        quote_id: 5,
+        quote_id: crate::domain::ids::QuoteId(5),
         receipt: "Q-12-3-1",
         digest: "9f2c1b6a0e5d4c3b2a1908f7e6d5c4b3a2918f7e6d5c4b3a2918f7e6d5c4b3a",
         submitted_at: at(22, 14),

@@ -54,7 +54,7 @@ pub fn invitations(
 
 /// What the receipt email names.
 pub struct QuoteReceipt<'a> {
-    pub quote_id: i64,
+    pub quote_id: crate::domain::ids::QuoteId,
     pub receipt: &'a str,
     pub digest: &'a str,
     pub submitted_at: NaiveDateTime,

@@ -6,7 +6,7 @@ use crate::i18n::Tr;
 
 /// One of the supplier's own quote revisions.
 pub struct OwnQuote {
-    pub id: i64,
+    pub id: crate::domain::ids::QuoteId,
     pub revision: i64,
     pub receipt: String,
     pub digest: String,
