@@ -107,8 +107,18 @@ pub fn lots(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
         .load(conn)
 }
 
-/// One accepted line of the initial call-off: (order line, member, quantity, net in cents).
-pub fn initial_lines(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<(i64, i64, i64, i64)>> {
+/// One accepted line of the initial call-off (the award), as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable)]
+pub struct InitialLineRow {
+    pub order_line_id: i64,
+    pub member_id: i64,
+    pub quantity: i64,
+    /// Net in cents.
+    pub net: i64,
+}
+
+/// The accepted lines of the initial call-off, by order line.
+pub fn initial_lines(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<InitialLineRow>> {
     award_lines::table
         .inner_join(order_lines::table)
         .filter(award_lines::lot_id.eq(lot))
@@ -334,8 +344,16 @@ pub fn store_positions(
     Ok(())
 }
 
-/// Every member's position (empty before the first call-off), with the member's name.
-pub fn positions(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<(i64, String, Position)>> {
+/// A member's position in a framework, with the member's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberPosition {
+    pub member_id: i64,
+    pub name: String,
+    pub position: Position,
+}
+
+/// Every member's position (empty before the first call-off), by name.
+pub fn positions(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<MemberPosition>> {
     let rows: Vec<(i64, String, i64, i64, i64, i64, i64)> = framework_members::table
         .inner_join(members::table.on(members::id.eq(framework_members::member_id)))
         .filter(framework_members::lot_id.eq(lot))
@@ -352,18 +370,16 @@ pub fn positions(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<(i64, Str
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, q, net, vat, cn, cv)| {
-            (
-                id,
-                name,
-                Position {
-                    quantity: q.max(0) as u64,
-                    net: Money::from_cents(net),
-                    vat: Money::from_cents(vat),
-                    credited_net: Money::from_cents(cn),
-                    credited_vat: Money::from_cents(cv),
-                },
-            )
+        .map(|(member_id, name, q, net, vat, cn, cv)| MemberPosition {
+            member_id,
+            name,
+            position: Position {
+                quantity: q.max(0) as u64,
+                net: Money::from_cents(net),
+                vat: Money::from_cents(vat),
+                credited_net: Money::from_cents(cn),
+                credited_vat: Money::from_cents(cv),
+            },
         })
         .collect())
 }

@@ -246,7 +246,11 @@ async fn assert_exports_equal_the_cli(
     let positions = frameworks::positions(&mut conn, lot).expect("positions");
     for m in result["members"].as_array().expect("members") {
         let id: i64 = m["member"].as_str().expect("member").parse().expect("id");
-        if let Some((_, _, p)) = positions.iter().find(|(i, _, _)| *i == id) {
+        if let Some(p) = positions
+            .iter()
+            .find(|p| p.member_id == id)
+            .map(|p| &p.position)
+        {
             assert_eq!(p.net.to_string(), m["net"].as_str().expect("net"));
             assert_eq!(p.quantity, m["quantity"].as_u64().expect("q"));
         } else {

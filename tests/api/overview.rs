@@ -407,9 +407,9 @@ async fn a_members_overview_adds_up_to_its_confirmed_results_call_offs_and_credi
         frameworks::positions(&mut conn, lot)
             .expect("positions")
             .into_iter()
-            .find(|(m, _, _)| *m == f.member_a)
+            .find(|p| p.member_id == f.member_a)
             .expect("A's position")
-            .2
+            .position
     };
     assert_eq!(position.net.cents(), 1_350_000);
     let years = page.body.split("id=\"years\"").nth(1).expect("years table");

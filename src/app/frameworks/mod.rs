@@ -163,11 +163,11 @@ pub fn agreement(conn: &mut DbConnection, lot: &Lot) -> Result<Option<Agreement>
 pub(super) fn with_lines(conn: &mut DbConnection, terms: Terms) -> Result<Agreement, StoreError> {
     let initial = frameworks::initial_lines(conn, terms.row.lot_id)?
         .into_iter()
-        .map(|(line, member, quantity, net)| InitialLine {
-            id: format!("OL-{line:012}"),
-            member: member_key(member),
-            quantity: quantity.max(0) as u64,
-            net: Money::from_cents(net),
+        .map(|row| InitialLine {
+            id: format!("OL-{:012}", row.order_line_id),
+            member: member_key(row.member_id),
+            quantity: row.quantity.max(0) as u64,
+            net: Money::from_cents(row.net),
         })
         .collect();
     let contract = Contract::new(terms.framework, initial)?;

@@ -60,8 +60,8 @@ pub fn state(
     let (own, own_calloffs, own_credits, sites) = match (actor.role, actor.member_id) {
         (Role::Buyer, Some(member)) => {
             let positions = frameworks::positions(conn, lot.id)?;
-            let own = match positions.into_iter().find(|(id, _, _)| *id == member) {
-                Some((_, _, p)) => Some(p),
+            let own = match positions.into_iter().find(|p| p.member_id == member) {
+                Some(p) => Some(p.position),
                 None if latest.is_none() => {
                     // Before the first call-off: the award's figures.
                     award::result_members(conn, lot.id)?
