@@ -4,8 +4,7 @@
 use super::{Actor, Denied, ReadError};
 use crate::db::lots::{self, Lot};
 use crate::db::procurement::{self as store, Procedure};
-use crate::db::quotes;
-use crate::db::quotes::QuoteRow;
+use crate::db::quotes::{self, QuoteRow};
 use crate::db::DbConnection;
 use crate::domain::account::Role;
 

@@ -4,9 +4,7 @@
 
 use super::scenario::{lot_scenario, LotScenario};
 use super::{operation_error, record, Actor, Ctx, Denied, StoreError};
-use crate::db::award;
-use crate::db::award::LineResult;
-use crate::db::award::MemberResult;
+use crate::db::award::{self, LineResult, MemberResult};
 use crate::db::lots::{self, Lot};
 use crate::db::procurement as store;
 use crate::db::{self, DbConnection};

@@ -3,8 +3,7 @@
 
 use super::{from_read_error, operation_error, record, Actor, Ctx, Denied, ReadError, StoreError};
 use crate::db::lots::{self, Lot};
-use crate::db::quotes;
-use crate::db::quotes::QuoteRow;
+use crate::db::quotes::{self, QuoteRow};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::AuditAction;
 use crate::domain::ids::QuoteId;

@@ -7,6 +7,7 @@ use crate::domain::pricing::{LinePrice, LineStatus};
 use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
 
+/// One line's result as stored.
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = award_lines)]
 struct AwardLineRow {

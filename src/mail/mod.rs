@@ -55,6 +55,13 @@ impl Content {
         self.paragraphs.push(text);
         self
     }
+
+    /// Adds columns to the table's heading, in the recipient's words.
+    pub fn head<'k>(mut self, cells: impl IntoIterator<Item = &'k str>) -> Self {
+        self.table_head
+            .extend(cells.into_iter().map(str::to_string));
+        self
+    }
 }
 
 #[derive(Template)]

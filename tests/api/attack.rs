@@ -3,8 +3,7 @@
 
 use crate::helpers::*;
 use crate::procurement::{ordered_lot, quote_fields};
-use sammelkauf::db::quotes;
-use sammelkauf::db::{lots, procurement as store};
+use sammelkauf::db::{lots, procurement as store, quotes};
 use std::sync::Arc;
 use tokio::sync::Barrier;
 

@@ -6,8 +6,7 @@
 use crate::helpers::*;
 use crate::mail::{app_with_sink, deliver, text_of, to};
 use crate::procurement::quote_fields;
-use sammelkauf::db::quotes;
-use sammelkauf::db::{frameworks, lots, outbox};
+use sammelkauf::db::{frameworks, lots, outbox, quotes};
 use sammelkauf::domain::account::Role;
 use sammelkauf::domain::lot::{FrameworkTerms, LotStatus};
 use std::process::{Command, Stdio};

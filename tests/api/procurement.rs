@@ -3,8 +3,7 @@
 
 use crate::helpers::*;
 use sammelkauf::clock::Clock;
-use sammelkauf::db::{audit, lots, orgs, procurement as store};
-use sammelkauf::db::{award, quotes};
+use sammelkauf::db::{audit, award, lots, orgs, procurement as store, quotes};
 use sammelkauf::domain::account::Role;
 use sammelkauf::domain::lot::LotStatus;
 

@@ -3,8 +3,7 @@
 
 use super::{each_user, lot_link, send_each, DbResult, Email, Notice, Recipient};
 use crate::db::procurement as store;
-use crate::db::{award, quotes};
-use crate::db::{lots, orgs, users, DbConnection};
+use crate::db::{award, lots, orgs, quotes, users, DbConnection};
 use crate::domain::ids::QuoteId;
 use crate::domain::money::Money;
 use crate::domain::pricing::{LineStatus, RankedQuote};
@@ -211,15 +210,15 @@ impl Email for ConfirmationEmail<'_> {
                 ("price", unit_price),
             ],
         ));
-        c.table_head = vec![
-            tr.t("order.site").to_string(),
-            tr.t("order.reference").to_string(),
-            tr.t("results.status").to_string(),
-            tr.t("order.quantity").to_string(),
-            tr.t("results.net").to_string(),
-            tr.t("results.vat").to_string(),
-            tr.t("results.gross").to_string(),
-        ];
+        c = c.head([
+            tr.t("order.site"),
+            tr.t("order.reference"),
+            tr.t("results.status"),
+            tr.t("order.quantity"),
+            tr.t("results.net"),
+            tr.t("results.vat"),
+            tr.t("results.gross"),
+        ]);
         c.table_rows = self
             .lines
             .iter()
@@ -262,8 +261,20 @@ impl Email for ConfirmationEmail<'_> {
 /// The purchase order to the winner: every accepted line with its delivery address, and
 /// the same as CSV.
 pub struct PurchaseOrderEmail<'a> {
-    pub lot: &'a lots::Lot,
-    pub accepted: &'a [award::ResultLine],
+    lot: &'a lots::Lot,
+    accepted: &'a [award::ResultLine],
+    /// The same lines as CSV, written once for all of the winner's users.
+    csv: String,
+}
+
+impl<'a> PurchaseOrderEmail<'a> {
+    pub fn new(lot: &'a lots::Lot, accepted: &'a [award::ResultLine]) -> Self {
+        PurchaseOrderEmail {
+            lot,
+            accepted,
+            csv: crate::export::result_lines(accepted),
+        }
+    }
 }
 
 impl Email for PurchaseOrderEmail<'_> {
@@ -286,12 +297,12 @@ impl Email for PurchaseOrderEmail<'_> {
                 ("unit", lot.unit.clone()),
             ],
         ));
-        c.table_head = vec![
-            tr.t("results.member").to_string(),
-            tr.t("order.site").to_string(),
-            tr.t("sites.address").to_string(),
-            tr.t("order.quantity").to_string(),
-        ];
+        c = c.head([
+            tr.t("results.member"),
+            tr.t("order.site"),
+            tr.t("sites.address"),
+            tr.t("order.quantity"),
+        ]);
         c.table_rows = self
             .accepted
             .iter()
@@ -304,10 +315,7 @@ impl Email for PurchaseOrderEmail<'_> {
                 ]
             })
             .collect();
-        c.attachment = Some((
-            format!("auftrag-los-{}.csv", lot.id),
-            crate::export::result_lines(self.accepted),
-        ));
+        c.attachment = Some((format!("auftrag-los-{}.csv", lot.id), self.csv.clone()));
         c.link = lot_link(ctx, tr, lot.id);
         c
     }
@@ -355,10 +363,7 @@ pub fn confirmation(
         .filter(|l| l.result.status == LineStatus::Accepted)
         .collect();
     let users = users::active_of(conn, None, Some(quote.supplier_id))?;
-    let email = PurchaseOrderEmail {
-        lot,
-        accepted: &accepted,
-    };
+    let email = PurchaseOrderEmail::new(lot, &accepted);
     send_each(
         conn,
         ctx,

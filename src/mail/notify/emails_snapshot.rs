@@ -168,51 +168,33 @@ fn line() -> LineSummary {
     }
 }
 
+/// The order line email for `change`, with the limit and reference a buyer gave or not.
+fn order_line(name: &str, change: LineChange, line: &LineSummary) {
+    let lot = lot();
+    let email = OrderLineEmail {
+        lot: &lot,
+        change,
+        line,
+    };
+    check(name, Some(12), &email);
+}
+
 #[test]
 fn order_placed() {
-    let (lot, line) = (lot(), line());
-    let change = LineChange::Placed;
-    check(
-        "order-placed",
-        Some(12),
-        &OrderLineEmail {
-            lot: &lot,
-            change,
-            line: &line,
-        },
-    );
+    order_line("order-placed", LineChange::Placed, &line());
 }
 
 #[test]
 fn order_changed() {
-    let (lot, line) = (lot(), line());
-    let change = LineChange::Changed;
-    check(
-        "order-changed",
-        Some(12),
-        &OrderLineEmail {
-            lot: &lot,
-            change,
-            line: &line,
-        },
-    );
+    order_line("order-changed", LineChange::Changed, &line());
 }
 
 #[test]
 fn order_cancelled() {
-    let (lot, mut line) = (lot(), line());
+    let mut line = line();
     line.limit = None;
     line.reference = String::new();
-    let change = LineChange::Cancelled;
-    check(
-        "order-cancelled",
-        Some(12),
-        &OrderLineEmail {
-            lot: &lot,
-            change,
-            line: &line,
-        },
-    );
+    order_line("order-cancelled", LineChange::Cancelled, &line);
 }
 
 #[test]
@@ -382,10 +364,7 @@ fn purchase_order() {
         result_line(31, "Stadt Lemgo", "Rathaus Lemgo", LineStatus::Accepted),
         result_line(40, "Kreis Lippe", "Kreishaus Detmold", LineStatus::Accepted),
     ];
-    let email = PurchaseOrderEmail {
-        lot: &lot,
-        accepted: &accepted,
-    };
+    let email = PurchaseOrderEmail::new(&lot, &accepted);
     check("purchase-order", Some(12), &email);
 }
 
@@ -425,10 +404,7 @@ fn calloff_order() {
     check(
         "calloff-order",
         Some(12),
-        &CallOffOrderEmail {
-            lot: &lot,
-            calloff: &calloff,
-        },
+        &CallOffOrderEmail::new(&lot, &calloff),
     );
 }
 

@@ -41,11 +41,11 @@ pub struct MemberStatement {
     pub spend: Spend,
 }
 
-fn money_head(tr: Tr) -> [String; 3] {
+fn money_head(tr: Tr) -> [&'static str; 3] {
     [
-        tr.t("results.net").to_string(),
-        tr.t("results.vat").to_string(),
-        tr.t("results.gross").to_string(),
+        tr.t("results.net"),
+        tr.t("results.vat"),
+        tr.t("results.gross"),
     ]
 }
 
@@ -73,13 +73,13 @@ impl Email for CallOffConfirmationEmail<'_> {
         ];
         let mut m = Content::new(tr, tr.f("mail.calloff.subject", &vars))
             .paragraph(tr.f("mail.calloff.text", &vars));
-        m.table_head = vec![
-            tr.t("order.site").to_string(),
-            tr.t("order.reference").to_string(),
-            tr.t("order.quantity").to_string(),
-            tr.t("lot.unit_price_net").to_string(),
-        ];
-        m.table_head.extend(money_head(tr));
+        m = m.head([
+            tr.t("order.site"),
+            tr.t("order.reference"),
+            tr.t("order.quantity"),
+            tr.t("lot.unit_price_net"),
+        ]);
+        m = m.head(money_head(tr));
         m.table_rows = vec![vec![
             c.site.clone(),
             dash_if_empty(&c.reference),
@@ -96,14 +96,24 @@ impl Email for CallOffConfirmationEmail<'_> {
 
 /// The call-off's purchase order to the supplier, with its CSV.
 pub struct CallOffOrderEmail<'a> {
-    pub lot: &'a lots::Lot,
-    pub calloff: &'a CallOffNotice<'a>,
+    lot: &'a lots::Lot,
+    calloff: &'a CallOffNotice<'a>,
+    /// The order as CSV, written once for all of the supplier's users.
+    csv: String,
 }
 
-impl CallOffOrderEmail<'_> {
+impl<'a> CallOffOrderEmail<'a> {
+    pub fn new(lot: &'a lots::Lot, calloff: &'a CallOffNotice<'a>) -> Self {
+        CallOffOrderEmail {
+            lot,
+            calloff,
+            csv: Self::csv(calloff),
+        }
+    }
+
     /// The order as the supplier's systems read it (German headings, like every download).
-    fn csv(&self) -> String {
-        let (c, p) = (self.calloff, self.calloff.priced);
+    fn csv(c: &CallOffNotice<'_>) -> String {
+        let p = c.priced;
         let mut csv = crate::export::Csv::new(&[
             "Abruf",
             "Mitglied",
@@ -149,19 +159,19 @@ impl Email for CallOffOrderEmail<'_> {
         ];
         let mut m = Content::new(tr, tr.f("mail.calloff_order.subject", &vars))
             .paragraph(tr.f("mail.calloff_order.text", &vars));
-        m.table_head = vec![
-            tr.t("results.member").to_string(),
-            tr.t("order.site").to_string(),
-            tr.t("sites.address").to_string(),
-            tr.t("order.quantity").to_string(),
-        ];
+        m = m.head([
+            tr.t("results.member"),
+            tr.t("order.site"),
+            tr.t("sites.address"),
+            tr.t("order.quantity"),
+        ]);
         m.table_rows = vec![vec![
             c.member_name.clone(),
             c.site.clone(),
             c.address.clone(),
             tr.quantity(c.quantity),
         ]];
-        m.attachment = Some((format!("abruf-{number}.csv"), self.csv()));
+        m.attachment = Some((format!("abruf-{number}.csv"), self.csv.clone()));
         m.link = lot_link(ctx, tr, lot.id);
         m
     }
@@ -190,7 +200,7 @@ impl Email for CreditNoteEmail<'_> {
         ];
         let mut m = Content::new(tr, tr.f("mail.credit_note.subject", &vars))
             .paragraph(tr.f("mail.credit_note.text", &vars));
-        m.table_head = money_head(tr).to_vec();
+        m = m.head(money_head(tr));
         m.table_rows = vec![vec![
             tr.money(credit.net),
             tr.money(credit.vat),
@@ -222,8 +232,7 @@ impl Email for CreditSummaryEmail<'_> {
         ];
         let mut m = Content::new(tr, tr.f("mail.credit_summary.subject", &vars))
             .paragraph(tr.f("mail.credit_summary.text", &vars));
-        m.table_head = vec![tr.t("results.member").to_string()];
-        m.table_head.extend(money_head(tr));
+        m = m.head([tr.t("results.member")]).head(money_head(tr));
         m.table_rows = self
             .credits
             .iter()
@@ -255,7 +264,7 @@ pub fn calloff_placed(
     let confirmation = CallOffConfirmationEmail { lot, calloff: c };
     send_each(conn, ctx, each_user(&buyers), notice, &confirmation)?;
     let sellers = users::active_of(conn, None, Some(c.supplier))?;
-    let order = CallOffOrderEmail { lot, calloff: c };
+    let order = CallOffOrderEmail::new(lot, c);
     send_each(conn, ctx, each_user(&sellers), notice, &order)?;
     if c.credits.is_empty() {
         return Ok(());
@@ -308,14 +317,14 @@ impl Email for FrameworkStatementEmail<'_> {
         let mut m = Content::new(tr, tr.f("mail.framework_ended.subject", &vars))
             .paragraph(why_ended(tr, self.reason))
             .paragraph(tr.f("mail.framework_ended.statement", &vars));
-        m.table_head = vec![
-            tr.t("order.quantity").to_string(),
-            tr.t("results.net").to_string(),
-            tr.t("results.vat").to_string(),
-            tr.t("results.gross").to_string(),
-            tr.t("framework.credited").to_string(),
-            tr.t("results.saving_vs_list").to_string(),
-        ];
+        m = m.head([
+            tr.t("order.quantity"),
+            tr.t("results.net"),
+            tr.t("results.vat"),
+            tr.t("results.gross"),
+            tr.t("framework.credited"),
+            tr.t("results.saving_vs_list"),
+        ]);
         m.table_rows = vec![vec![
             format!("{} {}", tr.quantity(s.quantity), lot.unit),
             tr.money(s.net),

@@ -59,7 +59,7 @@ impl<'a> From<&'a users::User> for Recipient<'a> {
 /// One kind of email: its name in the outbox and what it says to one recipient, in the
 /// recipient's language. Every subject and text key is written out where it is used, so the
 /// catalogue test sees each one; who receives the email is decided by the function that
-/// sends it. `notify::snapshots` renders every kind in both languages.
+/// sends it. `emails_snapshot` renders every kind in both languages.
 pub trait Email {
     /// The outbox's name for this kind of email.
     fn kind(&self) -> &'static str;

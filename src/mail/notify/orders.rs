@@ -62,12 +62,12 @@ impl Email for OrderLineEmail<'_> {
             ),
         };
         let mut content = Content::new(tr, subject).paragraph(text);
-        content.table_head = vec![
-            tr.t("order.site").to_string(),
-            tr.t("order.quantity").to_string(),
-            tr.t("order.max_unit_price").to_string(),
-            tr.t("order.reference").to_string(),
-        ];
+        content = content.head([
+            tr.t("order.site"),
+            tr.t("order.quantity"),
+            tr.t("order.max_unit_price"),
+            tr.t("order.reference"),
+        ]);
         content.table_rows = vec![vec![
             line.site.clone(),
             format!("{} {}", tr.quantity(line.quantity), line.unit),
