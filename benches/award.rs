@@ -33,7 +33,13 @@ fn open(path: &Path) -> Pool {
 }
 
 /// An evaluated lot of LINES lines; answers its id, the staff actor and a quote to award.
-fn seed(conn: &mut DbConnection) -> (i64, Actor, sammelkauf::domain::ids::QuoteId) {
+fn seed(
+    conn: &mut DbConnection,
+) -> (
+    sammelkauf::domain::ids::LotId,
+    Actor,
+    sammelkauf::domain::ids::QuoteId,
+) {
     let now = Utc
         .with_ymd_and_hms(2026, 5, 1, 9, 0, 0)
         .single()

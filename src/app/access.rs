@@ -7,10 +7,11 @@ use crate::db::procurement::{self as store, Procedure};
 use crate::db::quotes::{self, QuoteRow};
 use crate::db::DbConnection;
 use crate::domain::account::Role;
+use crate::domain::ids::LotId;
 
 /// Loads a lot if this user may see it; otherwise "not found", so that nobody learns which
 /// lots exist beyond their own.
-pub fn visible(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<Lot, ReadError> {
+pub fn visible(conn: &mut DbConnection, actor: &Actor, id: LotId) -> Result<Lot, ReadError> {
     let lot = lots::find(conn, id)?.ok_or(Denied::NotFound)?;
     shown_to(conn, actor, lot)
 }
@@ -29,7 +30,7 @@ pub(crate) fn shown_to(conn: &mut DbConnection, actor: &Actor, lot: Lot) -> Resu
 }
 
 /// A lot only staff handle (every lot exists for staff).
-pub fn for_staff(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<Lot, ReadError> {
+pub fn for_staff(conn: &mut DbConnection, actor: &Actor, id: LotId) -> Result<Lot, ReadError> {
     actor.require(Role::Staff)?;
     visible(conn, actor, id)
 }

@@ -7,6 +7,7 @@ use crate::db::sessions::SessionAccount;
 use crate::db::{self, sessions, throttle, users, DbConnection, Pool};
 use crate::domain::account::Language;
 use crate::domain::audit::AuditAction;
+use crate::domain::ids::LotId;
 use crate::password::Hasher;
 use chrono::{Duration, NaiveDateTime};
 use diesel::QueryResult;
@@ -66,7 +67,7 @@ pub fn session_user_at_lot(
     now: NaiveDateTime,
     limits: SessionLimits,
     secret: &str,
-    lot: i64,
+    lot: LotId,
 ) -> Result<Option<(SessionUser, SessionAtLot)>, ReadError> {
     let (created_after, seen_after) = (now - limits.absolute, now - limits.idle);
     let found = lots::session_at_glance(conn, &session_id(secret), created_after, seen_after, lot)?;

@@ -10,7 +10,7 @@ use crate::db::procurement as store;
 use crate::db::{self, DbConnection};
 use crate::domain::account::Role;
 use crate::domain::audit::AuditAction;
-use crate::domain::ids::QuoteId;
+use crate::domain::ids::{LotId, QuoteId};
 use crate::domain::lot::LotStatus;
 use crate::domain::pricing::{evaluate, Evaluation, InvalidInput};
 use crate::mail::notify::AwardNotice;
@@ -45,7 +45,7 @@ super::from_read_error!(EvaluationError);
 pub fn evaluation(
     conn: &mut DbConnection,
     actor: &Actor,
-    lot_id: i64,
+    lot_id: LotId,
 ) -> Result<EvaluationData, EvaluationError> {
     let lot = super::access::for_staff(conn, actor, lot_id)?;
     let state = lot.state();
@@ -127,7 +127,7 @@ pub fn award(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    lot_id: i64,
+    lot_id: LotId,
     request: &AwardRequest,
 ) -> Result<Awarded, AwardError> {
     actor.require(Role::Staff)?;
@@ -149,7 +149,7 @@ fn award_in_transaction(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: i64,
-    lot_id: i64,
+    lot_id: LotId,
     quote_id: QuoteId,
     justification: &str,
 ) -> Result<Awarded, AwardError> {

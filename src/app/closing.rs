@@ -8,6 +8,7 @@ use crate::db::procurement as store;
 use crate::db::{self, lots, DbConnection};
 use crate::domain::account::Role;
 use crate::domain::audit::AuditAction;
+use crate::domain::ids::LotId;
 use crate::domain::lot::LotStatus;
 use crate::mail::notify;
 
@@ -42,7 +43,7 @@ pub fn with_reason(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    lot_id: i64,
+    lot_id: LotId,
     step: WithReason,
     reason: &str,
 ) -> Result<(), ClosingError> {
@@ -131,7 +132,7 @@ pub fn close_due_lots(
                     action: AuditAction::LotClosed.as_str(),
                     lot_id: Some(id),
                     entity: "lot",
-                    entity_id: Some(id),
+                    entity_id: Some(id.get()),
                     details: "demand deadline reached",
                 },
             )?;
@@ -139,7 +140,7 @@ pub fn close_due_lots(
         })?;
         if moved {
             closed += 1;
-            tracing::info!(lot = id, "lot closed at its demand deadline");
+            tracing::info!(lot = id.get(), "lot closed at its demand deadline");
         }
     }
     Ok(closed)
@@ -157,7 +158,7 @@ pub fn confirm_due_lots(conn: &mut DbConnection, ctx: &Ctx) -> Result<usize, Sto
             }
             let lot = lots::find(conn, id)?.ok_or(db::Corrupt {
                 table: "lots",
-                id,
+                id: id.get(),
                 column: "id",
             })?;
             store::set_confirmed(conn, id, now)?;

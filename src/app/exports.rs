@@ -6,10 +6,11 @@ use super::{Actor, Denied, ReadError};
 use crate::db::award;
 use crate::db::{audit, users, DbConnection};
 use crate::domain::account::Role;
+use crate::domain::ids::LotId;
 use std::collections::HashMap;
 
 /// Staff: the audit log of a lot (the procurement record).
-pub fn audit_log(conn: &mut DbConnection, actor: &Actor, lot: i64) -> Result<String, ReadError> {
+pub fn audit_log(conn: &mut DbConnection, actor: &Actor, lot: LotId) -> Result<String, ReadError> {
     actor.require(Role::Staff)?;
     super::access::for_staff(conn, actor, lot)?;
     let entries = audit::list(conn, Some(lot), 100_000)?;
@@ -39,7 +40,7 @@ const CHUNK: usize = 64 * 1024;
 fn result_filter(
     conn: &mut DbConnection,
     actor: &Actor,
-    lot: i64,
+    lot: LotId,
     which: Export,
 ) -> Result<Option<award::ResultFilter>, ReadError> {
     let found = super::access::visible(conn, actor, lot)?;
@@ -82,7 +83,7 @@ fn result_filter(
 pub fn stream(
     conn: &mut DbConnection,
     actor: &Actor,
-    lot: i64,
+    lot: LotId,
     which: Export,
     mut send: impl FnMut(String) -> bool,
 ) -> Result<(), ReadError> {

@@ -5,6 +5,7 @@
 use super::Actor;
 use crate::db::changes::Token;
 use crate::db::{lots, DbConnection};
+use crate::domain::ids::LotId;
 use crate::domain::lot::IndicativeTier;
 use crate::domain::rules::LotState;
 use chrono::NaiveDateTime;
@@ -17,7 +18,7 @@ use tokio::sync::watch;
 /// may keep its own copy without asking the database again — a lot's page read them on every
 /// view. At most [`FIXED_TIERS_KEPT`] lots are kept; past that the store starts afresh.
 #[derive(Debug, Default)]
-pub struct FixedTiers(Mutex<HashMap<i64, Arc<[IndicativeTier]>>>);
+pub struct FixedTiers(Mutex<HashMap<LotId, Arc<[IndicativeTier]>>>);
 
 /// How many lots' tiers a server keeps at most (a lot has a few; a thousand at most).
 pub const FIXED_TIERS_KEPT: usize = 4096;
@@ -28,7 +29,7 @@ impl FixedTiers {
     pub(super) fn of(
         &self,
         conn: &mut DbConnection,
-        lot: i64,
+        lot: LotId,
         state: &LotState,
     ) -> Result<Vec<IndicativeTier>, crate::db::Error> {
         if !state.terms_fixed() {
@@ -46,7 +47,7 @@ impl FixedTiers {
         Ok(tiers)
     }
 
-    fn kept(&self) -> MutexGuard<'_, HashMap<i64, Arc<[IndicativeTier]>>> {
+    fn kept(&self) -> MutexGuard<'_, HashMap<LotId, Arc<[IndicativeTier]>>> {
         crate::locked(&self.0)
     }
 }
@@ -127,12 +128,12 @@ impl<P> Default for KeptPages<P> {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PageKey {
     secret: String,
-    pub(super) lot: i64,
+    pub(super) lot: LotId,
     lines_after: Option<i64>,
 }
 
 impl PageKey {
-    pub fn new(secret: &str, lot: i64, lines_after: Option<i64>) -> Self {
+    pub fn new(secret: &str, lot: LotId, lines_after: Option<i64>) -> Self {
         PageKey {
             secret: secret.to_string(),
             lot,
@@ -220,7 +221,7 @@ mod tests {
     #[tokio::test]
     async fn views_of_a_page_being_read_wait_for_that_read_and_only_for_it() {
         let pages = Arc::new(KeptPages::<()>::default());
-        let key = PageKey::new("secret-a", 7, None);
+        let key = PageKey::new("secret-a", LotId(7), None);
         let Turn::Read(first) = turn(&pages, &key, 1) else {
             panic!("the first view reads");
         };
@@ -229,7 +230,7 @@ mod tests {
         };
         assert!(
             matches!(
-                turn(&pages, &PageKey::new("secret-b", 7, None), 1),
+                turn(&pages, &PageKey::new("secret-b", LotId(7), None), 1),
                 Turn::Read(_)
             ),
             "another session's page is read on its own"
@@ -254,7 +255,7 @@ mod tests {
     #[tokio::test]
     async fn a_read_under_an_older_token_neither_holds_up_nor_ends_a_newer_one() {
         let pages = Arc::new(KeptPages::<()>::default());
-        let key = PageKey::new("secret-a", 7, None);
+        let key = PageKey::new("secret-a", LotId(7), None);
         let Turn::Read(old) = turn(&pages, &key, 1) else {
             panic!("reads");
         };

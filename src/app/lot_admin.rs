@@ -6,6 +6,7 @@ use crate::db::lots::{self, Lot};
 use crate::db::{self, orgs, DbConnection};
 use crate::domain::account::Role;
 use crate::domain::audit::AuditAction;
+use crate::domain::ids::LotId;
 use crate::domain::lot::{
     short_standstill_reason, FieldError, IndicativeTier, LotStatus, LotTermsInput,
 };
@@ -56,7 +57,7 @@ pub struct DraftData {
     pub framework: Option<crate::domain::lot::FrameworkTerms>,
 }
 
-pub fn draft(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<DraftData, ReadError> {
+pub fn draft(conn: &mut DbConnection, actor: &Actor, id: LotId) -> Result<DraftData, ReadError> {
     let lot = super::access::for_staff(conn, actor, id)?;
     Ok(DraftData {
         editable: lot.state().can_edit_terms(),
@@ -78,7 +79,7 @@ pub fn create(
     terms: &LotTermsInput,
     invited: &[i64],
     short_standstill: Option<&str>,
-) -> Result<i64, LotAdminError> {
+) -> Result<LotId, LotAdminError> {
     actor.require(Role::Staff)?;
     let now = ctx.now.naive_utc();
     db::transaction(conn, |conn| {
@@ -103,7 +104,7 @@ pub fn update(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    id: i64,
+    id: LotId,
     terms: &LotTermsInput,
     invited: &[i64],
     short_standstill: Option<&str>,
@@ -138,7 +139,7 @@ fn record_short_standstill(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    id: i64,
+    id: LotId,
     terms: &LotTermsInput,
     reason: Option<&str>,
 ) -> Result<(), LotAdminError> {
@@ -164,7 +165,7 @@ pub fn open(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    id: i64,
+    id: LotId,
 ) -> Result<(), LotAdminError> {
     actor.require(Role::Staff)?;
     let now = ctx.now.naive_utc();
@@ -200,7 +201,7 @@ pub fn invite(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    id: i64,
+    id: LotId,
     chosen: &[i64],
 ) -> Result<usize, LotAdminError> {
     actor.require(Role::Staff)?;

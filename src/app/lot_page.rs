@@ -14,6 +14,7 @@ use crate::db::procurement::Procedure;
 use crate::db::quotes::QuoteRow;
 use crate::db::{award, lots, orders, orgs, quotes, users, DbConnection};
 use crate::domain::account::Role;
+use crate::domain::ids::LotId;
 use crate::domain::lot::IndicativeTier;
 use crate::domain::rules::{LotState, OpeningRefusal, OpeningStep};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -100,7 +101,7 @@ pub struct LotPageData {
 pub fn page(
     conn: &mut DbConnection,
     actor: &Actor,
-    id: i64,
+    id: LotId,
     now: DateTime<Utc>,
     lines_after: Option<i64>,
     fixed: &FixedTiers,

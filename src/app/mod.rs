@@ -29,6 +29,7 @@ pub mod upload;
 
 use crate::db;
 use crate::domain::account::{Language, Role};
+use crate::domain::ids::LotId;
 use crate::mail::MailContext;
 use chrono::{DateTime, Utc};
 
@@ -293,7 +294,7 @@ pub(crate) fn record(
     ctx: &Ctx,
     actor: Option<i64>,
     action: crate::domain::audit::AuditAction,
-    lot: Option<i64>,
+    lot: Option<LotId>,
     entity: (&str, impl Into<i64>),
     details: &str,
 ) -> Result<(), diesel::result::Error> {

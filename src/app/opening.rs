@@ -6,6 +6,7 @@ use crate::db::procurement as store;
 use crate::db::{self, lots, DbConnection};
 use crate::domain::account::Role;
 use crate::domain::audit::AuditAction;
+use crate::domain::ids::LotId;
 use crate::domain::lot::LotStatus;
 use crate::domain::rules::{OpeningRefusal, OpeningStep};
 
@@ -36,7 +37,7 @@ pub fn open_quotes(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    lot_id: i64,
+    lot_id: LotId,
 ) -> Result<Opened, OpeningError> {
     actor.require(Role::Staff)?;
     let now = ctx.now.naive_utc();

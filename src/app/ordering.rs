@@ -8,6 +8,7 @@ use crate::db::outbox::{self, NewEmail};
 use crate::db::{self, bundles, DbConnection};
 use crate::domain::audit::AuditAction;
 use crate::domain::idempotency::IdempotencyKey;
+use crate::domain::ids::LotId;
 use crate::domain::lot::{FieldError, OrderInput};
 use crate::mail::notify::{self, LineChange, LineSummary};
 
@@ -179,7 +180,7 @@ fn count_into_bundle(
 /// but its transaction.
 #[derive(Debug)]
 pub struct ReadyOrder {
-    lot: i64,
+    lot: LotId,
     member: i64,
     site: i64,
     input: OrderInput,
@@ -224,7 +225,7 @@ pub fn prepare(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    lot_id: i64,
+    lot_id: LotId,
     request: &OrderRequest,
     key: &str,
 ) -> Result<ReadyOrder, OrderError> {
@@ -321,7 +322,7 @@ impl db::AsDbError for NotTogether {
 fn write_together(conn: &mut DbConnection, orders: &[ReadyOrder]) -> Result<(), NotTogether> {
     use std::collections::BTreeMap;
     // Each lot held open until the commit, checked at the latest time of its lines.
-    let mut lots_at: BTreeMap<i64, chrono::NaiveDateTime> = BTreeMap::new();
+    let mut lots_at: BTreeMap<LotId, chrono::NaiveDateTime> = BTreeMap::new();
     for order in orders {
         let at = lots_at.entry(order.lot).or_insert(order.now);
         *at = (*at).max(order.now);
@@ -384,7 +385,7 @@ impl OrderWriter {
 pub fn own_line(
     conn: &mut DbConnection,
     actor: &Actor,
-    lot: i64,
+    lot: LotId,
     line: i64,
 ) -> Result<(Lot, OrderLineRow), super::ReadError> {
     let member = actor.member()?;
@@ -411,7 +412,7 @@ pub fn edit_data(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    lot: i64,
+    lot: LotId,
     line: i64,
 ) -> Result<EditData, super::ReadError> {
     let (lot, line) = own_line(conn, actor, lot, line)?;
@@ -433,7 +434,7 @@ pub fn change(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    lot_id: i64,
+    lot_id: LotId,
     line_id: i64,
     request: &OrderRequest,
 ) -> Result<(), OrderError> {
@@ -471,7 +472,7 @@ pub fn cancel(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    lot_id: i64,
+    lot_id: LotId,
     line_id: i64,
 ) -> Result<(), OrderError> {
     let (lot, row) = own_line(conn, actor, lot_id, line_id)?;

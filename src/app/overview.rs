@@ -7,6 +7,7 @@ use super::{Actor, ReadError};
 use crate::db::lots::{self, Lot};
 use crate::db::overview::{self, Of, PurchaseRow};
 use crate::db::DbConnection;
+use crate::domain::ids::LotId;
 use crate::domain::lot::{next_deadline, LotStatus};
 use crate::domain::money::Money;
 use crate::domain::spend::{Book, Entry, Purchase, Spend, Year};
@@ -27,7 +28,7 @@ pub struct MemberLot {
 
 /// A framework the member takes part in: with an initial line or a call-off.
 pub struct MemberFramework {
-    pub lot_id: i64,
+    pub lot_id: LotId,
     pub title: String,
     pub unit: String,
     /// Everything the member bought in it so far, after every credit.
@@ -47,7 +48,7 @@ pub struct Overview {
     pub frameworks: Vec<MemberFramework>,
     /// Lots the member bought in that have no list price: they add nothing to the saving
     /// against the list price.
-    pub without_list_price: Vec<(i64, String)>,
+    pub without_list_price: Vec<(LotId, String)>,
 }
 
 fn purchase(row: &PurchaseRow) -> Purchase {
@@ -67,12 +68,12 @@ pub fn overview(
     let member_name = crate::db::orgs::find_member(conn, member)?
         .map(|m| m.name)
         .unwrap_or_default();
-    let ordered: HashMap<i64, u64> = overview::ordered(conn, member)?
+    let ordered: HashMap<LotId, u64> = overview::ordered(conn, member)?
         .into_iter()
-        .map(|(lot, q)| (lot, q.max(0).unsigned_abs()))
+        .map(|o| (o.lot_id, o.quantity.max(0).unsigned_abs()))
         .collect();
     let rows = overview::purchases(conn, Of::Member(member))?;
-    let awarded: HashMap<i64, (u64, Money)> = rows
+    let awarded: HashMap<LotId, (u64, Money)> = rows
         .iter()
         .filter_map(|r| match r.entry {
             Entry::Bought { quantity, net, .. } => Some((r.lot_id, (quantity, net))),
@@ -80,8 +81,8 @@ pub fn overview(
         })
         .collect();
     let book = Book::new(rows.iter().map(purchase));
-    let bought_in: HashSet<i64> = book.lots().collect();
-    let framework_lots: HashSet<i64> = crate::db::frameworks::lots(conn)?.into_iter().collect();
+    let bought_in: HashSet<LotId> = book.lots().collect();
+    let framework_lots: HashSet<LotId> = crate::db::frameworks::lots(conn)?.into_iter().collect();
     let mut lots_out = Vec::new();
     let mut open_elsewhere = Vec::new();
     let mut list_prices = HashMap::new();
@@ -139,7 +140,7 @@ pub fn overview(
 
 /// Every member's purchases in a framework over its term so far, after every credit: the
 /// figures of the framework statement, by member.
-pub fn framework_spends(conn: &mut DbConnection, lot: i64) -> QueryResult<BTreeMap<i64, Spend>> {
+pub fn framework_spends(conn: &mut DbConnection, lot: LotId) -> QueryResult<BTreeMap<i64, Spend>> {
     let mut spends: BTreeMap<i64, Spend> = BTreeMap::new();
     for row in overview::purchases(conn, Of::Lot(lot))? {
         spends.entry(row.member_id).or_default().add(row.entry);

@@ -7,6 +7,7 @@ use crate::db::outbox::{self, OutboxRow};
 use crate::db::{self, audit, users, DbConnection};
 use crate::domain::account::Role;
 use crate::domain::audit::AuditAction;
+use crate::domain::ids::LotId;
 use std::collections::HashMap;
 
 /// Entries or messages shown on one page.
@@ -38,7 +39,7 @@ pub struct AuditPage {
 pub fn audit_log(
     conn: &mut DbConnection,
     actor: &Actor,
-    lot: Option<i64>,
+    lot: Option<LotId>,
     before: Option<i64>,
 ) -> Result<AuditPage, ReadError> {
     actor.require(Role::Staff)?;

@@ -9,6 +9,7 @@ use crate::db::orgs;
 use crate::db::{self, bundles, DbConnection};
 use crate::domain::audit::AuditAction;
 use crate::domain::idempotency::IdempotencyKey;
+use crate::domain::ids::LotId;
 use crate::domain::lot::FieldError;
 use crate::domain::quote::sha256_hex;
 use crate::domain::upload::{self, FileError, SiteChoice, UploadLine};
@@ -67,7 +68,7 @@ fn read(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    lot_id: i64,
+    lot_id: LotId,
     text: &str,
 ) -> Result<(Lot, i64, Vec<SiteChoice>, Vec<UploadLine>), UploadError> {
     let member = actor.member()?;
@@ -85,7 +86,7 @@ pub fn preview(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    lot_id: i64,
+    lot_id: LotId,
     text: &str,
 ) -> Result<UploadPreview, UploadError> {
     let (lot, member, sites, lines) = read(conn, ctx, actor, lot_id, text)?;
@@ -123,7 +124,7 @@ pub fn store(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    lot_id: i64,
+    lot_id: LotId,
     text: &str,
 ) -> Result<usize, UploadError> {
     let (lot, member, _, lines) = read(conn, ctx, actor, lot_id, text)?;
@@ -204,7 +205,7 @@ pub fn store(
 pub fn template(
     conn: &mut DbConnection,
     actor: &Actor,
-    lot_id: i64,
+    lot_id: LotId,
 ) -> Result<String, UploadError> {
     let member = actor.member()?;
     super::access::visible(conn, actor, lot_id)?;

@@ -2,6 +2,7 @@
 
 use super::schema::audit_log;
 use super::{DbConnection, Prepared};
+use crate::domain::ids::LotId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -12,7 +13,7 @@ pub struct AuditEntry {
     pub at: NaiveDateTime,
     pub actor_id: Option<i64>,
     pub action: String,
-    pub lot_id: Option<i64>,
+    pub lot_id: Option<LotId>,
     pub entity: String,
     pub entity_id: Option<i64>,
     pub details: String,
@@ -27,7 +28,7 @@ pub struct NewAuditEntry<'a> {
     pub at: NaiveDateTime,
     pub actor_id: Option<i64>,
     pub action: &'a str,
-    pub lot_id: Option<i64>,
+    pub lot_id: Option<LotId>,
     pub entity: &'a str,
     pub entity_id: Option<i64>,
     pub details: &'a str,
@@ -43,14 +44,18 @@ pub fn append(conn: &mut DbConnection, entry: &NewAuditEntry<'_>) -> QueryResult
 }
 
 /// The newest entries first; for one lot, or all.
-pub fn list(conn: &mut DbConnection, lot: Option<i64>, limit: i64) -> QueryResult<Vec<AuditEntry>> {
+pub fn list(
+    conn: &mut DbConnection,
+    lot: Option<LotId>,
+    limit: i64,
+) -> QueryResult<Vec<AuditEntry>> {
     page(conn, lot, None, limit)
 }
 
 /// One page of entries, newest first: those older than `before` (an entry id), if given.
 pub fn page(
     conn: &mut DbConnection,
-    lot: Option<i64>,
+    lot: Option<LotId>,
     before: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<AuditEntry>> {

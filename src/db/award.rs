@@ -2,6 +2,7 @@
 
 use super::schema::{award_lines, award_members, delivery_sites, members, order_lines};
 use super::{Corrupt, DbConnection, Error, RowReader};
+use crate::domain::ids::LotId;
 use crate::domain::money::Money;
 use crate::domain::pricing::{LinePrice, LineStatus};
 use diesel::connection::DefaultLoadingMode;
@@ -11,7 +12,7 @@ use diesel::prelude::*;
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = award_lines)]
 struct AwardLineRow {
-    lot_id: i64,
+    lot_id: LotId,
     order_line_id: i64,
     status: String,
     quantity: i64,
@@ -25,7 +26,7 @@ struct AwardLineRow {
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = award_members)]
 struct AwardMemberRow {
-    lot_id: i64,
+    lot_id: LotId,
     member_id: i64,
     quantity: i64,
     net: i64,
@@ -101,7 +102,7 @@ impl TryFrom<AwardMemberRow> for MemberResult {
 /// Stores the award's results for every line and member of a lot.
 pub fn store_results(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     lines: &[LineResult],
     members_: &[MemberResult],
 ) -> QueryResult<()> {
@@ -175,7 +176,7 @@ pub struct ResultFilter {
 /// Line results in the order of the procurement record: member, site, line.
 pub fn result_lines(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     filter: ResultFilter,
 ) -> Result<Vec<ResultLine>, Error> {
     let mut lines = Vec::new();
@@ -190,7 +191,7 @@ pub fn result_lines(
 /// (downloads of large lots stream this way).
 pub fn each_result_line(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     filter: ResultFilter,
     mut f: impl FnMut(ResultLine) -> Result<(), Error>,
 ) -> Result<(), Error> {
@@ -246,7 +247,7 @@ fn result_line(row: ResultRow) -> Result<ResultLine, Error> {
 
 pub fn result_members(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
 ) -> Result<Vec<(MemberResult, String)>, Error> {
     let rows: Vec<(AwardMemberRow, String)> = award_members::table
         .inner_join(members::table)

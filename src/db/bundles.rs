@@ -3,6 +3,7 @@
 
 use super::schema::{lot_bundles, lot_member_totals, order_lines};
 use super::{Corrupt, DbConnection, Error, Prepared, RowReader};
+use crate::domain::ids::LotId;
 use crate::domain::lot::BundleSize;
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -21,7 +22,7 @@ pub struct BundleChange {
 /// an order transaction, so the bundle's row is held only until the commit.
 pub(super) fn apply_bundle_change(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     change: &BundleChange,
 ) -> QueryResult<bool> {
     use crate::domain::pricing::{MAX_LOT_QUANTITY, MAX_ORDER_LINES};
@@ -48,7 +49,7 @@ pub(super) fn apply_bundle_change(
 }
 
 /// The lot's active lines and their total quantity, as kept with every order write.
-pub fn bundle_size(conn: &mut DbConnection, lot: i64) -> Result<BundleSize, Error> {
+pub fn bundle_size(conn: &mut DbConnection, lot: LotId) -> Result<BundleSize, Error> {
     let (quantity, lines): (i64, i64) = lot_bundles::table
         .find(lot)
         .select((lot_bundles::ordered_quantity, lot_bundles::ordered_lines))
@@ -62,7 +63,7 @@ pub fn bundle_size(conn: &mut DbConnection, lot: i64) -> Result<BundleSize, Erro
 
 /// The live bundle: total quantity and number of members taking part, as kept with every
 /// order write.
-pub fn totals(conn: &mut DbConnection, lot: i64) -> Result<(u64, u64), Error> {
+pub fn totals(conn: &mut DbConnection, lot: LotId) -> Result<(u64, u64), Error> {
     let found: Option<(i64, i64)> = crate::native!(conn, |c| lot_bundles::table
         .find(lot)
         .select((lot_bundles::ordered_quantity, lot_bundles::members))
@@ -80,7 +81,7 @@ pub(super) const MEMBER_PART: CountColumns =
 /// Two kept counts of a lot's row, zero when there is no row yet.
 pub(super) fn counts(
     (table, first, second): CountColumns,
-    lot: i64,
+    lot: LotId,
     found: Option<(i64, i64)>,
 ) -> Result<(u64, u64), Corrupt> {
     let (a, b) = found.unwrap_or_default();
@@ -89,7 +90,11 @@ pub(super) fn counts(
 }
 
 /// One member's part of a lot's bundle: quantity and active lines.
-pub fn member_totals(conn: &mut DbConnection, lot: i64, member: i64) -> Result<(u64, u64), Error> {
+pub fn member_totals(
+    conn: &mut DbConnection,
+    lot: LotId,
+    member: i64,
+) -> Result<(u64, u64), Error> {
     let found: Option<(i64, i64)> = crate::native!(conn, |c| lot_member_totals::table
         .find((lot, member))
         .select((
@@ -105,8 +110,8 @@ pub fn member_totals(conn: &mut DbConnection, lot: i64, member: i64) -> Result<(
 /// user may see; one row a lot, whatever their lines).
 pub fn all_totals(
     conn: &mut DbConnection,
-) -> Result<std::collections::HashMap<i64, (u64, u64)>, Error> {
-    let rows: Vec<(i64, i64, i64)> = crate::native!(conn, |c| lot_bundles::table
+) -> Result<std::collections::HashMap<LotId, (u64, u64)>, Error> {
+    let rows: Vec<(LotId, i64, i64)> = crate::native!(conn, |c| lot_bundles::table
         .select((
             lot_bundles::lot_id,
             lot_bundles::ordered_quantity,
@@ -128,7 +133,7 @@ pub fn all_totals(
 }
 
 /// The bundle counted afresh from the active lines (to check the kept totals against).
-pub fn counted_totals(conn: &mut DbConnection, lot: i64) -> Result<(u64, u64), Error> {
+pub fn counted_totals(conn: &mut DbConnection, lot: LotId) -> Result<(u64, u64), Error> {
     // SUM over BIGINT is NUMERIC on PostgreSQL; cast it back to an integer on both backends.
     let (quantity, members): (i64, i64) = order_lines::table
         .filter(order_lines::lot_id.eq(lot))

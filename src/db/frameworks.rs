@@ -5,6 +5,7 @@ use super::schema::{
     members, order_lines,
 };
 use super::{DbConnection, Error, RowReader};
+use crate::domain::ids::LotId;
 use crate::domain::lot::FrameworkTerms;
 use crate::domain::money::{Money, UnitPrice};
 use chrono::NaiveDateTime;
@@ -13,7 +14,7 @@ use diesel::prelude::*;
 /// A lot's framework terms, and whether (and why) it ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrameworkRow {
-    pub lot_id: i64,
+    pub lot_id: LotId,
     pub terms: FrameworkTerms,
     pub ended_at: Option<NaiveDateTime>,
     pub end_reason: String,
@@ -23,7 +24,7 @@ pub struct FrameworkRow {
 /// Makes a lot a framework (or a one-off lot again, with `None`).
 pub fn set_terms(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     terms: Option<FrameworkTerms>,
 ) -> QueryResult<()> {
     diesel::delete(lot_frameworks::table.find(lot)).execute(conn)?;
@@ -41,7 +42,7 @@ pub fn set_terms(
 }
 
 /// The stored columns of a framework's row, in the order of `lot_frameworks::all_columns`.
-pub(crate) type Row = (i64, i64, i64, Option<NaiveDateTime>, String, Option<i64>);
+pub(crate) type Row = (LotId, i64, i64, Option<NaiveDateTime>, String, Option<i64>);
 
 impl FrameworkRow {
     pub(crate) fn read(
@@ -61,7 +62,7 @@ impl FrameworkRow {
     }
 }
 
-pub fn find(conn: &mut DbConnection, lot: i64) -> Result<Option<FrameworkRow>, Error> {
+pub fn find(conn: &mut DbConnection, lot: LotId) -> Result<Option<FrameworkRow>, Error> {
     let row: Option<Row> = crate::native!(conn, |c| lot_frameworks::table
         .find(lot)
         .select(lot_frameworks::all_columns)
@@ -73,7 +74,7 @@ pub fn find(conn: &mut DbConnection, lot: i64) -> Result<Option<FrameworkRow>, E
 /// Ends a running framework; false when it had already ended.
 pub fn end(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     reason: &str,
     by: Option<i64>,
     now: NaiveDateTime,
@@ -93,7 +94,7 @@ pub fn end(
 }
 
 /// Running frameworks (not ended): their lot ids.
-pub fn running(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+pub fn running(conn: &mut DbConnection) -> QueryResult<Vec<LotId>> {
     lot_frameworks::table
         .filter(lot_frameworks::ended_at.is_null())
         .select(lot_frameworks::lot_id)
@@ -101,7 +102,7 @@ pub fn running(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
 }
 
 /// Every lot that is a framework, running or ended.
-pub fn lots(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+pub fn lots(conn: &mut DbConnection) -> QueryResult<Vec<LotId>> {
     lot_frameworks::table
         .select(lot_frameworks::lot_id)
         .load(conn)
@@ -118,7 +119,7 @@ pub struct InitialLineRow {
 }
 
 /// The accepted lines of the initial call-off, by order line.
-pub fn initial_lines(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<InitialLineRow>> {
+pub fn initial_lines(conn: &mut DbConnection, lot: LotId) -> QueryResult<Vec<InitialLineRow>> {
     award_lines::table
         .inner_join(order_lines::table)
         .filter(award_lines::lot_id.eq(lot))
@@ -138,7 +139,7 @@ pub fn initial_lines(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<Initi
 #[diesel(table_name = calloffs)]
 pub struct CallOffRow {
     pub id: i64,
-    pub lot_id: i64,
+    pub lot_id: LotId,
     pub member_id: i64,
     pub delivery_site_id: i64,
     pub quantity: i64,
@@ -172,7 +173,7 @@ pub fn contract_id(id: i64) -> String {
 
 /// What a new call-off stores.
 pub struct NewCallOff<'a> {
-    pub lot: i64,
+    pub lot: LotId,
     pub member: i64,
     pub site: i64,
     pub quantity: u64,
@@ -226,7 +227,7 @@ pub fn insert_credit(
 
 pub fn find_by_key(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     member: i64,
     key: &str,
 ) -> QueryResult<Option<CallOffRow>> {
@@ -240,7 +241,7 @@ pub fn find_by_key(
 }
 
 /// Every call-off of a framework in the contract's order (at, then id).
-pub fn all_of(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<CallOffRow>> {
+pub fn all_of(conn: &mut DbConnection, lot: LotId) -> QueryResult<Vec<CallOffRow>> {
     calloffs::table
         .filter(calloffs::lot_id.eq(lot))
         .order((calloffs::at, calloffs::id))
@@ -249,7 +250,7 @@ pub fn all_of(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<CallOffRow>>
 }
 
 /// The latest call-off: the cumulative quantity so far and the time the next may not precede.
-pub fn latest(conn: &mut DbConnection, lot: i64) -> QueryResult<Option<CallOffRow>> {
+pub fn latest(conn: &mut DbConnection, lot: LotId) -> QueryResult<Option<CallOffRow>> {
     calloffs::table
         .filter(calloffs::lot_id.eq(lot))
         .order((calloffs::at.desc(), calloffs::id.desc()))
@@ -261,7 +262,7 @@ pub fn latest(conn: &mut DbConnection, lot: i64) -> QueryResult<Option<CallOffRo
 /// A member's call-offs with their site names, newest first, at most `limit`.
 pub fn of_member(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     member: Option<i64>,
     limit: Option<i64>,
 ) -> QueryResult<Vec<(CallOffRow, String, String)>> {
@@ -287,7 +288,7 @@ pub type CreditRow = (i64, i64, String, i64, i64, i64);
 /// Credits of a framework (of one member, or all), in call-off order.
 pub fn credits(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     member: Option<i64>,
 ) -> QueryResult<Vec<CreditRow>> {
     let mut query = calloff_credits::table
@@ -323,7 +324,7 @@ pub struct Position {
 /// Writes every member's position after a call-off.
 pub fn store_positions(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     positions: &[(i64, Position)],
 ) -> QueryResult<()> {
     diesel::delete(framework_members::table.filter(framework_members::lot_id.eq(lot)))
@@ -353,7 +354,7 @@ pub struct MemberPosition {
 }
 
 /// Every member's position (empty before the first call-off), by name.
-pub fn positions(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<MemberPosition>> {
+pub fn positions(conn: &mut DbConnection, lot: LotId) -> QueryResult<Vec<MemberPosition>> {
     let rows: Vec<(i64, String, i64, i64, i64, i64, i64)> = framework_members::table
         .inner_join(members::table.on(members::id.eq(framework_members::member_id)))
         .filter(framework_members::lot_id.eq(lot))
@@ -385,7 +386,7 @@ pub fn positions(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<MemberPos
 }
 
 /// Whether the members' positions are kept yet (they are from the first call-off on).
-pub fn has_positions(conn: &mut DbConnection, lot: i64) -> QueryResult<bool> {
+pub fn has_positions(conn: &mut DbConnection, lot: LotId) -> QueryResult<bool> {
     framework_members::table
         .filter(framework_members::lot_id.eq(lot))
         .count()
@@ -396,7 +397,7 @@ pub fn has_positions(conn: &mut DbConnection, lot: i64) -> QueryResult<bool> {
 /// Adds a call-off that credited nobody to its member's position.
 pub fn add_to_position(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     member: i64,
     (quantity, net, vat): (u64, Money, Money),
 ) -> QueryResult<()> {

@@ -8,6 +8,7 @@ use super::schema::{
 use super::sessions::SessionAccount;
 use super::time::DbTime;
 use super::{typed, typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
+use crate::domain::ids::LotId;
 use crate::domain::lot::{Category, IndicativeTier, LotStatus, LotTermsInput};
 use crate::domain::money::{UnitPrice, VatRate};
 use crate::domain::rules::LotState;
@@ -18,7 +19,7 @@ use diesel::prelude::*;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = lots)]
 struct LotRow {
-    id: i64,
+    id: LotId,
     title: String,
     specification: String,
     category: String,
@@ -43,7 +44,7 @@ struct LotRow {
 /// A lot with its terms read into the domain's types.
 #[derive(Debug, Clone)]
 pub struct Lot {
-    pub id: i64,
+    pub id: LotId,
     pub title: String,
     pub specification: String,
     pub category: Category,
@@ -70,7 +71,7 @@ impl TryFrom<LotRow> for Lot {
         if order_increment == 0 {
             return Err(Corrupt {
                 table: "lots",
-                id: row.id,
+                id: row.id.get(),
                 column: "order_increment",
             });
         }
@@ -149,7 +150,7 @@ pub fn insert(
     invited: &[i64],
     created_by: i64,
     now: NaiveDateTime,
-) -> QueryResult<i64> {
+) -> QueryResult<LotId> {
     let id = crate::insert_returning_id!(
         conn,
         diesel::insert_into(lots::table).values((
@@ -177,7 +178,7 @@ pub fn insert(
 /// Changes a draft lot's terms; 0 rows when it is no longer a draft.
 pub fn update_draft(
     conn: &mut DbConnection,
-    id: i64,
+    id: LotId,
     terms: &LotTermsInput,
     invited: &[i64],
     now: NaiveDateTime,
@@ -198,7 +199,7 @@ pub fn update_draft(
 
 fn replace_tiers_and_invitations(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     tiers: &[IndicativeTier],
     invited: &[i64],
     now: NaiveDateTime,
@@ -229,7 +230,7 @@ fn replace_tiers_and_invitations(
 /// Invites one more supplier; false if it was invited already.
 pub fn invite(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     supplier: i64,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
@@ -246,7 +247,7 @@ pub fn invite(
     Ok(true)
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Lot>, Error> {
+pub fn find(conn: &mut DbConnection, id: LotId) -> Result<Option<Lot>, Error> {
     typed_one(crate::native!(conn, |c| lots::table
         .find(id)
         .select(LotRow::as_select())
@@ -258,7 +259,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Lot>, Error> {
 /// order reads before its transaction, in one query.
 pub fn find_with_site(
     conn: &mut DbConnection,
-    id: i64,
+    id: LotId,
     site: i64,
 ) -> Result<Option<(Lot, Option<super::orgs::DeliverySite>)>, Error> {
     use super::orgs::DeliverySite;
@@ -329,7 +330,7 @@ impl LotAtGlance {
 
 pub fn at_glance(
     conn: &mut DbConnection,
-    id: i64,
+    id: LotId,
     member: Option<i64>,
 ) -> Result<Option<LotAtGlance>, Error> {
     // No member has id 0: anyone but a buyer joins no member's row.
@@ -369,7 +370,7 @@ pub fn session_at_glance(
     session: &str,
     created_after: NaiveDateTime,
     seen_after: NaiveDateTime,
-    id: i64,
+    id: LotId,
 ) -> Result<Option<(LiveSession, Option<LotAtGlance>)>, Error> {
     use super::schema::{sessions, users};
     use super::sessions::{live, SessionAccountRow};
@@ -436,7 +437,7 @@ pub fn list_for_supplier(conn: &mut DbConnection, supplier: i64) -> Result<Vec<L
         .load(c))?)
 }
 
-pub fn is_invited(conn: &mut DbConnection, lot: i64, supplier: i64) -> QueryResult<bool> {
+pub fn is_invited(conn: &mut DbConnection, lot: LotId, supplier: i64) -> QueryResult<bool> {
     let n: i64 = crate::native!(conn, |c| lot_invitations::table
         .filter(lot_invitations::lot_id.eq(lot))
         .filter(lot_invitations::supplier_id.eq(supplier))
@@ -445,7 +446,7 @@ pub fn is_invited(conn: &mut DbConnection, lot: i64, supplier: i64) -> QueryResu
     Ok(n > 0)
 }
 
-pub fn invited_suppliers(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<(i64, String)>> {
+pub fn invited_suppliers(conn: &mut DbConnection, lot: LotId) -> QueryResult<Vec<(i64, String)>> {
     lot_invitations::table
         .inner_join(suppliers::table)
         .filter(lot_invitations::lot_id.eq(lot))
@@ -454,7 +455,7 @@ pub fn invited_suppliers(conn: &mut DbConnection, lot: i64) -> QueryResult<Vec<(
         .load(conn)
 }
 
-pub fn indicative_tiers(conn: &mut DbConnection, lot: i64) -> Result<Vec<IndicativeTier>, Error> {
+pub fn indicative_tiers(conn: &mut DbConnection, lot: LotId) -> Result<Vec<IndicativeTier>, Error> {
     let rows: Vec<(i64, i64)> = crate::native!(conn, |c| Prepared(
         lot_indicative_tiers::table
             .filter(lot_indicative_tiers::lot_id.eq(lot))
@@ -479,7 +480,7 @@ pub fn indicative_tiers(conn: &mut DbConnection, lot: i64) -> Result<Vec<Indicat
 /// Moves a lot from one status to another if it is still in the first; true if it moved.
 pub fn transition(
     conn: &mut DbConnection,
-    id: i64,
+    id: LotId,
     from: LotStatus,
     to: LotStatus,
     now: NaiveDateTime,
@@ -493,7 +494,7 @@ pub fn transition(
 /// The lot's row if it takes orders at `now`: open, and its demand deadline not passed (the
 /// condition [`LotState::takes_orders_at`] states for the page).
 #[diesel::dsl::auto_type]
-pub(crate) fn taking_orders(id: i64, now: NaiveDateTime) -> _ {
+pub(crate) fn taking_orders(id: LotId, now: NaiveDateTime) -> _ {
     let open: &'static str = LotStatus::Open.as_str();
     lots::table
         .find(id)
@@ -508,7 +509,7 @@ pub(crate) fn taking_orders(id: i64, now: NaiveDateTime) -> _ {
 /// meanwhile. Returns false if the lot is not open for orders.
 pub fn lock_open_for_orders(
     conn: &mut DbConnection,
-    id: i64,
+    id: LotId,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let open = taking_orders(id, now).select(lots::id);
@@ -522,7 +523,7 @@ pub fn lock_open_for_orders(
 /// Takes the lot's row for the rest of this transaction, so that steps on one lot (quote
 /// revisions, the opening) run one after the other and each reads what the one before
 /// stored. Returns false if there is no such lot.
-pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+pub fn lock(conn: &mut DbConnection, id: LotId) -> QueryResult<bool> {
     diesel::update(lots::table.find(id))
         .set(lots::updated_at.eq(lots::updated_at))
         .execute(conn)
@@ -530,7 +531,7 @@ pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
 }
 
 /// Open lots whose demand deadline has passed.
-pub fn due_for_closing(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<i64>> {
+pub fn due_for_closing(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<LotId>> {
     lots::table
         .filter(lots::status.eq(LotStatus::Open.as_str()))
         .filter(lots::demand_deadline.le(now))

@@ -321,8 +321,8 @@ impl<Q, C> RunQueryDsl<C> for Prepared<Q> {}
 macro_rules! insert_returning_id {
     ($conn:expr, $insert:expr, $id:expr) => {
         match $conn {
-            $crate::db::DbConnection::Pg(c) => $insert.returning($id).get_result::<i64>(c),
-            $crate::db::DbConnection::Sqlite(c) => $insert.returning($id).get_result::<i64>(c),
+            $crate::db::DbConnection::Pg(c) => $insert.returning($id).get_result(c),
+            $crate::db::DbConnection::Sqlite(c) => $insert.returning($id).get_result(c),
         }
     };
 }
@@ -493,8 +493,11 @@ pub(crate) struct RowReader {
 }
 
 impl RowReader {
-    pub(crate) fn new(table: &'static str, id: i64) -> Self {
-        RowReader { table, id }
+    pub(crate) fn new(table: &'static str, id: impl Into<i64>) -> Self {
+        RowReader {
+            table,
+            id: id.into(),
+        }
     }
 
     pub(crate) fn corrupt(&self, column: &'static str) -> Corrupt {

@@ -4,6 +4,7 @@ use super::bundles::BundleChange;
 use super::schema::{delivery_sites, lot_member_totals, lots, order_lines};
 use super::time::DbTime;
 use super::{typed, typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
+use crate::domain::ids::LotId;
 use crate::domain::lot::OrderInput;
 use crate::domain::money::UnitPrice;
 use chrono::NaiveDateTime;
@@ -14,7 +15,7 @@ use diesel::prelude::*;
 #[diesel(table_name = order_lines)]
 struct RawLine {
     id: i64,
-    lot_id: i64,
+    lot_id: LotId,
     member_id: i64,
     delivery_site_id: i64,
     quantity: i64,
@@ -33,7 +34,7 @@ struct RawLine {
 #[derive(Debug, Clone)]
 pub struct OrderLineRow {
     pub id: i64,
-    pub lot_id: i64,
+    pub lot_id: LotId,
     pub member_id: i64,
     pub delivery_site_id: i64,
     pub quantity: u64,
@@ -91,7 +92,7 @@ pub struct OrderLineView {
 /// first when `None`), at most `limit`.
 pub fn lines_of_member(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     member: i64,
     after: Option<i64>,
     limit: i64,
@@ -119,7 +120,7 @@ pub fn lines_of_member(
 }
 
 /// Every active line of a lot (for evaluation and the concurrency check).
-pub fn active_lines(conn: &mut DbConnection, lot: i64) -> Result<Vec<OrderLineRow>, Error> {
+pub fn active_lines(conn: &mut DbConnection, lot: LotId) -> Result<Vec<OrderLineRow>, Error> {
     typed(
         order_lines::table
             .filter(order_lines::lot_id.eq(lot))
@@ -143,7 +144,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<OrderLineRow>, Er
 /// The id of the member's line placed with this form key, if any.
 pub fn find_by_idempotency_key(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     member: i64,
     key: &str,
 ) -> QueryResult<Option<i64>> {
@@ -158,7 +159,7 @@ pub fn find_by_idempotency_key(
 
 /// Everything needed to store a new line.
 pub struct NewLine<'a> {
-    pub lot: i64,
+    pub lot: LotId,
     pub member: i64,
     pub site: i64,
     pub input: &'a OrderInput,
@@ -186,7 +187,7 @@ impl NewLine<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use = "a line's change must be counted into the totals"]
 pub struct LineChange {
-    pub lot: i64,
+    pub lot: LotId,
     pub member: i64,
     pub quantity: i64,
     pub lines: i64,
@@ -388,7 +389,7 @@ pub fn cancel(
 /// The lot, member and quantity of a line that is not cancelled, with the line held for
 /// this transaction: two people changing or cancelling one line at once take turns, so
 /// each counts the quantity the other left (SQLite has one writer at a time anyway).
-fn active_quantity(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(i64, i64, i64)>> {
+fn active_quantity(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(LotId, i64, i64)>> {
     let line = order_lines::table
         .find(id)
         .filter(order_lines::cancelled_at.is_null())
@@ -409,7 +410,7 @@ fn active_quantity(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(i64,
 #[diesel(table_name = order_lines)]
 #[diesel(treat_none_as_default_value = false)]
 struct LineRow<'a> {
-    lot_id: i64,
+    lot_id: LotId,
     member_id: i64,
     delivery_site_id: i64,
     quantity: i64,
@@ -487,7 +488,7 @@ pub fn insert_together(
         order_lines::member_id,
         order_lines::idempotency_key,
     );
-    let stored: Vec<(i64, i64, i64, String)> =
+    let stored: Vec<(i64, LotId, i64, String)> =
         crate::native!(conn, |c| diesel::insert_into(order_lines::table)
             .values(&rows)
             .on_conflict(key)
@@ -519,7 +520,7 @@ pub fn insert_together(
 pub fn count_together(conn: &mut DbConnection, changes: &[LineChange]) -> QueryResult<bool> {
     use lot_member_totals as t;
     use std::collections::BTreeMap;
-    let mut per_member: BTreeMap<(i64, i64), (i64, i64)> = BTreeMap::new();
+    let mut per_member: BTreeMap<(LotId, i64), (i64, i64)> = BTreeMap::new();
     for change in changes {
         let sum = per_member.entry((change.lot, change.member)).or_default();
         sum.0 += change.quantity;
@@ -541,14 +542,14 @@ pub fn count_together(conn: &mut DbConnection, changes: &[LineChange]) -> QueryR
         t::ordered_quantity.eq(t::ordered_quantity + excluded(t::ordered_quantity)),
         t::ordered_lines.eq(t::ordered_lines + excluded(t::ordered_lines)),
     );
-    let after: Vec<(i64, i64, i64)> = crate::native!(conn, |c| diesel::insert_into(t::table)
+    let after: Vec<(LotId, i64, i64)> = crate::native!(conn, |c| diesel::insert_into(t::table)
         .values(&rows)
         .on_conflict((t::lot_id, t::member_id))
         .do_update()
         .set(add)
         .returning((t::lot_id, t::member_id, t::ordered_lines))
         .load(c))?;
-    let mut per_lot: BTreeMap<i64, BundleChange> = BTreeMap::new();
+    let mut per_lot: BTreeMap<LotId, BundleChange> = BTreeMap::new();
     for (lot, member, lines_after) in after {
         let (quantity, lines) = per_member[&(lot, member)];
         let bundle = per_lot.entry(lot).or_default();

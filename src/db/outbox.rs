@@ -3,6 +3,7 @@
 
 use super::schema::{outbox, password_tokens};
 use super::{DbConnection, Prepared};
+use crate::domain::ids::LotId;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -17,7 +18,7 @@ pub struct OutboxRow {
     pub id: i64,
     pub message_id: String,
     pub kind: String,
-    pub lot_id: Option<i64>,
+    pub lot_id: Option<LotId>,
     pub recipient: String,
     pub subject: String,
     pub body_text: String,
@@ -40,7 +41,7 @@ pub struct OutboxRow {
 pub struct NewEmail {
     pub message_id: String,
     pub kind: String,
-    pub lot_id: Option<i64>,
+    pub lot_id: Option<LotId>,
     pub recipient: String,
     pub subject: String,
     pub body_text: String,

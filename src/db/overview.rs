@@ -4,20 +4,27 @@
 
 use super::schema::{award_members, calloff_credits, calloffs, lot_member_totals, lot_procedure};
 use super::DbConnection;
+use crate::domain::ids::LotId;
 use crate::domain::money::Money;
 use crate::domain::spend::Entry;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-/// (lot, quantity ordered) for every lot the member has ordered in.
-pub fn ordered(conn: &mut DbConnection, member: i64) -> QueryResult<Vec<(i64, i64)>> {
+/// What a member has ordered in one lot, all its active lines together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = lot_member_totals)]
+pub struct Ordered {
+    pub lot_id: LotId,
+    #[diesel(column_name = ordered_quantity)]
+    pub quantity: i64,
+}
+
+/// Every lot the member has ordered in, with the quantity ordered.
+pub fn ordered(conn: &mut DbConnection, member: i64) -> QueryResult<Vec<Ordered>> {
     lot_member_totals::table
         .filter(lot_member_totals::member_id.eq(member))
         .filter(lot_member_totals::ordered_quantity.gt(0))
-        .select((
-            lot_member_totals::lot_id,
-            lot_member_totals::ordered_quantity,
-        ))
+        .select(Ordered::as_select())
         .load(conn)
 }
 
@@ -27,14 +34,14 @@ pub enum Of {
     /// One member's, in every lot.
     Member(i64),
     /// Every member's, in one lot.
-    Lot(i64),
+    Lot(LotId),
 }
 
 /// A stored purchase or credit: what a confirmed award gave the member, a call-off, a credit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PurchaseRow {
     pub member_id: i64,
-    pub lot_id: i64,
+    pub lot_id: LotId,
     /// The confirmation, the call-off, or the call-off that caused the credit.
     pub at: NaiveDateTime,
     pub entry: Entry,
@@ -43,7 +50,7 @@ pub struct PurchaseRow {
 #[derive(Queryable)]
 struct AwardedRow {
     member_id: i64,
-    lot_id: i64,
+    lot_id: LotId,
     quantity: i64,
     net: i64,
     gross: i64,
@@ -54,7 +61,7 @@ struct AwardedRow {
 #[derive(Queryable)]
 struct CalledOffRow {
     member_id: i64,
-    lot_id: i64,
+    lot_id: LotId,
     quantity: i64,
     net: i64,
     gross: i64,
@@ -64,7 +71,7 @@ struct CalledOffRow {
 #[derive(Queryable)]
 struct CreditedRow {
     member_id: i64,
-    lot_id: i64,
+    lot_id: LotId,
     net: i64,
     gross: i64,
     at: NaiveDateTime,

@@ -2,14 +2,14 @@
 
 use super::schema::{award_lines, award_members, lot_procedure};
 use super::DbConnection;
-use crate::domain::ids::QuoteId;
+use crate::domain::ids::{LotId, QuoteId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Default, Queryable, Selectable)]
 #[diesel(table_name = lot_procedure)]
 pub struct Procedure {
-    pub lot_id: i64,
+    pub lot_id: LotId,
     pub opening_requested_by: Option<i64>,
     pub opening_requested_at: Option<NaiveDateTime>,
     pub opened_by: Option<i64>,
@@ -37,7 +37,7 @@ impl Procedure {
 }
 
 /// The lot's procedure record, created empty on first use.
-pub fn procedure(conn: &mut DbConnection, lot: i64) -> QueryResult<Procedure> {
+pub fn procedure(conn: &mut DbConnection, lot: LotId) -> QueryResult<Procedure> {
     let found = lot_procedure::table
         .find(lot)
         .select(Procedure::as_select())
@@ -61,7 +61,7 @@ pub fn procedure(conn: &mut DbConnection, lot: i64) -> QueryResult<Procedure> {
 }
 
 /// Reads the procedure record without creating it.
-pub fn find_procedure(conn: &mut DbConnection, lot: i64) -> QueryResult<Option<Procedure>> {
+pub fn find_procedure(conn: &mut DbConnection, lot: LotId) -> QueryResult<Option<Procedure>> {
     crate::native!(conn, |c| lot_procedure::table
         .find(lot)
         .select(Procedure::as_select())
@@ -71,7 +71,7 @@ pub fn find_procedure(conn: &mut DbConnection, lot: i64) -> QueryResult<Option<P
 
 pub fn request_opening(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     by: i64,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -90,7 +90,7 @@ pub fn request_opening(
 
 pub fn confirm_opening(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     by: i64,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -110,7 +110,7 @@ pub fn confirm_opening(
 
 pub fn record_award(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     quote: QuoteId,
     by: i64,
     justification: &str,
@@ -128,7 +128,7 @@ pub fn record_award(
         .execute(conn)
 }
 
-pub fn clear_award(conn: &mut DbConnection, lot: i64) -> QueryResult<()> {
+pub fn clear_award(conn: &mut DbConnection, lot: LotId) -> QueryResult<()> {
     diesel::delete(award_lines::table.filter(award_lines::lot_id.eq(lot))).execute(conn)?;
     diesel::delete(award_members::table.filter(award_members::lot_id.eq(lot))).execute(conn)?;
     diesel::update(lot_procedure::table.find(lot))
@@ -143,7 +143,7 @@ pub fn clear_award(conn: &mut DbConnection, lot: i64) -> QueryResult<()> {
     Ok(())
 }
 
-pub fn set_outcome_reason(conn: &mut DbConnection, lot: i64, reason: &str) -> QueryResult<()> {
+pub fn set_outcome_reason(conn: &mut DbConnection, lot: LotId, reason: &str) -> QueryResult<()> {
     procedure(conn, lot)?;
     diesel::update(lot_procedure::table.find(lot))
         .set(lot_procedure::outcome_reason.eq(reason))
@@ -151,7 +151,7 @@ pub fn set_outcome_reason(conn: &mut DbConnection, lot: i64, reason: &str) -> Qu
         .map(|_| ())
 }
 
-pub fn set_confirmed(conn: &mut DbConnection, lot: i64, now: NaiveDateTime) -> QueryResult<()> {
+pub fn set_confirmed(conn: &mut DbConnection, lot: LotId, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(lot_procedure::table.find(lot))
         .set(lot_procedure::confirmed_at.eq(Some(now)))
         .execute(conn)
@@ -159,7 +159,10 @@ pub fn set_confirmed(conn: &mut DbConnection, lot: i64, now: NaiveDateTime) -> Q
 }
 
 /// Awarded lots whose standstill has ended.
-pub fn due_for_confirmation(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<i64>> {
+pub fn due_for_confirmation(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<LotId>> {
     lot_procedure::table
         .inner_join(super::schema::lots::table)
         .filter(super::schema::lots::status.eq(crate::domain::lot::LotStatus::Awarded.as_str()))

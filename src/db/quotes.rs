@@ -2,7 +2,7 @@
 
 use super::schema::{quote_tiers, quotes, suppliers};
 use super::{typed, typed_one, Corrupt, DbConnection, Error, RowReader};
-use crate::domain::ids::QuoteId;
+use crate::domain::ids::{LotId, QuoteId};
 use crate::domain::pricing::{PricingMode, Tier};
 use crate::domain::quote::QuoteInput;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -13,7 +13,7 @@ use diesel::prelude::*;
 #[diesel(table_name = quotes)]
 struct RawQuote {
     id: QuoteId,
-    lot_id: i64,
+    lot_id: LotId,
     supplier_id: i64,
     revision: i64,
     pricing: String,
@@ -31,7 +31,7 @@ struct RawQuote {
 #[derive(Debug, Clone)]
 pub struct QuoteRow {
     pub id: QuoteId,
-    pub lot_id: i64,
+    pub lot_id: LotId,
     pub supplier_id: i64,
     pub revision: i64,
     pub pricing: PricingMode,
@@ -79,7 +79,7 @@ pub struct QuoteBy {
 
 /// Stores a new revision of a supplier's quote with its tiers; returns its id.
 pub struct NewQuote<'a> {
-    pub lot: i64,
+    pub lot: LotId,
     pub supplier: i64,
     pub revision: i64,
     pub input: &'a QuoteInput,
@@ -89,7 +89,7 @@ pub struct NewQuote<'a> {
     pub now: NaiveDateTime,
 }
 
-pub fn next_revision(conn: &mut DbConnection, lot: i64, supplier: i64) -> QueryResult<i64> {
+pub fn next_revision(conn: &mut DbConnection, lot: LotId, supplier: i64) -> QueryResult<i64> {
     let revisions: Vec<i64> = quotes::table
         .filter(quotes::lot_id.eq(lot))
         .filter(quotes::supplier_id.eq(supplier))
@@ -159,7 +159,7 @@ pub fn tiers_of(conn: &mut DbConnection, quote: QuoteId) -> Result<Vec<Tier>, Er
 /// Every revision a supplier submitted for a lot, newest first.
 pub fn revisions_of(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     supplier: i64,
 ) -> Result<Vec<QuoteRow>, Error> {
     typed(
@@ -173,7 +173,10 @@ pub fn revisions_of(
 }
 
 /// The latest revision of every supplier's quote on a lot, with the supplier's name.
-pub fn latest_quotes(conn: &mut DbConnection, lot: i64) -> Result<Vec<(QuoteRow, String)>, Error> {
+pub fn latest_quotes(
+    conn: &mut DbConnection,
+    lot: LotId,
+) -> Result<Vec<(QuoteRow, String)>, Error> {
     let all: Vec<(RawQuote, String)> = quotes::table
         .inner_join(suppliers::table)
         .filter(quotes::lot_id.eq(lot))
@@ -193,7 +196,7 @@ pub fn latest_quotes(conn: &mut DbConnection, lot: i64) -> Result<Vec<(QuoteRow,
 }
 
 /// How many suppliers have quoted: all that may be known before the opening.
-pub fn quote_count(conn: &mut DbConnection, lot: i64) -> QueryResult<i64> {
+pub fn quote_count(conn: &mut DbConnection, lot: LotId) -> QueryResult<i64> {
     quotes::table
         .filter(quotes::lot_id.eq(lot))
         .select(quotes::supplier_id)

@@ -3,6 +3,7 @@
 use super::schema::users;
 use super::{typed, typed_one, Corrupt, DbConnection, Error, RowReader};
 use crate::domain::account::{Language, Role};
+use crate::domain::ids::LotId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -191,7 +192,7 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
 /// active line in a lot.
 pub fn buyers_by_lines(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     ordered: bool,
 ) -> Result<Vec<User>, Error> {
     use super::schema::order_lines;

@@ -6,6 +6,7 @@ mod people;
 
 use crate::app::{award, lot_admin, opening, ordering, quotes, Actor, Ctx};
 use crate::db::{self, lots, users, DbConnection};
+use crate::domain::ids::LotId;
 use crate::domain::lot::{Category, IndicativeTier, LotTermsInput};
 use crate::domain::money::{UnitPrice, VatRate};
 use crate::domain::pricing::PricingMode;
@@ -402,7 +403,7 @@ impl Seeder {
         at: Duration,
         terms: &LotTermsInput,
         invited: &[usize],
-    ) -> Result<i64, DemoError> {
+    ) -> Result<LotId, DemoError> {
         let invited: Vec<i64> = invited.iter().map(|i| self.suppliers[*i].id).collect();
         lot_admin::create(conn, &self.ctx(at), &self.staff, terms, &invited, None).map_err(failed)
     }
@@ -414,7 +415,7 @@ impl Seeder {
         at: Duration,
         terms: &LotTermsInput,
         invited: &[usize],
-    ) -> Result<i64, DemoError> {
+    ) -> Result<LotId, DemoError> {
         let id = self.draft(conn, at, terms, invited)?;
         lot_admin::open(conn, &self.ctx(at), &self.staff, id).map_err(failed)?;
         Ok(id)
@@ -425,7 +426,7 @@ impl Seeder {
         &self,
         conn: &mut DbConnection,
         at: Duration,
-        lot: i64,
+        lot: LotId,
         member: usize,
         site: usize,
         quantity: u64,
@@ -449,7 +450,7 @@ impl Seeder {
     fn calloff(
         &self,
         conn: &mut DbConnection,
-        lot: i64,
+        lot: LotId,
         member: usize,
         site: usize,
         quantity: u64,
@@ -478,7 +479,7 @@ impl Seeder {
         &self,
         conn: &mut DbConnection,
         at: Duration,
-        lot: i64,
+        lot: LotId,
         supplier: usize,
         pricing: PricingMode,
         rows: &[(&str, &str)],
@@ -510,7 +511,7 @@ impl Seeder {
         &self,
         conn: &mut DbConnection,
         at: Duration,
-        lot: i64,
+        lot: LotId,
     ) -> Result<(), DemoError> {
         let ctx = self.ctx(at);
         for staff in [&self.staff, &self.second_staff] {

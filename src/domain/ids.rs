@@ -9,7 +9,7 @@ macro_rules! ids {
     ($($(#[$doc:meta])* $name:ident;)*) => {$(
         $(#[$doc])*
         #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            Debug, Default, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
             serde::Serialize, serde::Deserialize,
             diesel::AsExpression, diesel::FromSqlRow,
         )]
@@ -47,6 +47,8 @@ macro_rules! ids {
 }
 
 ids! {
+    /// A procurement lot, framework agreements included.
+    LotId;
     /// One revision of a supplier's quote.
     QuoteId;
 }

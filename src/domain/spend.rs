@@ -8,6 +8,7 @@
 //! price adds nothing to it.
 
 use super::money::{Money, UnitPrice};
+use crate::domain::ids::LotId;
 use std::collections::BTreeMap;
 
 /// `round(list price × quantity) − net`: what a quantity bought for `net` saved against the
@@ -41,7 +42,7 @@ pub enum Entry {
 /// An entry of one lot in one calendar year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Purchase {
-    pub lot: i64,
+    pub lot: LotId,
     pub year: i32,
     pub entry: Entry,
 }
@@ -132,7 +133,7 @@ pub struct Year {
 /// A member's purchases, by lot and calendar year.
 #[derive(Debug, Clone, Default)]
 pub struct Book {
-    spends: BTreeMap<(i64, i32), Spend>,
+    spends: BTreeMap<(LotId, i32), Spend>,
 }
 
 impl Book {
@@ -145,7 +146,7 @@ impl Book {
     }
 
     /// Every year with a purchase or a credit; `list` gives each lot's list price.
-    pub fn years(&self, list: impl Fn(i64) -> Option<UnitPrice>) -> BTreeMap<i32, Year> {
+    pub fn years(&self, list: impl Fn(LotId) -> Option<UnitPrice>) -> BTreeMap<i32, Year> {
         let mut years: BTreeMap<i32, Year> = BTreeMap::new();
         for (&(lot, year), spend) in &self.spends {
             let y = years.entry(year).or_default();
@@ -161,7 +162,7 @@ impl Book {
     }
 
     /// The member's purchases in one lot over every year.
-    pub fn lot(&self, lot: i64) -> Spend {
+    pub fn lot(&self, lot: LotId) -> Spend {
         let mut total = Spend::default();
         for spend in self
             .spends
@@ -174,7 +175,7 @@ impl Book {
     }
 
     /// Lots with anything bought, called off or credited.
-    pub fn lots(&self) -> impl Iterator<Item = i64> + '_ {
+    pub fn lots(&self) -> impl Iterator<Item = LotId> + '_ {
         let mut last = None;
         self.spends.keys().filter_map(move |&(lot, _)| {
             let new = last != Some(lot);
@@ -196,7 +197,7 @@ mod tests {
 
     fn bought(lot: i64, year: i32, quantity: u64, net: &str, gross: &str) -> Purchase {
         Purchase {
-            lot,
+            lot: LotId(lot),
             year,
             entry: Entry::Bought {
                 quantity,
@@ -209,7 +210,7 @@ mod tests {
 
     fn called(lot: i64, year: i32, quantity: u64, net: &str, gross: &str) -> Purchase {
         Purchase {
-            lot,
+            lot: LotId(lot),
             year,
             entry: Entry::CalledOff {
                 quantity,
@@ -221,7 +222,7 @@ mod tests {
 
     fn credited(lot: i64, year: i32, net: &str, gross: &str) -> Purchase {
         Purchase {
-            lot,
+            lot: LotId(lot),
             year,
             entry: Entry::Credited {
                 net: eur(net),
@@ -255,7 +256,7 @@ mod tests {
         assert_eq!(y27.net, eur("-1500"));
         assert_eq!(y27.saving_vs_list, Some(eur("1500")));
         // Over the whole term: 150 units at the final 80,00 € tier, as the statement says.
-        let all = book.lot(1);
+        let all = book.lot(LotId(1));
         assert_eq!((all.quantity, all.calloffs, all.called_off), (150, 1, 70));
         assert_eq!(all.net, eur("12000"));
         assert_eq!(all.vat(), eur("2280"));
@@ -271,7 +272,7 @@ mod tests {
         ]);
         let y = book.years(|_| list("499"))[&2026];
         assert_eq!(y.saving_vs_list, Some(eur("24000")));
-        assert_eq!(book.lots().collect::<Vec<_>>(), vec![7]);
+        assert_eq!(book.lots().collect::<Vec<_>>(), vec![LotId(7)]);
     }
 
     #[test]
@@ -281,14 +282,17 @@ mod tests {
             bought(2, 2026, 10, "500", "595"),
             bought(3, 2027, 1, "5", "5.95"),
         ]);
-        let years = book.years(|lot| if lot == 1 { list("100") } else { None });
+        let years = book.years(|lot| if lot == LotId(1) { list("100") } else { None });
         assert_eq!(years[&2026].saving_vs_list, Some(eur("100")));
         assert_eq!(years[&2026].net, eur("1400"));
         assert_eq!(
             years[&2027].saving_vs_list, None,
             "no lot of 2027 has a list price"
         );
-        assert_eq!(book.lots().collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(
+            book.lots().collect::<Vec<_>>(),
+            vec![LotId(1), LotId(2), LotId(3)]
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod worker;
 
 use crate::db::outbox::{self, NewEmail};
 use crate::domain::account::Language;
+use crate::domain::ids::LotId;
 use crate::i18n::Tr;
 use askama::Template;
 use chrono::NaiveDateTime;
@@ -144,7 +145,7 @@ fn random_hex(bytes: usize) -> String {
 /// Who gets an email, in which language, and what kind of notice it is.
 pub struct Envelope<'a> {
     pub kind: &'a str,
-    pub lot: Option<i64>,
+    pub lot: Option<LotId>,
     pub recipient: &'a str,
     pub language: Language,
     /// Where given, makes the Message-ID deterministic, so the same notice is never queued

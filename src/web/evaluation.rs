@@ -5,6 +5,7 @@ use super::lot_page::lot_page;
 use super::session::{CurrentUser, Form};
 use super::{redirect, render, AppState, Page};
 use crate::app::award::{self, AwardError, AwardRequest, Awarded, EvaluationError};
+use crate::domain::ids::LotId;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -38,7 +39,7 @@ pub struct MemberRow {
 #[template(path = "admin/evaluation.html")]
 struct EvaluationPage {
     page: Page,
-    lot_id: i64,
+    lot_id: LotId,
     lot_title: String,
     evaluation_quantity: String,
     failure: Option<String>,
@@ -53,7 +54,7 @@ struct EvaluationPage {
 async fn evaluation_page(
     state: &AppState,
     user: &CurrentUser,
-    lot_id: i64,
+    lot_id: LotId,
     errors: Vec<String>,
 ) -> Result<Result<EvaluationPage, HttpResponse>, AppError> {
     let actor = user.user.clone();
@@ -157,7 +158,7 @@ async fn evaluation_page(
 async fn respond(
     state: &AppState,
     user: &CurrentUser,
-    lot: i64,
+    lot: LotId,
     status: StatusCode,
     errors: Vec<String>,
 ) -> Result<HttpResponse, AppError> {
@@ -170,7 +171,7 @@ async fn respond(
 pub async fn show(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
 ) -> Result<HttpResponse, AppError> {
     user.require(crate::domain::account::Role::Staff)?;
     respond(&state, &user, path.into_inner(), StatusCode::OK, Vec::new()).await
@@ -187,7 +188,7 @@ pub struct AwardFields {
 pub async fn award(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
     Form(fields): Form<AwardFields>,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();

@@ -5,6 +5,7 @@ use super::error::AppError;
 use super::session::CurrentUser;
 use super::AppState;
 use crate::app::exports::{self, Export};
+use crate::domain::ids::LotId;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
@@ -13,7 +14,7 @@ use actix_web::{web, HttpResponse};
 async fn export(
     state: &web::Data<AppState>,
     user: &CurrentUser,
-    lot: i64,
+    lot: LotId,
     which: Export,
     filename: &str,
 ) -> Result<HttpResponse, AppError> {
@@ -66,7 +67,7 @@ async fn export(
 pub async fn allocation(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
     let name = format!("zuteilung-los-{lot}.csv");
@@ -77,7 +78,7 @@ pub async fn allocation(
 pub async fn member_lines(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
     let name = format!("bestellung-los-{lot}.csv");
@@ -88,7 +89,7 @@ pub async fn member_lines(
 pub async fn purchase_order(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
     let name = format!("auftrag-los-{lot}.csv");
@@ -99,7 +100,7 @@ pub async fn purchase_order(
 pub async fn audit_log(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
     let name = format!("protokoll-los-{lot}.csv");

@@ -5,6 +5,7 @@ use super::session::Visitor;
 use super::{category_choices, ok, AppState, Choice, Page};
 use crate::app::lots as lot_data;
 use crate::domain::account::Role;
+use crate::domain::ids::LotId;
 use crate::domain::lot::{next_deadline, LotFilter, LotStatus};
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -25,7 +26,7 @@ pub(crate) fn deadline_text(
 
 /// One row of the lot list.
 pub struct LotRow {
-    pub id: i64,
+    pub id: LotId,
     pub title: String,
     pub category: String,
     pub status: &'static str,

@@ -5,6 +5,7 @@ use super::lot_page::{lot_page, OrderForm};
 use super::session::{CurrentUser, Form, Visitor};
 use super::{ok, redirect, render, AppState, Choice, Page};
 use crate::app::ordering::{self, OrderError, OrderRequest};
+use crate::domain::ids::LotId;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -71,7 +72,7 @@ fn refused_form(
 pub async fn place(
     state: web::Data<AppState>,
     visitor: Visitor,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
     Form(fields): Form<OrderFields>,
 ) -> Result<HttpResponse, AppError> {
     let (lot, ctx) = (path.into_inner(), state.ctx());
@@ -99,7 +100,7 @@ pub async fn place(
 #[template(path = "order_edit.html")]
 struct EditPage {
     page: Page,
-    lot_id: i64,
+    lot_id: LotId,
     lot_title: String,
     unit: String,
     line_id: i64,
@@ -124,7 +125,7 @@ impl EditPage {
 async fn edit_page(
     state: &AppState,
     user: &CurrentUser,
-    lot: i64,
+    lot: LotId,
     line: i64,
     form: Option<OrderForm>,
 ) -> Result<EditPage, AppError> {
@@ -165,7 +166,7 @@ async fn edit_page(
 pub async fn edit_form(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(LotId, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (lot, line) = path.into_inner();
     ok(&edit_page(&state, &user, lot, line, None).await?)
@@ -174,7 +175,7 @@ pub async fn edit_form(
 pub async fn change(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(LotId, i64)>,
     Form(fields): Form<OrderFields>,
 ) -> Result<HttpResponse, AppError> {
     let (lot, line) = path.into_inner();
@@ -200,7 +201,7 @@ pub struct CancelFields {}
 pub async fn cancel(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(LotId, i64)>,
     Form(_): Form<CancelFields>,
 ) -> Result<HttpResponse, AppError> {
     let (lot, line) = path.into_inner();

@@ -5,6 +5,7 @@ use super::lots::deadline_text;
 use super::session::CurrentUser;
 use super::{ok, AppState, Page};
 use crate::app::overview::{self, Overview};
+use crate::domain::ids::LotId;
 use crate::domain::money::Money;
 use crate::domain::spend::Spend;
 use crate::export::{money, Csv};
@@ -13,7 +14,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 struct LotLine {
-    id: i64,
+    id: LotId,
     title: String,
     status: &'static str,
     status_label: String,
@@ -24,7 +25,7 @@ struct LotLine {
 }
 
 struct DeadlineLine {
-    lot_id: i64,
+    lot_id: LotId,
     title: String,
     deadline: String,
 }
@@ -39,7 +40,7 @@ struct YearLine {
 }
 
 struct FrameworkLine {
-    lot_id: i64,
+    lot_id: LotId,
     title: String,
     calloffs: String,
     quantity: String,
@@ -50,7 +51,7 @@ struct FrameworkLine {
 }
 
 struct UnlistedLot {
-    lot_id: i64,
+    lot_id: LotId,
     title: String,
 }
 

@@ -7,6 +7,7 @@ use super::session::{CurrentUser, Form};
 use super::{redirect, render, AppState};
 use crate::app::closing::{self, ClosingError, WithReason};
 use crate::app::opening::{self, Opened, OpeningError};
+use crate::domain::ids::LotId;
 use crate::domain::rules::OpeningRefusal;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -16,7 +17,7 @@ use serde::Deserialize;
 async fn refused(
     state: &AppState,
     user: &CurrentUser,
-    lot: i64,
+    lot: LotId,
     status: StatusCode,
     key: &str,
 ) -> Result<HttpResponse, AppError> {
@@ -32,7 +33,7 @@ pub struct NoFields {}
 pub async fn opening(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
     Form(_): Form<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
@@ -73,7 +74,7 @@ fn closing_refusal(error: ClosingError) -> Result<&'static str, AppError> {
 async fn with_reason(
     state: &AppState,
     user: &CurrentUser,
-    lot: i64,
+    lot: LotId,
     reason: String,
     step: WithReason,
 ) -> Result<HttpResponse, AppError> {
@@ -98,7 +99,7 @@ async fn with_reason(
 pub async fn revoke(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
     Form(fields): Form<ReasonFields>,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
@@ -109,7 +110,7 @@ pub async fn revoke(
 pub async fn cancel(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
     Form(fields): Form<ReasonFields>,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();

@@ -7,6 +7,7 @@ use super::lot_page::quote_form::QuoteFormView;
 use super::session::{CurrentUser, FormFields};
 use super::{ok, redirect, render, AppState, Page};
 use crate::app::quotes::{self, QuoteError};
+use crate::domain::ids::LotId;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -14,7 +15,7 @@ use askama::Template;
 pub async fn submit(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
     FormFields(pairs): FormFields,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
@@ -47,7 +48,7 @@ pub async fn submit(
 #[template(path = "receipt.html")]
 struct ReceiptPage {
     page: Page,
-    lot_id: i64,
+    lot_id: LotId,
     lot_title: String,
     receipt: String,
     digest: String,
@@ -61,7 +62,7 @@ struct ReceiptPage {
 pub async fn receipt(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(i64, crate::domain::ids::QuoteId)>,
+    path: web::Path<(LotId, crate::domain::ids::QuoteId)>,
 ) -> Result<HttpResponse, AppError> {
     let (lot, quote) = path.into_inner();
     let actor = user.user.clone();

@@ -8,6 +8,7 @@ use crate::app::kept::{KeptPages, PageKey, Turn};
 use crate::app::lot_page::{self, LotPageData};
 use crate::app::{idle_sqlite, read_together, Actor, DbConnection, ReadError};
 use crate::domain::account::{Language, Role};
+use crate::domain::ids::LotId;
 use crate::i18n::Tr;
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
@@ -142,7 +143,7 @@ impl Visitor {
     /// query as the session ([`lot_page::session_page`]).
     pub async fn read_lot(
         self,
-        id: i64,
+        id: LotId,
         lines_after: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<(CurrentUser, Arc<LotPageData>), AppError> {

@@ -6,6 +6,7 @@ use super::error::AppError;
 use super::session::{CurrentUser, FormFields};
 use super::{redirect, render, AppState, Page};
 use crate::app::upload::{self, UploadError, UploadPreview};
+use crate::domain::ids::LotId;
 use crate::domain::upload::FileError;
 use crate::i18n::Tr;
 use actix_web::http::{header, StatusCode};
@@ -25,7 +26,7 @@ struct LineView {
 #[template(path = "order_upload.html")]
 struct UploadPage {
     page: Page,
-    lot_id: i64,
+    lot_id: LotId,
     lot_title: String,
     unit: String,
     /// The file's text, carried to the confirmation.
@@ -73,7 +74,7 @@ fn line_views(tr: Tr, p: &UploadPreview) -> Vec<LineView> {
 async fn lot_of(
     state: &AppState,
     user: &CurrentUser,
-    lot: i64,
+    lot: LotId,
 ) -> Result<(String, String), AppError> {
     let actor = user.user.clone();
     let data = state
@@ -85,7 +86,7 @@ async fn lot_of(
 async fn page(
     state: &AppState,
     user: &CurrentUser,
-    lot: i64,
+    lot: LotId,
     text: String,
     result: Result<UploadPreview, UploadError>,
 ) -> Result<HttpResponse, AppError> {
@@ -159,7 +160,7 @@ pub(crate) fn uploaded_text(fields: &Fields) -> String {
 pub async fn preview(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
     FormFields(pairs): FormFields,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
@@ -175,7 +176,7 @@ pub async fn preview(
 pub async fn confirm(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
     FormFields(pairs): FormFields,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
@@ -207,7 +208,7 @@ pub async fn confirm(
 pub async fn template(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
     let actor = user.user.clone();

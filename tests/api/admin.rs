@@ -180,7 +180,7 @@ async fn staff_set_up_a_member_a_buyer_and_a_lot_which_the_buyer_then_orders_int
         .next()
         .unwrap_or_default()
         .to_string();
-    let lot_id: i64 = lot_path
+    let lot_id: sammelkauf::domain::ids::LotId = lot_path
         .rsplit('/')
         .next()
         .and_then(|s| s.parse().ok())

@@ -12,7 +12,7 @@ use sammelkauf::domain::lot::{FrameworkTerms, LotStatus};
 use std::process::{Command, Stdio};
 
 pub struct Confirmed {
-    pub lot: i64,
+    pub lot: sammelkauf::domain::ids::LotId,
     pub f: Fixture,
 }
 
@@ -133,7 +133,12 @@ pub async fn confirmed_framework_listed(app: &TestApp, list_price: Option<&str>)
 }
 
 /// Previews and confirms a call-off as `buyer`; answers the confirm's status and the preview.
-pub async fn call_off(buyer: &mut Browser, lot: i64, site: i64, quantity: &str) -> (u16, Page) {
+pub async fn call_off(
+    buyer: &mut Browser,
+    lot: sammelkauf::domain::ids::LotId,
+    site: i64,
+    quantity: &str,
+) -> (u16, Page) {
     let page = buyer.get(&format!("/lots/{lot}")).await;
     // A framework that does not run shows no form: a client posting anyway is refused.
     let key = if page.body.contains("name=\"idempotency_key\"") {
@@ -194,7 +199,7 @@ fn csv_amount(field: &str) -> String {
 async fn assert_exports_equal_the_cli(
     app: &TestApp,
     staff: &mut Browser,
-    lot: i64,
+    lot: sammelkauf::domain::ids::LotId,
 ) -> serde_json::Value {
     let scenario = staff
         .get(&format!("/admin/lots/{lot}/framework.json"))
@@ -473,7 +478,7 @@ async fn staff_end_a_framework_early_with_a_reason_and_call_offs_stop() {
 /// Every browser confirms a call-off of `quantity` at the same instant (a barrier).
 async fn call_off_at_once(
     browsers: Vec<(Browser, String, i64)>,
-    lot: i64,
+    lot: sammelkauf::domain::ids::LotId,
     quantity: &'static str,
 ) -> Vec<Page> {
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(browsers.len()));
@@ -655,7 +660,11 @@ async fn hostile_call_offs_get_a_clear_answer_and_change_nothing() {
         .is_empty());
 }
 
-async fn upload_calloffs(buyer: &mut Browser, lot: i64, csv: &str) -> Page {
+async fn upload_calloffs(
+    buyer: &mut Browser,
+    lot: sammelkauf::domain::ids::LotId,
+    csv: &str,
+) -> Page {
     buyer.get(&format!("/lots/{lot}")).await;
     let form = reqwest::multipart::Form::new()
         .text("csrf", buyer.csrf.clone())

@@ -173,7 +173,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/account/calendar/revoke", &[]),
 ];
 
-fn bundles(app: &TestApp, lots: &[i64]) -> Vec<(u64, u64)> {
+fn bundles(app: &TestApp, lots: &[sammelkauf::domain::ids::LotId]) -> Vec<(u64, u64)> {
     let mut conn = app.pool.get().expect("conn");
     lots.iter()
         .map(|lot| sammelkauf::db::bundles::totals(&mut conn, *lot).expect("totals"))
@@ -194,7 +194,7 @@ async fn generated_hostile_forms_on_every_route_never_fail_the_server() {
     let mut rng = StdRng::seed_from_u64(seed);
     let app = spawn_app().await;
     let cycle = ordered_lot(&app).await;
-    let all_lots: Vec<i64> = {
+    let all_lots: Vec<sammelkauf::domain::ids::LotId> = {
         let mut conn = app.pool.get().expect("conn");
         lots::list_all(&mut conn)
             .expect("lots")
@@ -204,7 +204,7 @@ async fn generated_hostile_forms_on_every_route_never_fail_the_server() {
     };
     let lines: Vec<i64> = stored_lines(&app, cycle.lot).iter().map(|l| l.id).collect();
     let mut ids: Vec<i64> = vec![0, -1, 1, 2, 3, i64::MAX];
-    ids.extend(&all_lots);
+    ids.extend(all_lots.iter().map(|l| l.get()));
     ids.extend(&lines);
     let accounts = [
         "staff@coop.example",

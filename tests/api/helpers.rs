@@ -157,8 +157,8 @@ pub async fn spawn_app_with(extra: &[(&str, String)]) -> TestApp {
 /// A cooperative to test with: staff, members A and B with two sites and a buyer each,
 /// a supplier, and one open lot.
 pub struct Fixture {
-    pub lot: i64,
-    pub draft_lot: i64,
+    pub lot: sammelkauf::domain::ids::LotId,
+    pub draft_lot: sammelkauf::domain::ids::LotId,
     pub member_a: i64,
     pub member_b: i64,
     pub sites_a: Vec<i64>,
@@ -444,12 +444,15 @@ pub fn csv_rows(body: &str) -> Vec<Vec<String>> {
 }
 
 /// The active lines of a lot, straight from the database.
-pub fn stored_lines(app: &TestApp, lot: i64) -> Vec<sammelkauf::db::orders::OrderLineRow> {
+pub fn stored_lines(
+    app: &TestApp,
+    lot: sammelkauf::domain::ids::LotId,
+) -> Vec<sammelkauf::db::orders::OrderLineRow> {
     let mut conn = app.pool.get().expect("conn");
     sammelkauf::db::orders::active_lines(&mut conn, lot).expect("lines")
 }
 
-pub fn stored_total(app: &TestApp, lot: i64) -> (u64, u64) {
+pub fn stored_total(app: &TestApp, lot: sammelkauf::domain::ids::LotId) -> (u64, u64) {
     let mut conn = app.pool.get().expect("conn");
     sammelkauf::db::bundles::totals(&mut conn, lot).expect("totals")
 }
@@ -538,7 +541,7 @@ pub fn account(
 pub fn store_line(
     app: &TestApp,
     conn: &mut sammelkauf::db::DbConnection,
-    (lot, member, site): (i64, i64, i64),
+    (lot, member, site): (sammelkauf::domain::ids::LotId, i64, i64),
     placed_by: i64,
     key: &str,
     input: &sammelkauf::domain::lot::OrderInput,

@@ -54,7 +54,7 @@ pub fn text_of(m: &crate::smtp::Received) -> (String, String, String) {
 async fn place(
     app: &TestApp,
     email: &str,
-    lot: i64,
+    lot: sammelkauf::domain::ids::LotId,
     site: i64,
     quantity: &str,
     reference: &str,
@@ -77,7 +77,7 @@ async fn place(
         .await
 }
 
-fn lot_titled(app: &TestApp, title: &str) -> i64 {
+fn lot_titled(app: &TestApp, title: &str) -> sammelkauf::domain::ids::LotId {
     let mut conn = app.pool.get().expect("conn");
     let now = chrono::Utc::now().naive_utc();
     let id = lots::insert(&mut conn, &lot_terms(app, title, 1), &[], 1, now).expect("lot");
@@ -641,7 +641,7 @@ async fn invitations_reminders_and_cancellations_reach_everyone_concerned() {
             .expect("task")
             .expect("jobs");
     }
-    let reminders: Vec<(Option<i64>, String)> = {
+    let reminders: Vec<(Option<sammelkauf::domain::ids::LotId>, String)> = {
         let mut conn = app.pool.get().expect("conn");
         outbox::list(&mut conn, None, 1000)
             .expect("outbox")
@@ -650,7 +650,7 @@ async fn invitations_reminders_and_cancellations_reach_everyone_concerned() {
             .map(|r| (r.lot_id, r.recipient))
             .collect()
     };
-    let for_lot = |lot: i64| -> Vec<&str> {
+    let for_lot = |lot: sammelkauf::domain::ids::LotId| -> Vec<&str> {
         let mut v: Vec<&str> = reminders
             .iter()
             .filter(|(l, _)| *l == Some(lot))

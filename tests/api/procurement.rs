@@ -8,7 +8,7 @@ use sammelkauf::domain::account::Role;
 use sammelkauf::domain::lot::LotStatus;
 
 pub struct Cycle {
-    pub lot: i64,
+    pub lot: sammelkauf::domain::ids::LotId,
     pub suppliers: Vec<i64>,
 }
 
@@ -444,7 +444,7 @@ fn html_unescape(text: &str) -> String {
 }
 
 /// What `sammelkauf price` says for the lot, built from the stored lines and latest quotes.
-fn engine_result(app: &TestApp, lot: i64) -> Vec<serde_json::Value> {
+fn engine_result(app: &TestApp, lot: sammelkauf::domain::ids::LotId) -> Vec<serde_json::Value> {
     let mut conn = app.pool.get().expect("conn");
     let row = lots::find(&mut conn, lot).expect("q").expect("lot");
     let built = sammelkauf::app::scenario::lot_scenario(&mut conn, &row, None).expect("scenario");
@@ -475,7 +475,7 @@ fn engine_result(app: &TestApp, lot: i64) -> Vec<serde_json::Value> {
 }
 
 /// The stored member results in the same JSON form.
-fn stored_members(app: &TestApp, lot: i64) -> Vec<serde_json::Value> {
+fn stored_members(app: &TestApp, lot: sammelkauf::domain::ids::LotId) -> Vec<serde_json::Value> {
     let mut conn = app.pool.get().expect("conn");
     award::result_members(&mut conn, lot)
         .expect("members")

@@ -32,7 +32,7 @@ fn cases() -> Vec<Case> {
 
 /// A fresh lot in the case's state, invited to the fixture's supplier; an awarded lot is in
 /// its standstill.
-fn lot_in(app: &TestApp, f: &Fixture, case: Case) -> i64 {
+fn lot_in(app: &TestApp, f: &Fixture, case: Case) -> sammelkauf::domain::ids::LotId {
     let now = app.clock.now();
     let mut terms = lot_terms(app, "Regel-Los", 1);
     if case.demand_passed {

@@ -4,7 +4,11 @@
 use crate::helpers::*;
 use sammelkauf::db::orgs;
 
-async fn upload_file(buyer: &mut Browser, lot: i64, bytes: Vec<u8>) -> Page {
+async fn upload_file(
+    buyer: &mut Browser,
+    lot: sammelkauf::domain::ids::LotId,
+    bytes: Vec<u8>,
+) -> Page {
     buyer.get(&format!("/lots/{lot}")).await;
     let form = reqwest::multipart::Form::new()
         .text("csrf", buyer.csrf.clone())

@@ -10,7 +10,7 @@ use sammelkauf::db::{lots, orgs};
 use sammelkauf::domain::account::Role;
 use sammelkauf::domain::lot::LotStatus;
 
-fn own_lines(app: &TestApp, lot: i64) -> Vec<(u64, String)> {
+fn own_lines(app: &TestApp, lot: sammelkauf::domain::ids::LotId) -> Vec<(u64, String)> {
     let mut lines: Vec<(u64, String)> = stored_lines(app, lot)
         .into_iter()
         .filter(|l| l.cancelled_at.is_none())

@@ -7,6 +7,7 @@ use crate::db::lots;
 use crate::db::{self, DbConnection};
 use crate::domain::account::Role;
 use crate::domain::audit::AuditAction;
+use crate::domain::ids::LotId;
 use crate::domain::lot::FieldError;
 
 /// Staff end a running framework early, with a reason everyone concerned is told.
@@ -14,7 +15,7 @@ pub fn end_early(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    lot_id: i64,
+    lot_id: LotId,
     reason: &str,
 ) -> Result<(), CallOffError> {
     actor.require(Role::Staff)?;

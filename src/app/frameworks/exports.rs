@@ -6,6 +6,7 @@ use crate::db::frameworks::{self, CallOffRow, CreditRow};
 use crate::db::DbConnection;
 use crate::domain::account::Role;
 use crate::domain::framework::CallOff;
+use crate::domain::ids::LotId;
 
 /// Every call-off and credit of a framework, for the CSV and the scenario export: staff and
 /// the framework's supplier see all, a member only its own.
@@ -17,7 +18,7 @@ pub struct Record {
 pub fn record_for(
     conn: &mut DbConnection,
     actor: &Actor,
-    lot_id: i64,
+    lot_id: LotId,
 ) -> Result<Record, ReadError> {
     let lot = crate::app::access::visible(conn, actor, lot_id)?;
     let agreement = agreement(conn, &lot)?.ok_or(Denied::NotFound)?;
@@ -37,7 +38,11 @@ pub fn record_for(
 
 /// The framework as a `sammelkauf calloffs` scenario (staff): the contract and the stored
 /// call-offs, so anyone can re-price them with the CLI.
-pub fn scenario(conn: &mut DbConnection, actor: &Actor, lot_id: i64) -> Result<String, ReadError> {
+pub fn scenario(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    lot_id: LotId,
+) -> Result<String, ReadError> {
     let lot = crate::app::access::for_staff(conn, actor, lot_id)?;
     let agreement = agreement(conn, &lot)?.ok_or(Denied::NotFound)?;
     let rows = frameworks::all_of(conn, lot_id)?;

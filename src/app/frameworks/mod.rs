@@ -24,6 +24,7 @@ use crate::db::lots::Lot;
 use crate::db::procurement as store;
 use crate::db::{award, quotes, DbConnection};
 use crate::domain::framework::{CallOff, Contract, Framework, InitialLine, Ledger, Refusal};
+use crate::domain::ids::LotId;
 use crate::domain::lot::{FieldError, LotStatus};
 use crate::domain::money::Money;
 use crate::domain::pricing::TierTable;
@@ -179,7 +180,10 @@ pub(super) fn with_lines(conn: &mut DbConnection, terms: Terms) -> Result<Agreem
 
 /// The cumulative quantity and the latest call-off, without reading the lines: the latest
 /// call-off keeps it, before the first one the award's members' totals hold it.
-fn cumulative(conn: &mut DbConnection, lot: i64) -> Result<(u64, Option<CallOffRow>), StoreError> {
+fn cumulative(
+    conn: &mut DbConnection,
+    lot: LotId,
+) -> Result<(u64, Option<CallOffRow>), StoreError> {
     let latest = frameworks::latest(conn, lot)?;
     let total = match &latest {
         Some(c) => c.cumulative_quantity.max(0) as u64,

@@ -14,6 +14,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::audit::AuditAction;
 use crate::domain::framework::{CallOff, Credit, Framework, Ledger, Priced, Refusal};
 use crate::domain::idempotency::IdempotencyKey;
+use crate::domain::ids::LotId;
 use crate::domain::money::Money;
 use crate::mail::notify;
 use chrono::{DateTime, Utc};
@@ -76,7 +77,7 @@ fn names_of(
 pub(super) fn running_terms(
     conn: &mut DbConnection,
     actor: &Actor,
-    lot: i64,
+    lot: LotId,
     now: DateTime<Utc>,
 ) -> Result<(Lot, Terms), CallOffError> {
     let lot = crate::app::access::visible(conn, actor, lot)?;
@@ -127,7 +128,7 @@ pub fn preview(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    lot: i64,
+    lot: LotId,
     request: &CallOffRequest,
 ) -> Result<Preview, CallOffError> {
     let member = actor.member()?;
@@ -160,7 +161,7 @@ pub(super) fn next_at(now: DateTime<Utc>, latest: Option<&CallOffRow>) -> DateTi
 /// Every member's position after the ledger's latest call-off, kept for the pages.
 pub(super) fn store_positions(
     conn: &mut DbConnection,
-    lot: i64,
+    lot: LotId,
     ledger: &Ledger,
 ) -> Result<(), StoreError> {
     let positions: Vec<(i64, Position)> = ledger
@@ -185,7 +186,7 @@ pub(super) fn store_positions(
 }
 
 /// Before the first call-off the members' positions are the award's.
-fn store_award_positions(conn: &mut DbConnection, lot: i64) -> Result<(), StoreError> {
+fn store_award_positions(conn: &mut DbConnection, lot: LotId) -> Result<(), StoreError> {
     let positions: Vec<(i64, Position)> = award::result_members(conn, lot)?
         .into_iter()
         .map(|(m, _)| {
@@ -269,7 +270,7 @@ pub fn place(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    lot_id: i64,
+    lot_id: LotId,
     request: &CallOffRequest,
     key: &str,
 ) -> Result<i64, CallOffError> {

@@ -11,6 +11,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::audit::AuditAction;
 use crate::domain::framework::{CallOff, Priced, Refusal};
 use crate::domain::idempotency::IdempotencyKey;
+use crate::domain::ids::LotId;
 
 /// One call-off of an upload, as previewed or stored.
 pub struct UploadedCallOff {
@@ -65,7 +66,7 @@ fn read_upload(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    lot: i64,
+    lot: LotId,
     text: &str,
 ) -> Result<Upload, CallOffUploadError> {
     let member = actor.member()?;
@@ -94,7 +95,7 @@ pub fn preview_upload(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    lot: i64,
+    lot: LotId,
     text: &str,
 ) -> Result<Vec<UploadedCallOff>, CallOffUploadError> {
     let (_, agreement, lines) = read_upload(conn, ctx, actor, lot, text)?;
@@ -130,7 +131,7 @@ pub fn place_upload(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    lot_id: i64,
+    lot_id: LotId,
     text: &str,
 ) -> Result<usize, CallOffUploadError> {
     let member = actor.member()?;

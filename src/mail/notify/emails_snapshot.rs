@@ -6,6 +6,7 @@ use super::*;
 use crate::db::award::{LineResult, MemberResult, ResultLine};
 use crate::db::lots::Lot;
 use crate::domain::framework::{Credit, Priced};
+use crate::domain::ids::LotId;
 use crate::domain::lot::{Category, LotStatus};
 use crate::domain::money::{Money, UnitPrice, VatRate};
 use crate::domain::pricing::{IneligibleReason, LinePrice, LineStatus};
@@ -24,7 +25,7 @@ fn price(text: &str) -> UnitPrice {
 
 fn lot() -> Lot {
     Lot {
-        id: 12,
+        id: LotId(12),
         title: "Notebooks 14 Zoll für Schulen".into(),
         specification: "14-Zoll-Notebook, 16 GB RAM".into(),
         category: Category::Devices,
@@ -124,7 +125,7 @@ fn account() -> users::User {
 
 /// Renders the email for a recipient in each language and checks text and HTML against
 /// their snapshots.
-fn check(name: &str, lot: Option<i64>, email: &impl Email) {
+fn check(name: &str, lot: Option<LotId>, email: &impl Email) {
     let ctx = MailContext {
         base_url: "https://sammelkauf.example".into(),
     };
@@ -137,7 +138,7 @@ fn check(name: &str, lot: Option<i64>, email: &impl Email) {
         let rendered = compose_for(
             &ctx,
             recipient,
-            Notice::once(lot.unwrap_or(0), at(3, 9)),
+            Notice::once(lot.unwrap_or_default(), at(3, 9)),
             email,
         )
         .expect("the email renders");
@@ -176,7 +177,7 @@ fn order_line(name: &str, change: LineChange, line: &LineSummary) {
         change,
         line,
     };
-    check(name, Some(12), &email);
+    check(name, Some(LotId(12)), &email);
 }
 
 #[test]
@@ -205,19 +206,23 @@ fn order_uploaded() {
         lines: 14,
         quantity: 1_250,
     };
-    check("order-uploaded", Some(12), &email);
+    check("order-uploaded", Some(LotId(12)), &email);
 }
 
 #[test]
 fn reminder() {
     let lot = lot();
-    check("reminder", Some(12), &ReminderEmail { lot: &lot });
+    check("reminder", Some(LotId(12)), &ReminderEmail { lot: &lot });
 }
 
 #[test]
 fn invitation() {
     let lot = lot();
-    check("invitation", Some(12), &InvitationEmail { lot: &lot });
+    check(
+        "invitation",
+        Some(LotId(12)),
+        &InvitationEmail { lot: &lot },
+    );
 }
 
 #[test]
@@ -231,7 +236,7 @@ fn quote_receipt() {
     };
     check(
         "quote-receipt",
-        Some(12),
+        Some(LotId(12)),
         &QuoteReceiptEmail {
             lot: &lot,
             quote: &quote,
@@ -247,7 +252,7 @@ fn lot_cancelled() {
         ending: Ending::Cancelled,
         reason: "Der Bedarf wird über den Landesrahmenvertrag gedeckt.",
     };
-    check("cancelled", Some(12), &email);
+    check("cancelled", Some(LotId(12)), &email);
 }
 
 #[test]
@@ -258,7 +263,7 @@ fn lot_failed() {
         ending: Ending::Failed,
         reason: "no_eligible_quote",
     };
-    check("failed", Some(12), &email);
+    check("failed", Some(LotId(12)), &email);
 }
 
 #[test]
@@ -298,7 +303,7 @@ fn award() {
         lot: &lot,
         standstill_ends_at: at(30, 23),
     };
-    check("award", Some(12), &email);
+    check("award", Some(LotId(12)), &email);
 }
 
 fn information(why: NotChosen<'_>, rank: usize) {
@@ -317,7 +322,7 @@ fn information(why: NotChosen<'_>, rank: usize) {
         NotChosen::Justified(_) => "information-justified",
         NotChosen::Price { .. } => "information-price",
     };
-    check(name, Some(12), &email);
+    check(name, Some(LotId(12)), &email);
 }
 
 #[test]
@@ -354,7 +359,7 @@ fn confirmation() {
         totals: &totals,
         lines: &own,
     };
-    check("confirmation", Some(12), &email);
+    check("confirmation", Some(LotId(12)), &email);
 }
 
 #[test]
@@ -365,7 +370,7 @@ fn purchase_order() {
         result_line(40, "Kreis Lippe", "Kreishaus Detmold", LineStatus::Accepted),
     ];
     let email = PurchaseOrderEmail::new(&lot, &accepted);
-    check("purchase-order", Some(12), &email);
+    check("purchase-order", Some(LotId(12)), &email);
 }
 
 fn calloff<'a>(priced: &'a Priced, credits: Vec<MemberCredit>) -> CallOffNotice<'a> {
@@ -389,7 +394,7 @@ fn calloff_confirmation() {
     let calloff = calloff(&priced, Vec::new());
     check(
         "calloff-confirmation",
-        Some(12),
+        Some(LotId(12)),
         &CallOffConfirmationEmail {
             lot: &lot,
             calloff: &calloff,
@@ -403,7 +408,7 @@ fn calloff_order() {
     let calloff = calloff(&priced, Vec::new());
     check(
         "calloff-order",
-        Some(12),
+        Some(LotId(12)),
         &CallOffOrderEmail::new(&lot, &calloff),
     );
 }
@@ -417,7 +422,7 @@ fn credit_note() {
         priced: &priced,
         credit: &credit,
     };
-    check("credit-note", Some(12), &email);
+    check("credit-note", Some(LotId(12)), &email);
 }
 
 #[test]
@@ -429,7 +434,7 @@ fn credit_summary() {
         priced: &priced,
         credits: &credits,
     };
-    check("credit-summary", Some(12), &email);
+    check("credit-summary", Some(LotId(12)), &email);
 }
 
 fn statement() -> MemberStatement {
@@ -457,7 +462,7 @@ fn framework_statement_at_the_end_of_the_term() {
         reason: None,
         statement: &statement,
     };
-    check("framework-statement", Some(12), &email);
+    check("framework-statement", Some(LotId(12)), &email);
 }
 
 #[test]
@@ -468,7 +473,7 @@ fn framework_statement_when_ended_early() {
         reason: Some("Der Hersteller hat das Modell abgekündigt."),
         statement: &statement,
     };
-    check("framework-statement-early", Some(12), &email);
+    check("framework-statement-early", Some(LotId(12)), &email);
 }
 
 #[test]
@@ -480,5 +485,5 @@ fn framework_ended() {
         called_off: 1_050,
         net: Money::from_cents(9_345_000),
     };
-    check("framework-ended", Some(12), &email);
+    check("framework-ended", Some(LotId(12)), &email);
 }

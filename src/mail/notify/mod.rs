@@ -33,6 +33,7 @@ use super::{Content, Envelope, Link, MailContext, QueueError};
 use crate::db::outbox::{self, NewEmail};
 use crate::db::{users, DbConnection};
 use crate::domain::account::Language;
+use crate::domain::ids::LotId;
 use crate::i18n::Tr;
 use chrono::NaiveDateTime;
 
@@ -70,7 +71,7 @@ pub trait Email {
 /// When and about which lot an email is sent.
 #[derive(Debug, Clone, Copy)]
 struct Notice {
-    lot: Option<i64>,
+    lot: Option<LotId>,
     /// Queued at most once per lot and recipient (a deterministic Message-ID).
     once: bool,
     now: NaiveDateTime,
@@ -78,7 +79,7 @@ struct Notice {
 
 impl Notice {
     /// Sent every time it happens.
-    fn each(lot: Option<i64>, now: NaiveDateTime) -> Self {
+    fn each(lot: Option<LotId>, now: NaiveDateTime) -> Self {
         Notice {
             lot,
             once: false,
@@ -87,7 +88,7 @@ impl Notice {
     }
 
     /// Sent once per lot and recipient, however often the job that sends it runs.
-    fn once(lot: i64, now: NaiveDateTime) -> Self {
+    fn once(lot: LotId, now: NaiveDateTime) -> Self {
         Notice {
             lot: Some(lot),
             once: true,
@@ -122,7 +123,7 @@ fn compose_for(
     email: &impl Email,
 ) -> Result<NewEmail, askama::Error> {
     let tr = Tr(recipient.language);
-    let key = format!("{}-{}", notice.lot.unwrap_or(0), recipient.id);
+    let key = format!("{}-{}", notice.lot.map_or(0, LotId::get), recipient.id);
     let envelope = Envelope {
         kind: email.kind(),
         lot: notice.lot,
@@ -142,7 +143,7 @@ fn each_user(users: &[users::User]) -> impl Iterator<Item = Recipient<'_>> {
     users.iter().map(Recipient::from)
 }
 
-fn lot_link(ctx: &MailContext, tr: Tr, lot: i64) -> Option<Link> {
+fn lot_link(ctx: &MailContext, tr: Tr, lot: LotId) -> Option<Link> {
     Some(Link::new(
         tr.t("mail.open_lot"),
         ctx.url(&format!("/lots/{lot}")),

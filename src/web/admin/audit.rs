@@ -1,6 +1,7 @@
 //! The audit log for staff: every recorded state change, newest first.
 
 use crate::app::records;
+use crate::domain::ids::LotId;
 use crate::web::error::AppError;
 use crate::web::session::CurrentUser;
 use crate::web::{ok, AppState, Page};
@@ -12,7 +13,7 @@ pub struct AuditRow {
     pub at: String,
     pub actor: String,
     pub action: String,
-    pub lot: Option<i64>,
+    pub lot: Option<LotId>,
     pub entity: String,
     pub details: String,
 }
@@ -22,14 +23,14 @@ pub struct AuditRow {
 struct AuditPage {
     page: Page,
     rows: Vec<AuditRow>,
-    lot: Option<i64>,
+    lot: Option<LotId>,
     /// The link to the next page of older entries.
     older: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub struct AuditQuery {
-    lot: Option<i64>,
+    lot: Option<LotId>,
     before: Option<i64>,
 }
 

@@ -4,6 +4,7 @@ use super::{Fields, TierRow};
 use crate::app::lot_admin::{self, LotAdminError};
 use crate::app::lots::Lot;
 use crate::domain::account::Role;
+use crate::domain::ids::LotId;
 use crate::domain::lot::{short_standstill_reason, Category, LotForm, LotTermsInput};
 use crate::i18n::{datetime_input_value, parse_datetime_input, Tr};
 use crate::web::error::AppError;
@@ -172,7 +173,7 @@ impl LotFormView {
 struct LotFormPage {
     page: Page,
     action: String,
-    lot_id: Option<i64>,
+    lot_id: Option<LotId>,
     form: LotFormView,
     categories: Vec<Choice<&'static str>>,
     suppliers: Vec<Choice<i64>>,
@@ -181,7 +182,7 @@ struct LotFormPage {
 async fn form_page(
     state: &AppState,
     user: &CurrentUser,
-    lot_id: Option<i64>,
+    lot_id: Option<LotId>,
     form: LotFormView,
 ) -> Result<LotFormPage, AppError> {
     let actor = user.user.clone();
@@ -258,7 +259,7 @@ pub async fn create(
 pub async fn edit_form(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::Staff)?;
     let id = path.into_inner();
@@ -281,7 +282,7 @@ pub async fn edit_form(
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::Staff)?;
@@ -320,7 +321,7 @@ pub struct OpenFields {}
 async fn refused(
     state: &AppState,
     user: &CurrentUser,
-    id: i64,
+    id: LotId,
     key: &str,
 ) -> Result<HttpResponse, AppError> {
     let mut page = crate::web::lot_page::lot_page(state, user, id, None, None).await?;
@@ -331,7 +332,7 @@ async fn refused(
 pub async fn open(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
     Form(_): Form<OpenFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
@@ -353,7 +354,7 @@ pub async fn open(
 pub async fn invite(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();

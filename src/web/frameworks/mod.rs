@@ -6,6 +6,7 @@ pub mod upload;
 use crate::app::frameworks::{self, CallOffError, CallOffRequest, Preview};
 use crate::db::frameworks::contract_id;
 use crate::domain::framework::Refusal;
+use crate::domain::ids::LotId;
 use crate::domain::pricing::PricingMode;
 use crate::export::{money, price, Csv};
 use crate::i18n::Tr;
@@ -45,7 +46,7 @@ impl CallOffFields {
 #[template(path = "calloff.html")]
 struct CallOffPage {
     page: Page,
-    lot_id: i64,
+    lot_id: LotId,
     lot_title: String,
     unit: String,
     quantity: String,
@@ -135,7 +136,7 @@ pub(super) fn answer(tr: Tr, error: CallOffError) -> Result<(StatusCode, Vec<Str
 async fn call_off_page(
     state: &AppState,
     user: &CurrentUser,
-    lot: i64,
+    lot: LotId,
     fields: &CallOffFields,
     status: StatusCode,
     errors: Vec<String>,
@@ -188,7 +189,7 @@ async fn call_off_page(
 pub async fn preview(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
     Form(fields): Form<CallOffFields>,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
@@ -220,7 +221,7 @@ pub async fn preview(
 pub async fn place(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
     Form(fields): Form<CallOffFields>,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
@@ -250,7 +251,7 @@ pub struct EndFields {
 pub async fn end(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
     Form(fields): Form<EndFields>,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
@@ -282,7 +283,7 @@ pub async fn end(
 pub async fn csv(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
     let actor = user.user.clone();
@@ -352,7 +353,7 @@ fn cents(c: i64) -> String {
 pub async fn scenario(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
     let actor = user.user.clone();

@@ -1,5 +1,6 @@
 //! Many call-offs at once from a CSV file: the preview of every line, then all or none.
 use super::{answer, refusal_key};
+use crate::domain::ids::LotId;
 use crate::web::error::AppError;
 use crate::web::session::CurrentUser;
 use crate::web::{redirect, render, AppState, Page};
@@ -22,7 +23,7 @@ struct UploadLineView {
 #[template(path = "calloff_upload.html")]
 struct CallOffUploadPage {
     page: Page,
-    lot_id: i64,
+    lot_id: LotId,
     lot_title: String,
     text: String,
     errors: Vec<String>,
@@ -33,7 +34,7 @@ struct CallOffUploadPage {
 async fn upload_page(
     state: &AppState,
     user: &CurrentUser,
-    lot: i64,
+    lot: LotId,
     text: String,
     result: Result<
         Vec<crate::app::frameworks::upload::UploadedCallOff>,
@@ -117,7 +118,7 @@ async fn upload_page(
 pub async fn upload_preview(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
     super::session::FormFields(pairs): super::session::FormFields,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();
@@ -135,7 +136,7 @@ pub async fn upload_preview(
 pub async fn upload_confirm(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
     super::session::FormFields(pairs): super::session::FormFields,
 ) -> Result<HttpResponse, AppError> {
     let lot = path.into_inner();

@@ -11,6 +11,7 @@ use super::{ok, AppState, Choice, Page};
 use crate::app::lot_page::{self, LotPageData};
 use crate::app::lots::Lot;
 use crate::domain::account::Role;
+use crate::domain::ids::LotId;
 use crate::domain::lot::Progress;
 use crate::i18n::Tr;
 use actix_web::{web, HttpResponse};
@@ -19,7 +20,7 @@ use chrono::{DateTime, Utc};
 
 /// A lot as a page shows it, every value already formatted.
 pub struct LotView {
-    pub id: i64,
+    pub id: LotId,
     pub title: String,
     pub specification: String,
     pub category: String,
@@ -191,7 +192,7 @@ impl LotPage {
 pub async fn lot_page(
     state: &AppState,
     user: &CurrentUser,
-    id: i64,
+    id: LotId,
     form: Option<OrderForm>,
     notice: Option<&str>,
 ) -> Result<LotPage, AppError> {
@@ -289,7 +290,7 @@ pub struct LotQuery {
 pub async fn show(
     state: web::Data<AppState>,
     visitor: Visitor,
-    path: web::Path<i64>,
+    path: web::Path<LotId>,
     query: web::Query<LotQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (id, lines_after, now) = (path.into_inner(), query.lines_after, state.now());
