@@ -57,16 +57,19 @@ impl FixedTiers {
 /// and until the next moment at which the page would read differently without a write —
 /// a deadline of the lot, its framework's start or end, the session's idle or longest time,
 /// or the minute after which the session's use is to be noted. A kept page is then what a
-/// fresh read would give, and a view of it costs the token alone. Staff and suppliers read
-/// afresh on every view. At most [`PAGES_KEPT`] pages are kept, all of the latest token.
+/// fresh read would give, and a view of it costs the token alone. Each page is kept with the
+/// token it was read under and serves every view whose token it covers ([`Token::covers`]):
+/// a commit makes a page stale only for views that come after it, and a page read under a
+/// later token is never replaced by one read under an earlier. Staff and suppliers read
+/// afresh on every view. At most [`PAGES_KEPT`] pages are kept.
 pub struct KeptPages<P>(Mutex<Kept<P>>);
 
 /// How many pages a server keeps at most.
 pub const PAGES_KEPT: usize = 512;
 
 struct Kept<P> {
-    token: Option<Token>,
-    pages: HashMap<PageKey, KeptPage<P>>,
+    /// Each page with the token it was read under.
+    pages: HashMap<PageKey, (Token, KeptPage<P>)>,
     /// Pages being read afresh now, each under the token read before: requests for the same
     /// page under the same token wait for that read instead of reading it again.
     reading: HashMap<PageKey, Reading>,
@@ -83,7 +86,6 @@ struct Reading {
 impl<P> Default for Kept<P> {
     fn default() -> Self {
         Kept {
-            token: None,
             pages: HashMap::new(),
             reading: HashMap::new(),
             next_reading: 0,
@@ -160,14 +162,12 @@ impl<P> KeptPages<P> {
         token: &Token,
         now: NaiveDateTime,
     ) -> Option<(Actor, Arc<P>)> {
-        let kept = self.kept();
-        if kept.token.as_ref() != Some(token) {
-            return None;
-        }
-        kept.pages
+        // A page kept under a later token holds everything this request must see too.
+        self.kept()
+            .pages
             .get(key)
-            .filter(|page| now < page.until)
-            .map(|page| (page.actor.clone(), page.data.clone()))
+            .filter(|(read_under, page)| read_under.covers(token) && now < page.until)
+            .map(|(_, page)| (page.actor.clone(), page.data.clone()))
     }
 
     /// Who reads page `key`, not kept under `token`: this request, or one reading it already
@@ -177,7 +177,7 @@ impl<P> KeptPages<P> {
     pub fn turn(pages: &Arc<Self>, key: &PageKey, token: &Token) -> Turn<P> {
         let mut kept = pages.kept();
         if let Some(reading) = kept.reading.get(key) {
-            if reading.token == *token {
+            if reading.token.covers(token) {
                 return Turn::Wait(reading.done.subscribe());
             }
         }
@@ -199,13 +199,21 @@ impl<P> KeptPages<P> {
 
     pub(super) fn keep(&self, key: PageKey, token: Token, page: KeptPage<P>) {
         let mut kept = self.kept();
-        if kept.token.as_ref() != Some(&token) {
-            kept.token = Some(token);
-            kept.pages.clear();
-        } else if kept.pages.len() >= PAGES_KEPT {
-            kept.pages.clear();
+        if let Some((read_under, _)) = kept.pages.get(&key) {
+            if !token.covers(read_under) {
+                // Read under a later token already: this one, read before, may be older.
+                return;
+            }
         }
-        kept.pages.insert(key, page);
+        if kept.pages.len() >= PAGES_KEPT {
+            // Pages of earlier tokens serve only views that came before this one's token.
+            kept.pages
+                .retain(|_, (read_under, _)| read_under.covers(&token));
+            if kept.pages.len() >= PAGES_KEPT {
+                kept.pages.clear();
+            }
+        }
+        kept.pages.insert(key, (token, page));
     }
 }
 
@@ -269,5 +277,56 @@ mod tests {
         );
         drop(new);
         assert!(matches!(turn(&pages, &key, 2), Turn::Read(_)));
+    }
+
+    fn kept_page(data: u32) -> KeptPage<u32> {
+        let actor = Actor {
+            id: 1,
+            name: "Käufer".into(),
+            email: "einkauf@example.org".into(),
+            role: crate::domain::account::Role::Buyer,
+            member_id: Some(1),
+            supplier_id: None,
+            language: crate::domain::account::Language::De,
+            joined_at: chrono::DateTime::UNIX_EPOCH,
+        };
+        KeptPage {
+            actor,
+            data: Arc::new(data),
+            until: NaiveDateTime::MAX,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_view_under_an_earlier_token_takes_or_waits_for_a_later_page_never_the_reverse() {
+        let pages = Arc::new(KeptPages::<u32>::default());
+        let key = PageKey::new("secret-a", LotId(7), None);
+        let at = |version| Token::at_version(version);
+        let now = NaiveDateTime::MIN;
+        let Turn::Read(later) = KeptPages::turn(&pages, &key, &at(2)) else {
+            panic!("reads");
+        };
+        assert!(
+            matches!(KeptPages::turn(&pages, &key, &at(1)), Turn::Wait(_)),
+            "what the later read gives holds all an earlier view must see"
+        );
+        pages.keep(key.clone(), at(2), kept_page(2));
+        drop(later);
+        assert_eq!(pages.page(&key, &at(1), now).map(|(_, p)| *p), Some(2));
+        assert_eq!(pages.page(&key, &at(2), now).map(|(_, p)| *p), Some(2));
+        assert!(pages.page(&key, &at(3), now).is_none(), "a commit since");
+        // A read under the earlier token that ends late does not replace it.
+        pages.keep(key.clone(), at(1), kept_page(1));
+        assert_eq!(pages.page(&key, &at(2), now).map(|(_, p)| *p), Some(2));
+        // Another session's page kept under a later token leaves this one to the views it
+        // covers; the other page serves its own views only from its token on.
+        let other = PageKey::new("secret-b", LotId(7), None);
+        pages.keep(other.clone(), at(3), kept_page(3));
+        assert_eq!(pages.page(&key, &at(2), now).map(|(_, p)| *p), Some(2));
+        assert!(pages.page(&key, &at(3), now).is_none());
+        assert_eq!(pages.page(&other, &at(3), now).map(|(_, p)| *p), Some(3));
+        pages.keep(key.clone(), at(4), kept_page(4));
+        assert_eq!(pages.page(&key, &at(3), now).map(|(_, p)| *p), Some(4));
+        assert!(pages.page(&other, &at(4), now).is_none());
     }
 }

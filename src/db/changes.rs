@@ -13,15 +13,29 @@ use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-/// What the database had committed at one moment.
+/// What the database had committed at one moment, as one [`Watch`] read it. Tokens of one
+/// watch are ordered: each token that differs from the one before is a later generation, so
+/// of two tokens the later one also holds everything the earlier one does.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Token(Committed);
+pub struct Token {
+    generation: u64,
+    committed: Committed,
+}
 
 impl Token {
     /// A token as if read from SQLite at `version`, for tests of what keeps pages by token.
     #[cfg(test)]
     pub(crate) fn at_version(version: i64) -> Token {
-        Token(Committed::Sqlite(version))
+        Token {
+            generation: version.unsigned_abs(),
+            committed: Committed::Sqlite(version),
+        }
+    }
+
+    /// Whether what was read under this token holds everything committed by `other`: it is
+    /// the same token or a later one of the same watch.
+    pub fn covers(&self, other: &Token) -> bool {
+        self.generation >= other.generation
     }
 }
 
@@ -96,6 +110,8 @@ impl Watch {
 /// (the query is sent after each of them came), and answers; ends once the watch is gone.
 fn answer_requests(waiting: &Weak<Waiting>, backend: &Backend) {
     let mut conn = None;
+    // Every token that differs from the one before is a generation later.
+    let (mut latest, mut generation): (Option<Token>, u64) = (None, 0);
     loop {
         let Some(shared) = waiting.upgrade() else {
             return;
@@ -115,10 +131,22 @@ fn answer_requests(waiting: &Weak<Waiting>, backend: &Backend) {
         if requests.is_empty() {
             continue;
         }
-        let token = read(&mut conn, backend);
+        let token = read(&mut conn, backend).map(|committed| {
+            if latest.as_ref().is_none_or(|t| t.committed != committed) {
+                generation += 1;
+            }
+            latest
+                .insert(Token {
+                    generation,
+                    committed,
+                })
+                .clone()
+        });
         if token.is_err() {
-            // Opened afresh for the next requests.
+            // Opened afresh for the next requests; what it reads first is a new generation
+            // (a new connection's SQLite `data_version` starts again).
             conn = None;
+            latest = None;
         }
         for request in requests {
             // A request that gave up waiting no longer listens.
@@ -133,7 +161,7 @@ enum Conn {
     Postgres(PgConnection),
 }
 
-fn read(conn: &mut Option<Conn>, backend: &Backend) -> Result<Token, Unknown> {
+fn read(conn: &mut Option<Conn>, backend: &Backend) -> Result<Committed, Unknown> {
     let conn = match conn {
         Some(conn) => conn,
         None => conn.insert(connect(backend).map_err(|e| Unknown(e.to_string()))?),
@@ -150,7 +178,7 @@ fn read(conn: &mut Option<Conn>, backend: &Backend) -> Result<Token, Unknown> {
                 .map(Committed::Postgres)
         }
     };
-    read.map(Token).map_err(|e| Unknown(e.to_string()))
+    read.map_err(|e| Unknown(e.to_string()))
 }
 
 fn connect(backend: &Backend) -> Result<Conn, diesel::ConnectionError> {
@@ -199,6 +227,11 @@ mod tests {
         commit(&pool, 1);
         let second = watch.now().await.expect("token");
         assert_ne!(second, first, "a commit of another connection");
+        assert!(
+            second.covers(&first) && !first.covers(&second),
+            "the later holds more"
+        );
+        assert!(first.covers(&first));
         assert_eq!(watch.now().await.expect("token"), second);
         // Another process's commit moves it too.
         let Backend::Sqlite(path) = &backend else {
