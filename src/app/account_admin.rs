@@ -11,6 +11,7 @@ use crate::db::users::StaffGrant;
 use crate::db::{self, orgs, users, DbConnection};
 use crate::domain::account::{EmailAddress, Language, Role};
 use crate::domain::audit::AuditAction;
+use crate::domain::ids::MemberId;
 use chrono::Duration;
 
 /// What staff enter for an account.
@@ -54,7 +55,7 @@ struct Checked {
     email: String,
     name: String,
     role: Role,
-    member_id: Option<i64>,
+    member_id: Option<MemberId>,
     supplier_id: Option<i64>,
     language: Language,
 }
@@ -78,8 +79,10 @@ fn check(conn: &mut DbConnection, form: &AccountForm) -> Result<Checked, Account
     let org: Option<i64> = org.parse().ok();
     let (member_id, supplier_id) = match (role, kind, org) {
         (Some(Role::Staff), _, _) | (None, _, _) => (None, None),
-        (Some(Role::Buyer), "member", Some(id)) if orgs::find_member(conn, id)?.is_some() => {
-            (Some(id), None)
+        (Some(Role::Buyer), "member", Some(id))
+            if orgs::find_member(conn, MemberId(id))?.is_some() =>
+        {
+            (Some(MemberId(id)), None)
         }
         (Some(Role::Supplier), "supplier", Some(id))
             if orgs::find_supplier(conn, id)?.is_some() =>
@@ -191,7 +194,7 @@ fn announce_to_supplier(
 fn describe(
     email: &str,
     role: Role,
-    member_id: Option<i64>,
+    member_id: Option<MemberId>,
     supplier_id: Option<i64>,
     active: bool,
 ) -> String {

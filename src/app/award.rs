@@ -10,7 +10,7 @@ use crate::db::procurement as store;
 use crate::db::{self, DbConnection};
 use crate::domain::account::Role;
 use crate::domain::audit::AuditAction;
-use crate::domain::ids::{LotId, QuoteId};
+use crate::domain::ids::{LotId, MemberId, QuoteId};
 use crate::domain::lot::LotStatus;
 use crate::domain::pricing::{evaluate, Evaluation, InvalidInput};
 use crate::mail::notify::AwardNotice;
@@ -239,7 +239,7 @@ fn award_in_transaction(
             price: l.price,
         })
         .collect();
-    let member_ids: HashMap<&str, i64> = chosen
+    let member_ids: HashMap<&str, MemberId> = chosen
         .scenario
         .orders()
         .iter()

@@ -285,7 +285,7 @@ mod tests {
             name: "Käufer".into(),
             email: "einkauf@example.org".into(),
             role: crate::domain::account::Role::Buyer,
-            member_id: Some(1),
+            member_id: Some(crate::domain::ids::MemberId(1)),
             supplier_id: None,
             language: crate::domain::account::Language::De,
             joined_at: chrono::DateTime::UNIX_EPOCH,

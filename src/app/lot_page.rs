@@ -14,7 +14,7 @@ use crate::db::procurement::Procedure;
 use crate::db::quotes::QuoteRow;
 use crate::db::{award, lots, orders, orgs, quotes, users, DbConnection};
 use crate::domain::account::Role;
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, MemberId};
 use crate::domain::lot::IndicativeTier;
 use crate::domain::rules::{LotState, OpeningRefusal, OpeningStep};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -180,7 +180,7 @@ fn unchanged_until(data: &LotPageData, now: DateTime<Utc>) -> Option<DateTime<Ut
 }
 
 /// The member a buyer orders for; none for anyone else.
-fn buying_member(actor: &Actor) -> Result<Option<i64>, ReadError> {
+fn buying_member(actor: &Actor) -> Result<Option<MemberId>, ReadError> {
     Ok(match actor.role {
         Role::Buyer => Some(actor.member()?),
         _ => None,

@@ -8,10 +8,14 @@ use crate::db::orgs::{DeliverySite, Member};
 use crate::db::{self, orgs, users, DbConnection};
 use crate::domain::account::Role;
 use crate::domain::audit::AuditAction;
+use crate::domain::ids::MemberId;
 
 /// The member this actor may manage: any for staff (`None`), its own for a member
 /// administrator, none for anyone else.
-pub fn managed_member(conn: &mut DbConnection, actor: &Actor) -> Result<Option<i64>, ReadError> {
+pub fn managed_member(
+    conn: &mut DbConnection,
+    actor: &Actor,
+) -> Result<Option<MemberId>, ReadError> {
     match actor.role {
         Role::Staff => Ok(None),
         Role::Buyer if users::is_member_admin(conn, actor.id)? => Ok(Some(actor.member()?)),
@@ -20,7 +24,11 @@ pub fn managed_member(conn: &mut DbConnection, actor: &Actor) -> Result<Option<i
 }
 
 /// Whether this actor may manage the given member's sites and buyers.
-pub fn may_manage(conn: &mut DbConnection, actor: &Actor, member: i64) -> Result<(), ReadError> {
+pub fn may_manage(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    member: MemberId,
+) -> Result<(), ReadError> {
     match managed_member(conn, actor)? {
         None => Ok(()),
         Some(own) if own == member => Ok(()),

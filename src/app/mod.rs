@@ -29,7 +29,7 @@ pub mod upload;
 
 use crate::db;
 use crate::domain::account::{Language, Role};
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, MemberId};
 use crate::mail::MailContext;
 use chrono::{DateTime, Utc};
 
@@ -53,7 +53,7 @@ pub struct Actor {
     pub name: String,
     pub email: String,
     pub role: Role,
-    pub member_id: Option<i64>,
+    pub member_id: Option<MemberId>,
     pub supplier_id: Option<i64>,
     pub language: Language,
     /// When the account joined its organisation.
@@ -89,7 +89,7 @@ impl Actor {
     }
 
     /// The member organisation of a buyer.
-    pub fn member(&self) -> Result<i64, Denied> {
+    pub fn member(&self) -> Result<MemberId, Denied> {
         match (self.role, self.member_id) {
             (Role::Buyer, Some(id)) => Ok(id),
             _ => Err(Denied::Forbidden),

@@ -8,7 +8,7 @@ use crate::db::outbox::{self, NewEmail};
 use crate::db::{self, bundles, DbConnection};
 use crate::domain::audit::AuditAction;
 use crate::domain::idempotency::IdempotencyKey;
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, MemberId};
 use crate::domain::lot::{FieldError, OrderInput};
 use crate::mail::notify::{self, LineChange, LineSummary};
 
@@ -42,7 +42,7 @@ from_read_error!(OrderError);
 fn check(
     conn: &mut DbConnection,
     lot: &Lot,
-    member: i64,
+    member: MemberId,
     request: &OrderRequest,
 ) -> Result<(OrderInput, DeliverySite), OrderError> {
     check_line(
@@ -67,7 +67,7 @@ impl OrderRequest {
 pub(crate) fn check_line(
     conn: &mut DbConnection,
     increment: u64,
-    member: i64,
+    member: MemberId,
     site: &str,
     (quantity, limit, reference): (&str, &str, &str),
 ) -> Result<Result<(OrderInput, DeliverySite), Vec<FieldError>>, StoreError> {
@@ -91,7 +91,7 @@ fn site_id(site: &str) -> Option<i64> {
 /// [`check_line`] with the site the form names already read (`None`: no such site).
 fn check_found_line(
     increment: u64,
-    member: i64,
+    member: MemberId,
     found: Option<DeliverySite>,
     (quantity, limit, reference): (&str, &str, &str),
 ) -> Result<(OrderInput, DeliverySite), Vec<FieldError>> {
@@ -181,7 +181,7 @@ fn count_into_bundle(
 #[derive(Debug)]
 pub struct ReadyOrder {
     lot: LotId,
-    member: i64,
+    member: MemberId,
     site: i64,
     input: OrderInput,
     key: IdempotencyKey,

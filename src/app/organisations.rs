@@ -6,6 +6,7 @@ use crate::db::orgs::{DeliverySite, Member, Supplier};
 use crate::db::{self, orgs, users, DbConnection};
 use crate::domain::account::{EmailAddress, Role};
 use crate::domain::audit::AuditAction;
+use crate::domain::ids::MemberId;
 
 /// An organisation's name, city and contact address as entered.
 #[derive(Debug, Clone, Default)]
@@ -103,7 +104,11 @@ pub struct MemberData {
     pub buyers: Vec<Account>,
 }
 
-pub fn member(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<MemberData, ReadError> {
+pub fn member(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: MemberId,
+) -> Result<MemberData, ReadError> {
     actor.require(Role::Staff)?;
     let member = orgs::find_member(conn, id)?.ok_or(Denied::NotFound)?;
     Ok(MemberData {
@@ -118,7 +123,7 @@ pub fn create_member(
     ctx: &Ctx,
     actor: &Actor,
     form: &OrgForm,
-) -> Result<i64, OrgError> {
+) -> Result<MemberId, OrgError> {
     actor.require(Role::Staff)?;
     let org = check_org(form)?;
     let now = ctx.now.naive_utc();
@@ -141,7 +146,7 @@ pub fn update_member(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    id: i64,
+    id: MemberId,
     form: &OrgForm,
 ) -> Result<(), OrgError> {
     actor.require(Role::Staff)?;
@@ -168,7 +173,7 @@ pub fn create_site(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    member: i64,
+    member: MemberId,
     form: &SiteForm,
 ) -> Result<(), OrgError> {
     super::member_admin::may_manage(conn, actor, member)?;
@@ -192,7 +197,7 @@ pub fn create_site(
 }
 
 /// The member a delivery site belongs to.
-pub fn site_member(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<i64, ReadError> {
+pub fn site_member(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<MemberId, ReadError> {
     actor.require(Role::Staff)?;
     Ok(orgs::find_site(conn, id)?
         .ok_or(Denied::NotFound)?

@@ -7,7 +7,7 @@ use super::{Actor, ReadError};
 use crate::db::lots::{self, Lot};
 use crate::db::overview::{self, Of, PurchaseRow};
 use crate::db::DbConnection;
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, MemberId};
 use crate::domain::lot::{next_deadline, LotStatus};
 use crate::domain::money::Money;
 use crate::domain::spend::{Book, Entry, Purchase, Spend, Year};
@@ -140,8 +140,11 @@ pub fn overview(
 
 /// Every member's purchases in a framework over its term so far, after every credit: the
 /// figures of the framework statement, by member.
-pub fn framework_spends(conn: &mut DbConnection, lot: LotId) -> QueryResult<BTreeMap<i64, Spend>> {
-    let mut spends: BTreeMap<i64, Spend> = BTreeMap::new();
+pub fn framework_spends(
+    conn: &mut DbConnection,
+    lot: LotId,
+) -> QueryResult<BTreeMap<MemberId, Spend>> {
+    let mut spends: BTreeMap<MemberId, Spend> = BTreeMap::new();
     for row in overview::purchases(conn, Of::Lot(lot))? {
         spends.entry(row.member_id).or_default().add(row.entry);
     }

@@ -4,7 +4,7 @@
 use super::StoreError;
 use crate::db::quotes::{self, QuoteBy};
 use crate::db::{lots, orders, orgs, Corrupt, DbConnection};
-use crate::domain::ids::QuoteId;
+use crate::domain::ids::{MemberId, QuoteId};
 use crate::domain::pricing::{LotTerms, OrderLine, Quote, Scenario, TierTable};
 use std::collections::HashMap;
 
@@ -12,7 +12,7 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScenarioLine {
     pub line: i64,
-    pub member: i64,
+    pub member: MemberId,
 }
 
 /// A lot's scenario with the database ids behind its lines and quotes.
@@ -39,7 +39,7 @@ pub fn lot_scenario(
         lot.vat_rate,
         lot.list_unit_price,
     )?;
-    let member_names: HashMap<i64, String> = orgs::list_members(conn)?
+    let member_names: HashMap<MemberId, String> = orgs::list_members(conn)?
         .into_iter()
         .map(|m| (m.id, m.name))
         .collect();

@@ -9,7 +9,7 @@ use crate::db::orgs;
 use crate::db::{self, bundles, DbConnection};
 use crate::domain::audit::AuditAction;
 use crate::domain::idempotency::IdempotencyKey;
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, MemberId};
 use crate::domain::lot::FieldError;
 use crate::domain::quote::sha256_hex;
 use crate::domain::upload::{self, FileError, SiteChoice, UploadLine};
@@ -47,7 +47,10 @@ pub struct UploadPreview {
 }
 
 /// The member's active sites as an upload names them.
-pub(crate) fn choices(conn: &mut DbConnection, member: i64) -> Result<Vec<SiteChoice>, StoreError> {
+pub(crate) fn choices(
+    conn: &mut DbConnection,
+    member: MemberId,
+) -> Result<Vec<SiteChoice>, StoreError> {
     Ok(orgs::sites_of(conn, member)?
         .into_iter()
         .filter(|s| s.active)
@@ -70,7 +73,7 @@ fn read(
     actor: &Actor,
     lot_id: LotId,
     text: &str,
-) -> Result<(Lot, i64, Vec<SiteChoice>, Vec<UploadLine>), UploadError> {
+) -> Result<(Lot, MemberId, Vec<SiteChoice>, Vec<UploadLine>), UploadError> {
     let member = actor.member()?;
     let lot = super::access::visible(conn, actor, lot_id)?;
     if !lot.state().takes_orders_at(ctx.now) {

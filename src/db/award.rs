@@ -2,7 +2,7 @@
 
 use super::schema::{award_lines, award_members, delivery_sites, members, order_lines};
 use super::{Corrupt, DbConnection, Error, RowReader};
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, MemberId};
 use crate::domain::money::Money;
 use crate::domain::pricing::{LinePrice, LineStatus};
 use diesel::connection::DefaultLoadingMode;
@@ -27,7 +27,7 @@ struct AwardLineRow {
 #[diesel(table_name = award_members)]
 struct AwardMemberRow {
     lot_id: LotId,
-    member_id: i64,
+    member_id: MemberId,
     quantity: i64,
     net: i64,
     vat: i64,
@@ -48,7 +48,7 @@ pub struct LineResult {
 /// What the award decided for one member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberResult {
-    pub member_id: i64,
+    pub member_id: MemberId,
     pub quantity: u64,
     pub net: Money,
     pub vat: Money,
@@ -155,7 +155,7 @@ pub fn store_results(
 #[derive(Debug, Clone)]
 pub struct ResultLine {
     pub result: LineResult,
-    pub member_id: i64,
+    pub member_id: MemberId,
     pub member: String,
     pub site: String,
     pub address: String,
@@ -166,7 +166,7 @@ pub struct ResultLine {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ResultFilter {
     /// One member's lines only.
-    pub member: Option<i64>,
+    pub member: Option<MemberId>,
     /// Only the lines the supplier delivers.
     pub accepted_only: bool,
     /// At most this many (a page shows the first ones; downloads read all).
@@ -231,7 +231,7 @@ pub fn each_result_line(
     Ok(())
 }
 
-type ResultRow = (AwardLineRow, i64, String, String, String, String);
+type ResultRow = (AwardLineRow, MemberId, String, String, String, String);
 
 fn result_line(row: ResultRow) -> Result<ResultLine, Error> {
     let (result, member_id, member, site, address, reference) = row;

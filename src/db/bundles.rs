@@ -3,7 +3,7 @@
 
 use super::schema::{lot_bundles, lot_member_totals, order_lines};
 use super::{Corrupt, DbConnection, Error, Prepared, RowReader};
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, MemberId};
 use crate::domain::lot::BundleSize;
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -93,7 +93,7 @@ pub(super) fn counts(
 pub fn member_totals(
     conn: &mut DbConnection,
     lot: LotId,
-    member: i64,
+    member: MemberId,
 ) -> Result<(u64, u64), Error> {
     let found: Option<(i64, i64)> = crate::native!(conn, |c| lot_member_totals::table
         .find((lot, member))

@@ -5,7 +5,7 @@ use super::schema::{
     members, order_lines,
 };
 use super::{DbConnection, Error, RowReader};
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, MemberId};
 use crate::domain::lot::FrameworkTerms;
 use crate::domain::money::{Money, UnitPrice};
 use chrono::NaiveDateTime;
@@ -112,7 +112,7 @@ pub fn lots(conn: &mut DbConnection) -> QueryResult<Vec<LotId>> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable)]
 pub struct InitialLineRow {
     pub order_line_id: i64,
-    pub member_id: i64,
+    pub member_id: MemberId,
     pub quantity: i64,
     /// Net in cents.
     pub net: i64,
@@ -140,7 +140,7 @@ pub fn initial_lines(conn: &mut DbConnection, lot: LotId) -> QueryResult<Vec<Ini
 pub struct CallOffRow {
     pub id: i64,
     pub lot_id: LotId,
-    pub member_id: i64,
+    pub member_id: MemberId,
     pub delivery_site_id: i64,
     pub quantity: i64,
     pub reference: String,
@@ -174,7 +174,7 @@ pub fn contract_id(id: i64) -> String {
 /// What a new call-off stores.
 pub struct NewCallOff<'a> {
     pub lot: LotId,
-    pub member: i64,
+    pub member: MemberId,
     pub site: i64,
     pub quantity: u64,
     pub reference: &'a str,
@@ -210,7 +210,7 @@ pub fn insert(conn: &mut DbConnection, c: &NewCallOff<'_>) -> QueryResult<i64> {
 pub fn insert_credit(
     conn: &mut DbConnection,
     calloff: i64,
-    member: i64,
+    member: MemberId,
     (net, vat, gross): (Money, Money, Money),
 ) -> QueryResult<()> {
     diesel::insert_into(calloff_credits::table)
@@ -228,7 +228,7 @@ pub fn insert_credit(
 pub fn find_by_key(
     conn: &mut DbConnection,
     lot: LotId,
-    member: i64,
+    member: MemberId,
     key: &str,
 ) -> QueryResult<Option<CallOffRow>> {
     calloffs::table
@@ -263,7 +263,7 @@ pub fn latest(conn: &mut DbConnection, lot: LotId) -> QueryResult<Option<CallOff
 pub fn of_member(
     conn: &mut DbConnection,
     lot: LotId,
-    member: Option<i64>,
+    member: Option<MemberId>,
     limit: Option<i64>,
 ) -> QueryResult<Vec<(CallOffRow, String, String)>> {
     let mut query = calloffs::table
@@ -289,7 +289,7 @@ pub type CreditRow = (i64, i64, String, i64, i64, i64);
 pub fn credits(
     conn: &mut DbConnection,
     lot: LotId,
-    member: Option<i64>,
+    member: Option<MemberId>,
 ) -> QueryResult<Vec<CreditRow>> {
     let mut query = calloff_credits::table
         .inner_join(calloffs::table)
@@ -325,7 +325,7 @@ pub struct Position {
 pub fn store_positions(
     conn: &mut DbConnection,
     lot: LotId,
-    positions: &[(i64, Position)],
+    positions: &[(MemberId, Position)],
 ) -> QueryResult<()> {
     diesel::delete(framework_members::table.filter(framework_members::lot_id.eq(lot)))
         .execute(conn)?;
@@ -348,14 +348,14 @@ pub fn store_positions(
 /// A member's position in a framework, with the member's name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberPosition {
-    pub member_id: i64,
+    pub member_id: MemberId,
     pub name: String,
     pub position: Position,
 }
 
 /// Every member's position (empty before the first call-off), by name.
 pub fn positions(conn: &mut DbConnection, lot: LotId) -> QueryResult<Vec<MemberPosition>> {
-    let rows: Vec<(i64, String, i64, i64, i64, i64, i64)> = framework_members::table
+    let rows: Vec<(MemberId, String, i64, i64, i64, i64, i64)> = framework_members::table
         .inner_join(members::table.on(members::id.eq(framework_members::member_id)))
         .filter(framework_members::lot_id.eq(lot))
         .select((
@@ -398,7 +398,7 @@ pub fn has_positions(conn: &mut DbConnection, lot: LotId) -> QueryResult<bool> {
 pub fn add_to_position(
     conn: &mut DbConnection,
     lot: LotId,
-    member: i64,
+    member: MemberId,
     (quantity, net, vat): (u64, Money, Money),
 ) -> QueryResult<()> {
     use framework_members as t;

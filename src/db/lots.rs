@@ -8,7 +8,7 @@ use super::schema::{
 use super::sessions::SessionAccount;
 use super::time::DbTime;
 use super::{typed, typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, MemberId};
 use crate::domain::lot::{Category, IndicativeTier, LotStatus, LotTermsInput};
 use crate::domain::money::{UnitPrice, VatRate};
 use crate::domain::rules::LotState;
@@ -331,10 +331,10 @@ impl LotAtGlance {
 pub fn at_glance(
     conn: &mut DbConnection,
     id: LotId,
-    member: Option<i64>,
+    member: Option<MemberId>,
 ) -> Result<Option<LotAtGlance>, Error> {
     // No member has id 0: anyone but a buyer joins no member's row.
-    let member = member.unwrap_or(0);
+    let member = member.unwrap_or_default();
     // Read on every view of a lot: kept prepared without diesel walking the query each
     // time to prove it may be (one shape; see `Prepared`).
     let found: Option<(LotRow, Beside)> = crate::native!(conn, |c| Prepared(

@@ -4,7 +4,7 @@ use super::bundles::BundleChange;
 use super::schema::{delivery_sites, lot_member_totals, lots, order_lines};
 use super::time::DbTime;
 use super::{typed, typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, MemberId};
 use crate::domain::lot::OrderInput;
 use crate::domain::money::UnitPrice;
 use chrono::NaiveDateTime;
@@ -16,7 +16,7 @@ use diesel::prelude::*;
 struct RawLine {
     id: i64,
     lot_id: LotId,
-    member_id: i64,
+    member_id: MemberId,
     delivery_site_id: i64,
     quantity: i64,
     max_unit_price: Option<i64>,
@@ -35,7 +35,7 @@ struct RawLine {
 pub struct OrderLineRow {
     pub id: i64,
     pub lot_id: LotId,
-    pub member_id: i64,
+    pub member_id: MemberId,
     pub delivery_site_id: i64,
     pub quantity: u64,
     pub max_unit_price: Option<UnitPrice>,
@@ -93,7 +93,7 @@ pub struct OrderLineView {
 pub fn lines_of_member(
     conn: &mut DbConnection,
     lot: LotId,
-    member: i64,
+    member: MemberId,
     after: Option<i64>,
     limit: i64,
 ) -> Result<Vec<OrderLineView>, Error> {
@@ -145,7 +145,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<OrderLineRow>, Er
 pub fn find_by_idempotency_key(
     conn: &mut DbConnection,
     lot: LotId,
-    member: i64,
+    member: MemberId,
     key: &str,
 ) -> QueryResult<Option<i64>> {
     order_lines::table
@@ -160,7 +160,7 @@ pub fn find_by_idempotency_key(
 /// Everything needed to store a new line.
 pub struct NewLine<'a> {
     pub lot: LotId,
-    pub member: i64,
+    pub member: MemberId,
     pub site: i64,
     pub input: &'a OrderInput,
     pub idempotency_key: &'a str,
@@ -188,7 +188,7 @@ impl NewLine<'_> {
 #[must_use = "a line's change must be counted into the totals"]
 pub struct LineChange {
     pub lot: LotId,
-    pub member: i64,
+    pub member: MemberId,
     pub quantity: i64,
     pub lines: i64,
 }
@@ -389,7 +389,10 @@ pub fn cancel(
 /// The lot, member and quantity of a line that is not cancelled, with the line held for
 /// this transaction: two people changing or cancelling one line at once take turns, so
 /// each counts the quantity the other left (SQLite has one writer at a time anyway).
-fn active_quantity(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(LotId, i64, i64)>> {
+fn active_quantity(
+    conn: &mut DbConnection,
+    id: i64,
+) -> QueryResult<Option<(LotId, MemberId, i64)>> {
     let line = order_lines::table
         .find(id)
         .filter(order_lines::cancelled_at.is_null())
@@ -411,7 +414,7 @@ fn active_quantity(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(LotI
 #[diesel(treat_none_as_default_value = false)]
 struct LineRow<'a> {
     lot_id: LotId,
-    member_id: i64,
+    member_id: MemberId,
     delivery_site_id: i64,
     quantity: i64,
     max_unit_price: Option<i64>,
@@ -488,7 +491,7 @@ pub fn insert_together(
         order_lines::member_id,
         order_lines::idempotency_key,
     );
-    let stored: Vec<(i64, LotId, i64, String)> =
+    let stored: Vec<(i64, LotId, MemberId, String)> =
         crate::native!(conn, |c| diesel::insert_into(order_lines::table)
             .values(&rows)
             .on_conflict(key)
@@ -520,7 +523,7 @@ pub fn insert_together(
 pub fn count_together(conn: &mut DbConnection, changes: &[LineChange]) -> QueryResult<bool> {
     use lot_member_totals as t;
     use std::collections::BTreeMap;
-    let mut per_member: BTreeMap<(LotId, i64), (i64, i64)> = BTreeMap::new();
+    let mut per_member: BTreeMap<(LotId, MemberId), (i64, i64)> = BTreeMap::new();
     for change in changes {
         let sum = per_member.entry((change.lot, change.member)).or_default();
         sum.0 += change.quantity;
@@ -542,13 +545,14 @@ pub fn count_together(conn: &mut DbConnection, changes: &[LineChange]) -> QueryR
         t::ordered_quantity.eq(t::ordered_quantity + excluded(t::ordered_quantity)),
         t::ordered_lines.eq(t::ordered_lines + excluded(t::ordered_lines)),
     );
-    let after: Vec<(LotId, i64, i64)> = crate::native!(conn, |c| diesel::insert_into(t::table)
-        .values(&rows)
-        .on_conflict((t::lot_id, t::member_id))
-        .do_update()
-        .set(add)
-        .returning((t::lot_id, t::member_id, t::ordered_lines))
-        .load(c))?;
+    let after: Vec<(LotId, MemberId, i64)> =
+        crate::native!(conn, |c| diesel::insert_into(t::table)
+            .values(&rows)
+            .on_conflict((t::lot_id, t::member_id))
+            .do_update()
+            .set(add)
+            .returning((t::lot_id, t::member_id, t::ordered_lines))
+            .load(c))?;
     let mut per_lot: BTreeMap<LotId, BundleChange> = BTreeMap::new();
     for (lot, member, lines_after) in after {
         let (quantity, lines) = per_member[&(lot, member)];

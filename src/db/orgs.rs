@@ -2,13 +2,14 @@
 
 use super::schema::{delivery_sites, members, suppliers};
 use super::{DbConnection, Prepared};
+use crate::domain::ids::MemberId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = members)]
 pub struct Member {
-    pub id: i64,
+    pub id: MemberId,
     pub name: String,
     pub city: String,
     pub contact_email: String,
@@ -20,7 +21,7 @@ pub struct Member {
 #[diesel(table_name = delivery_sites)]
 pub struct DeliverySite {
     pub id: i64,
-    pub member_id: i64,
+    pub member_id: MemberId,
     pub name: String,
     pub address: String,
     pub active: bool,
@@ -45,7 +46,7 @@ pub fn list_members(conn: &mut DbConnection) -> QueryResult<Vec<Member>> {
         .load(conn)
 }
 
-pub fn find_member(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Member>> {
+pub fn find_member(conn: &mut DbConnection, id: MemberId) -> QueryResult<Option<Member>> {
     members::table
         .find(id)
         .select(Member::as_select())
@@ -59,7 +60,7 @@ pub fn insert_member(
     city: &str,
     contact_email: &str,
     now: NaiveDateTime,
-) -> QueryResult<i64> {
+) -> QueryResult<MemberId> {
     crate::insert_returning_id!(
         conn,
         diesel::insert_into(members::table).values((
@@ -75,7 +76,7 @@ pub fn insert_member(
 
 pub fn update_member(
     conn: &mut DbConnection,
-    id: i64,
+    id: MemberId,
     name: &str,
     city: &str,
     contact_email: &str,
@@ -92,7 +93,7 @@ pub fn update_member(
 }
 
 /// A member's delivery sites, active ones first.
-pub fn sites_of(conn: &mut DbConnection, member: i64) -> QueryResult<Vec<DeliverySite>> {
+pub fn sites_of(conn: &mut DbConnection, member: MemberId) -> QueryResult<Vec<DeliverySite>> {
     crate::native!(conn, |c| Prepared(
         delivery_sites::table
             .filter(delivery_sites::member_id.eq(member))
@@ -112,7 +113,7 @@ pub fn find_site(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Deliver
 
 pub fn insert_site(
     conn: &mut DbConnection,
-    member: i64,
+    member: MemberId,
     name: &str,
     address: &str,
     now: NaiveDateTime,

@@ -4,7 +4,7 @@
 
 use super::schema::{award_members, calloff_credits, calloffs, lot_member_totals, lot_procedure};
 use super::DbConnection;
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, MemberId};
 use crate::domain::money::Money;
 use crate::domain::spend::Entry;
 use chrono::NaiveDateTime;
@@ -20,7 +20,7 @@ pub struct Ordered {
 }
 
 /// Every lot the member has ordered in, with the quantity ordered.
-pub fn ordered(conn: &mut DbConnection, member: i64) -> QueryResult<Vec<Ordered>> {
+pub fn ordered(conn: &mut DbConnection, member: MemberId) -> QueryResult<Vec<Ordered>> {
     lot_member_totals::table
         .filter(lot_member_totals::member_id.eq(member))
         .filter(lot_member_totals::ordered_quantity.gt(0))
@@ -32,7 +32,7 @@ pub fn ordered(conn: &mut DbConnection, member: i64) -> QueryResult<Vec<Ordered>
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Of {
     /// One member's, in every lot.
-    Member(i64),
+    Member(MemberId),
     /// Every member's, in one lot.
     Lot(LotId),
 }
@@ -40,7 +40,7 @@ pub enum Of {
 /// A stored purchase or credit: what a confirmed award gave the member, a call-off, a credit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PurchaseRow {
-    pub member_id: i64,
+    pub member_id: MemberId,
     pub lot_id: LotId,
     /// The confirmation, the call-off, or the call-off that caused the credit.
     pub at: NaiveDateTime,
@@ -49,7 +49,7 @@ pub struct PurchaseRow {
 
 #[derive(Queryable)]
 struct AwardedRow {
-    member_id: i64,
+    member_id: MemberId,
     lot_id: LotId,
     quantity: i64,
     net: i64,
@@ -60,7 +60,7 @@ struct AwardedRow {
 
 #[derive(Queryable)]
 struct CalledOffRow {
-    member_id: i64,
+    member_id: MemberId,
     lot_id: LotId,
     quantity: i64,
     net: i64,
@@ -70,7 +70,7 @@ struct CalledOffRow {
 
 #[derive(Queryable)]
 struct CreditedRow {
-    member_id: i64,
+    member_id: MemberId,
     lot_id: LotId,
     net: i64,
     gross: i64,

@@ -5,6 +5,7 @@ use super::schema::{sessions, users};
 use super::time::DbTime;
 use super::{typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
 use crate::domain::account::{Language, Role};
+use crate::domain::ids::MemberId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -17,7 +18,7 @@ pub struct SessionAccount {
     pub email: String,
     pub name: String,
     pub role: Role,
-    pub member_id: Option<i64>,
+    pub member_id: Option<MemberId>,
     pub supplier_id: Option<i64>,
     pub language: Language,
     /// When the account joined its organisation.
@@ -31,7 +32,7 @@ pub(super) struct SessionAccountRow {
     email: String,
     name: String,
     role: String,
-    member_id: Option<i64>,
+    member_id: Option<MemberId>,
     supplier_id: Option<i64>,
     language: String,
     #[diesel(deserialize_as = DbTime)]

@@ -3,7 +3,7 @@
 use super::schema::users;
 use super::{typed, typed_one, Corrupt, DbConnection, Error, RowReader};
 use crate::domain::account::{Language, Role};
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, MemberId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -16,7 +16,7 @@ pub(crate) struct UserRow {
     name: String,
     password_hash: String,
     role: String,
-    member_id: Option<i64>,
+    member_id: Option<MemberId>,
     supplier_id: Option<i64>,
     language: String,
     active: bool,
@@ -33,7 +33,7 @@ pub struct User {
     pub name: String,
     pub password_hash: String,
     pub role: Role,
-    pub member_id: Option<i64>,
+    pub member_id: Option<MemberId>,
     pub supplier_id: Option<i64>,
     pub language: Language,
     pub active: bool,
@@ -72,7 +72,7 @@ pub struct NewUser<'a> {
     pub name: &'a str,
     pub password_hash: &'a str,
     pub role: &'a str,
-    pub member_id: Option<i64>,
+    pub member_id: Option<MemberId>,
     pub supplier_id: Option<i64>,
     pub language: &'a str,
     pub active: bool,
@@ -85,7 +85,7 @@ pub struct NewUser<'a> {
 pub struct UserChanges<'a> {
     pub name: &'a str,
     pub role: &'a str,
-    pub member_id: Option<i64>,
+    pub member_id: Option<MemberId>,
     pub supplier_id: Option<i64>,
     pub language: &'a str,
     pub active: bool,
@@ -122,7 +122,7 @@ pub fn list(conn: &mut DbConnection) -> Result<Vec<User>, Error> {
 }
 
 /// The accounts of one member organisation (buyers), active or not, by name.
-pub fn of_member(conn: &mut DbConnection, member: i64) -> Result<Vec<User>, Error> {
+pub fn of_member(conn: &mut DbConnection, member: MemberId) -> Result<Vec<User>, Error> {
     typed(
         users::table
             .filter(users::member_id.eq(member))
@@ -135,7 +135,7 @@ pub fn of_member(conn: &mut DbConnection, member: i64) -> Result<Vec<User>, Erro
 /// The active accounts of a member organisation or a supplier: who gets its emails.
 pub fn active_of(
     conn: &mut DbConnection,
-    member: Option<i64>,
+    member: Option<MemberId>,
     supplier: Option<i64>,
 ) -> Result<Vec<User>, Error> {
     let mut query = users::table

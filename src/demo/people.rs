@@ -6,6 +6,7 @@ use super::{slug, DemoAccount, DemoError};
 use crate::app::Actor;
 use crate::db::{orgs, users, DbConnection};
 use crate::domain::account::{Language, Role};
+use crate::domain::ids::MemberId;
 use chrono::{DateTime, Duration, Utc};
 
 /// A member of the demo with its first buyer and its delivery sites.
@@ -43,7 +44,7 @@ pub fn create(
                         email: String,
                         name: &str,
                         role: Role,
-                        member_id: Option<i64>,
+                        member_id: Option<MemberId>,
                         supplier_id: Option<i64>,
                         organisation: &str|
      -> Result<i64, DemoError> {

@@ -49,6 +49,8 @@ macro_rules! ids {
 ids! {
     /// A procurement lot, framework agreements included.
     LotId;
+    /// A member organisation of the cooperative.
+    MemberId;
     /// One revision of a supplier's quote.
     QuoteId;
 }

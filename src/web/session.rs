@@ -8,7 +8,7 @@ use crate::app::kept::{KeptPages, PageKey, Turn};
 use crate::app::lot_page::{self, LotPageData};
 use crate::app::{idle_sqlite, read_together, Actor, DbConnection, ReadError};
 use crate::domain::account::{Language, Role};
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, MemberId};
 use crate::i18n::Tr;
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
@@ -104,7 +104,7 @@ impl CurrentUser {
     }
 
     /// The member organisation of a buyer.
-    pub fn member_id(&self) -> Result<i64, AppError> {
+    pub fn member_id(&self) -> Result<MemberId, AppError> {
         Ok(self.user.member()?)
     }
 

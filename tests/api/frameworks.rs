@@ -249,7 +249,8 @@ async fn assert_exports_equal_the_cli(
     let mut conn = app.pool.get().expect("conn");
     let positions = frameworks::positions(&mut conn, lot).expect("positions");
     for m in result["members"].as_array().expect("members") {
-        let id: i64 = m["member"].as_str().expect("member").parse().expect("id");
+        let id: sammelkauf::domain::ids::MemberId =
+            m["member"].as_str().expect("member").parse().expect("id");
         if let Some(p) = positions
             .iter()
             .find(|p| p.member_id == id)

@@ -159,8 +159,8 @@ pub async fn spawn_app_with(extra: &[(&str, String)]) -> TestApp {
 pub struct Fixture {
     pub lot: sammelkauf::domain::ids::LotId,
     pub draft_lot: sammelkauf::domain::ids::LotId,
-    pub member_a: i64,
-    pub member_b: i64,
+    pub member_a: sammelkauf::domain::ids::MemberId,
+    pub member_b: sammelkauf::domain::ids::MemberId,
     pub sites_a: Vec<i64>,
     pub sites_b: Vec<i64>,
     pub supplier: i64,
@@ -170,7 +170,7 @@ pub fn add_user(
     pool: &Pool,
     email: &str,
     role: Role,
-    member: Option<i64>,
+    member: Option<sammelkauf::domain::ids::MemberId>,
     supplier: Option<i64>,
 ) -> i64 {
     let mut conn = pool.get().expect("conn");
@@ -541,7 +541,11 @@ pub fn account(
 pub fn store_line(
     app: &TestApp,
     conn: &mut sammelkauf::db::DbConnection,
-    (lot, member, site): (sammelkauf::domain::ids::LotId, i64, i64),
+    (lot, member, site): (
+        sammelkauf::domain::ids::LotId,
+        sammelkauf::domain::ids::MemberId,
+        i64,
+    ),
     placed_by: i64,
     key: &str,
     input: &sammelkauf::domain::lot::OrderInput,

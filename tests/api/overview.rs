@@ -208,7 +208,7 @@ async fn every_members_years_and_frameworks_equal_the_call_off_engine_and_the_st
         .iter()
         .map(|m| (m["member"].as_str().expect("m").to_string(), m))
         .collect();
-    let key = |member: i64| member.to_string();
+    let key = |member: sammelkauf::domain::ids::MemberId| member.to_string();
     assert_eq!(engine.len(), 3, "{result}");
     assert!(engine.contains_key(&key(member_c)));
 

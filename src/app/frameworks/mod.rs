@@ -24,7 +24,7 @@ use crate::db::lots::Lot;
 use crate::db::procurement as store;
 use crate::db::{award, quotes, DbConnection};
 use crate::domain::framework::{CallOff, Contract, Framework, InitialLine, Ledger, Refusal};
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, MemberId};
 use crate::domain::lot::{FieldError, LotStatus};
 use crate::domain::money::Money;
 use crate::domain::pricing::TierTable;
@@ -69,11 +69,11 @@ impl Agreement {
     }
 }
 
-pub(super) fn member_key(member: i64) -> String {
+pub(super) fn member_key(member: MemberId) -> String {
     member.to_string()
 }
 
-pub(super) fn member_of(key: &str) -> i64 {
+pub(super) fn member_of(key: &str) -> MemberId {
     key.parse().unwrap_or_default()
 }
 

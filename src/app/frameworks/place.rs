@@ -14,7 +14,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::audit::AuditAction;
 use crate::domain::framework::{CallOff, Credit, Framework, Ledger, Priced, Refusal};
 use crate::domain::idempotency::IdempotencyKey;
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, MemberId};
 use crate::domain::money::Money;
 use crate::mail::notify;
 use chrono::{DateTime, Utc};
@@ -24,7 +24,7 @@ use std::collections::HashMap;
 fn check(
     conn: &mut DbConnection,
     framework: &Framework,
-    member: i64,
+    member: MemberId,
     request: &CallOffRequest,
 ) -> Result<(u64, DeliverySite, String), CallOffError> {
     let (input, site) = crate::app::ordering::check_line(
@@ -54,7 +54,7 @@ fn names_of(
     conn: &mut DbConnection,
     credits: &[Credit],
 ) -> Result<Vec<(String, Credit)>, StoreError> {
-    let members: HashMap<i64, String> = orgs::list_members(conn)?
+    let members: HashMap<MemberId, String> = orgs::list_members(conn)?
         .into_iter()
         .map(|m| (m.id, m.name))
         .collect();
@@ -164,7 +164,7 @@ pub(super) fn store_positions(
     lot: LotId,
     ledger: &Ledger,
 ) -> Result<(), StoreError> {
-    let positions: Vec<(i64, Position)> = ledger
+    let positions: Vec<(MemberId, Position)> = ledger
         .members()
         .into_iter()
         .map(|m| {
@@ -187,7 +187,7 @@ pub(super) fn store_positions(
 
 /// Before the first call-off the members' positions are the award's.
 fn store_award_positions(conn: &mut DbConnection, lot: LotId) -> Result<(), StoreError> {
-    let positions: Vec<(i64, Position)> = award::result_members(conn, lot)?
+    let positions: Vec<(MemberId, Position)> = award::result_members(conn, lot)?
         .into_iter()
         .map(|(m, _)| {
             (
@@ -229,7 +229,7 @@ pub(super) fn mail_calloff(
     ctx: &Ctx,
     lot: &Lot,
     supplier: i64,
-    member: (i64, &str),
+    member: (MemberId, &str),
     id: i64,
     site: &DeliverySite,
     (quantity, reference): (u64, &str),

@@ -4,6 +4,7 @@ use crate::app::{Ctx, StoreError};
 use crate::db::lots::Lot;
 use crate::db::orgs;
 use crate::db::DbConnection;
+use crate::domain::ids::MemberId;
 use crate::mail::notify;
 use std::collections::HashMap;
 
@@ -15,7 +16,7 @@ pub(super) fn statements(
     agreement: &Agreement,
     reason: Option<&str>,
 ) -> Result<(), StoreError> {
-    let names: HashMap<i64, String> = orgs::list_members(conn)?
+    let names: HashMap<MemberId, String> = orgs::list_members(conn)?
         .into_iter()
         .map(|m| (m.id, m.name))
         .collect();

@@ -6,7 +6,7 @@ use super::*;
 use crate::db::award::{LineResult, MemberResult, ResultLine};
 use crate::db::lots::Lot;
 use crate::domain::framework::{Credit, Priced};
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, MemberId};
 use crate::domain::lot::{Category, LotStatus};
 use crate::domain::money::{Money, UnitPrice, VatRate};
 use crate::domain::pricing::{IneligibleReason, LinePrice, LineStatus};
@@ -62,7 +62,7 @@ fn result_line(id: i64, member: &str, site: &str, status: LineStatus) -> ResultL
             quantity: 120,
             price: (status == LineStatus::Accepted).then(priced_line),
         },
-        member_id: 3,
+        member_id: MemberId(3),
         member: member.into(),
         site: site.into(),
         address: "Marktplatz 1, 32657 Lemgo".into(),
@@ -72,7 +72,7 @@ fn result_line(id: i64, member: &str, site: &str, status: LineStatus) -> ResultL
 
 fn member_result() -> MemberResult {
     MemberResult {
-        member_id: 3,
+        member_id: MemberId(3),
         quantity: 120,
         net: Money::from_cents(10_188_000),
         vat: Money::from_cents(1_935_720),
@@ -95,7 +95,7 @@ fn priced() -> Priced {
 
 fn credit(name: &str) -> MemberCredit {
     MemberCredit {
-        member: 4,
+        member: MemberId(4),
         name: name.into(),
         credit: Credit {
             member: "4".into(),
@@ -376,7 +376,7 @@ fn purchase_order() {
 fn calloff<'a>(priced: &'a Priced, credits: Vec<MemberCredit>) -> CallOffNotice<'a> {
     CallOffNotice {
         id: 9,
-        member: 3,
+        member: MemberId(3),
         member_name: "Stadt Lemgo".into(),
         supplier: 2,
         site: "Rathaus Lemgo".into(),
@@ -439,7 +439,7 @@ fn credit_summary() {
 
 fn statement() -> MemberStatement {
     MemberStatement {
-        member: 3,
+        member: MemberId(3),
         name: "Stadt Lemgo".into(),
         spend: Spend {
             quantity: 450,

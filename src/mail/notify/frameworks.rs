@@ -4,6 +4,7 @@
 use super::{dash_if_empty, each_user, lot_link, send_each, DbResult, Email, Notice, Recipient};
 use crate::db::{lots, users, DbConnection};
 use crate::domain::framework::{Credit, Priced};
+use crate::domain::ids::MemberId;
 use crate::domain::money::Money;
 use crate::domain::spend::Spend;
 use crate::i18n::Tr;
@@ -13,7 +14,7 @@ use chrono::NaiveDateTime;
 /// A confirmed call-off, as its notices tell it.
 pub struct CallOffNotice<'a> {
     pub id: i64,
-    pub member: i64,
+    pub member: MemberId,
     pub member_name: String,
     pub supplier: i64,
     pub site: String,
@@ -28,7 +29,7 @@ pub struct CallOffNotice<'a> {
 /// What one member is credited when a call-off lowers the price of what it bought before.
 #[derive(Debug, Clone)]
 pub struct MemberCredit {
-    pub member: i64,
+    pub member: MemberId,
     pub name: String,
     pub credit: Credit,
 }
@@ -36,7 +37,7 @@ pub struct MemberCredit {
 /// One member's statement when a framework ends.
 #[derive(Debug, Clone)]
 pub struct MemberStatement {
-    pub member: i64,
+    pub member: MemberId,
     pub name: String,
     pub spend: Spend,
 }

@@ -2,6 +2,7 @@
 
 use crate::app::organisations::{self, OrgError, OrgForm, SiteForm};
 use crate::domain::account::Role;
+use crate::domain::ids::MemberId;
 use crate::web::error::AppError;
 use crate::web::session::{CurrentUser, Form};
 use crate::web::{ok, redirect, unprocessable, AppState, NoticeQuery, Page};
@@ -39,7 +40,7 @@ fn form_errors(error: OrgError) -> Result<Vec<&'static str>, AppError> {
 }
 
 pub struct MemberRow {
-    pub id: i64,
+    pub id: MemberId,
     pub name: String,
     pub city: String,
     pub contact_email: String,
@@ -128,7 +129,7 @@ pub struct SiteRow {
 #[template(path = "admin/member.html")]
 struct MemberPage {
     page: Page,
-    id: i64,
+    id: MemberId,
     form: OrgFields,
     sites: Vec<SiteRow>,
     buyers: Vec<BuyerLine>,
@@ -145,7 +146,7 @@ struct BuyerLine {
 async fn member_page(
     state: &AppState,
     user: &CurrentUser,
-    id: i64,
+    id: MemberId,
     form: Option<OrgFields>,
     errors: Vec<&'static str>,
     notice: Option<&str>,
@@ -193,7 +194,7 @@ async fn member_page(
 pub async fn member(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<MemberId>,
     query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::Staff)?;
@@ -211,7 +212,7 @@ pub async fn member(
 pub async fn update_member(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<MemberId>,
     Form(fields): Form<OrgFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
@@ -254,7 +255,7 @@ impl SiteFields {
 pub async fn create_site(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<MemberId>,
     Form(fields): Form<SiteFields>,
 ) -> Result<HttpResponse, AppError> {
     let member = path.into_inner();
