@@ -105,7 +105,7 @@ fn seed(
             indicative_tiers: Vec::new(),
             framework: None,
         };
-        let ids: Vec<i64> = suppliers.iter().map(|s| s.0).collect();
+        let ids: Vec<sammelkauf::domain::ids::SupplierId> = suppliers.iter().map(|s| s.0).collect();
         let lot = lots::insert(conn, &terms, &ids, staff, ts)?;
         lots::transition(conn, lot, LotStatus::Draft, LotStatus::Open, ts)?;
         for i in 0..LINES {

@@ -7,7 +7,7 @@ use crate::db::procurement::{self as store, Procedure};
 use crate::db::quotes::{self, QuoteRow};
 use crate::db::DbConnection;
 use crate::domain::account::Role;
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, SupplierId};
 
 /// Loads a lot if this user may see it; otherwise "not found", so that nobody learns which
 /// lots exist beyond their own.
@@ -51,7 +51,7 @@ pub(super) fn awarded_quote(
 pub fn is_confirmed_winner(
     conn: &mut DbConnection,
     lot: &Lot,
-    supplier: i64,
+    supplier: SupplierId,
 ) -> Result<bool, ReadError> {
     if !lot.state().is_confirmed() {
         return Ok(false);

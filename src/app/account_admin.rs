@@ -11,7 +11,7 @@ use crate::db::users::StaffGrant;
 use crate::db::{self, orgs, users, DbConnection};
 use crate::domain::account::{EmailAddress, Language, Role};
 use crate::domain::audit::AuditAction;
-use crate::domain::ids::MemberId;
+use crate::domain::ids::{MemberId, SupplierId};
 use chrono::Duration;
 
 /// What staff enter for an account.
@@ -56,7 +56,7 @@ struct Checked {
     name: String,
     role: Role,
     member_id: Option<MemberId>,
-    supplier_id: Option<i64>,
+    supplier_id: Option<SupplierId>,
     language: Language,
 }
 
@@ -85,9 +85,9 @@ fn check(conn: &mut DbConnection, form: &AccountForm) -> Result<Checked, Account
             (Some(MemberId(id)), None)
         }
         (Some(Role::Supplier), "supplier", Some(id))
-            if orgs::find_supplier(conn, id)?.is_some() =>
+            if orgs::find_supplier(conn, SupplierId(id))?.is_some() =>
         {
-            (None, Some(id))
+            (None, Some(SupplierId(id)))
         }
         (Some(_), _, _) => {
             errors.push("error.organisation");
@@ -195,7 +195,7 @@ fn describe(
     email: &str,
     role: Role,
     member_id: Option<MemberId>,
-    supplier_id: Option<i64>,
+    supplier_id: Option<SupplierId>,
     active: bool,
 ) -> String {
     format!(

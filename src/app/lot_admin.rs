@@ -6,7 +6,7 @@ use crate::db::lots::{self, Lot};
 use crate::db::{self, orgs, DbConnection};
 use crate::domain::account::Role;
 use crate::domain::audit::AuditAction;
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, Named, SupplierId};
 use crate::domain::lot::{
     short_standstill_reason, FieldError, IndicativeTier, LotStatus, LotTermsInput,
 };
@@ -30,7 +30,10 @@ pub enum LotAdminError {
 operation_error!(LotAdminError);
 
 /// Keeps only suppliers that exist.
-fn known_suppliers(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<i64>, LotAdminError> {
+fn known_suppliers(
+    conn: &mut DbConnection,
+    ids: &[SupplierId],
+) -> Result<Vec<SupplierId>, LotAdminError> {
     let all = orgs::list_suppliers(conn)?;
     Ok(ids
         .iter()
@@ -40,11 +43,17 @@ fn known_suppliers(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<i64>, Lot
 }
 
 /// Every supplier, for the lot form's invitation list.
-pub fn suppliers(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<(i64, String)>, ReadError> {
+pub fn suppliers(
+    conn: &mut DbConnection,
+    actor: &Actor,
+) -> Result<Vec<Named<SupplierId>>, ReadError> {
     actor.require(Role::Staff)?;
     Ok(orgs::list_suppliers(conn)?
         .into_iter()
-        .map(|s| (s.id, s.name))
+        .map(|s| Named {
+            id: s.id,
+            name: s.name,
+        })
         .collect())
 }
 
@@ -52,7 +61,7 @@ pub fn suppliers(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<(i64, Str
 pub struct DraftData {
     pub lot: Lot,
     pub tiers: Vec<IndicativeTier>,
-    pub invited: Vec<i64>,
+    pub invited: Vec<SupplierId>,
     pub editable: bool,
     pub framework: Option<crate::domain::lot::FrameworkTerms>,
 }
@@ -65,7 +74,7 @@ pub fn draft(conn: &mut DbConnection, actor: &Actor, id: LotId) -> Result<DraftD
         tiers: lots::indicative_tiers(conn, id)?,
         invited: lots::invited_suppliers(conn, id)?
             .into_iter()
-            .map(|(id, _)| id)
+            .map(|s| s.id)
             .collect(),
         lot,
     })
@@ -77,7 +86,7 @@ pub fn create(
     ctx: &Ctx,
     actor: &Actor,
     terms: &LotTermsInput,
-    invited: &[i64],
+    invited: &[SupplierId],
     short_standstill: Option<&str>,
 ) -> Result<LotId, LotAdminError> {
     actor.require(Role::Staff)?;
@@ -106,7 +115,7 @@ pub fn update(
     actor: &Actor,
     id: LotId,
     terms: &LotTermsInput,
-    invited: &[i64],
+    invited: &[SupplierId],
     short_standstill: Option<&str>,
 ) -> Result<(), LotAdminError> {
     actor.require(Role::Staff)?;
@@ -202,7 +211,7 @@ pub fn invite(
     ctx: &Ctx,
     actor: &Actor,
     id: LotId,
-    chosen: &[i64],
+    chosen: &[SupplierId],
 ) -> Result<usize, LotAdminError> {
     actor.require(Role::Staff)?;
     let now = ctx.now.naive_utc();

@@ -14,7 +14,7 @@ use crate::db::procurement::Procedure;
 use crate::db::quotes::QuoteRow;
 use crate::db::{award, lots, orders, orgs, quotes, users, DbConnection};
 use crate::domain::account::Role;
-use crate::domain::ids::{LotId, MemberId};
+use crate::domain::ids::{LotId, MemberId, Named, SupplierId};
 use crate::domain::lot::IndicativeTier;
 use crate::domain::rules::{LotState, OpeningRefusal, OpeningStep};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -90,8 +90,8 @@ pub struct LotPageData {
     pub more_lines_after: Option<i64>,
     pub sites: Vec<DeliverySite>,
     /// Staff: invited suppliers, and those that may still be invited.
-    pub invited: Vec<(i64, String)>,
-    pub invitable: Vec<(i64, String)>,
+    pub invited: Vec<Named<SupplierId>>,
+    pub invitable: Vec<Named<SupplierId>>,
     pub procedure: ProcedureData,
     /// A framework lot's term and maximum, and once confirmed its running state.
     pub framework_terms: Option<crate::domain::lot::FrameworkTerms>,
@@ -222,8 +222,11 @@ pub fn page_from(
         let invitable = if state.takes_quotes_at(now) {
             orgs::list_suppliers(conn)?
                 .into_iter()
-                .filter(|s| !invited.iter().any(|(i, _)| *i == s.id))
-                .map(|s| (s.id, s.name))
+                .filter(|s| !invited.iter().any(|i| i.id == s.id))
+                .map(|s| Named {
+                    id: s.id,
+                    name: s.name,
+                })
                 .collect()
         } else {
             Vec::new()

@@ -29,7 +29,7 @@ pub mod upload;
 
 use crate::db;
 use crate::domain::account::{Language, Role};
-use crate::domain::ids::{LotId, MemberId};
+use crate::domain::ids::{LotId, MemberId, SupplierId};
 use crate::mail::MailContext;
 use chrono::{DateTime, Utc};
 
@@ -54,7 +54,7 @@ pub struct Actor {
     pub email: String,
     pub role: Role,
     pub member_id: Option<MemberId>,
-    pub supplier_id: Option<i64>,
+    pub supplier_id: Option<SupplierId>,
     pub language: Language,
     /// When the account joined its organisation.
     pub joined_at: DateTime<Utc>,
@@ -97,7 +97,7 @@ impl Actor {
     }
 
     /// The supplier company of a supplier's user.
-    pub fn supplier(&self) -> Result<i64, Denied> {
+    pub fn supplier(&self) -> Result<SupplierId, Denied> {
         match (self.role, self.supplier_id) {
             (Role::Supplier, Some(id)) => Ok(id),
             _ => Err(Denied::Forbidden),

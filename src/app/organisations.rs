@@ -6,7 +6,7 @@ use crate::db::orgs::{DeliverySite, Member, Supplier};
 use crate::db::{self, orgs, users, DbConnection};
 use crate::domain::account::{EmailAddress, Role};
 use crate::domain::audit::AuditAction;
-use crate::domain::ids::MemberId;
+use crate::domain::ids::{MemberId, SupplierId};
 
 /// An organisation's name, city and contact address as entered.
 #[derive(Debug, Clone, Default)]
@@ -238,7 +238,11 @@ pub fn suppliers(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<Supplier>
     Ok(orgs::list_suppliers(conn)?)
 }
 
-pub fn supplier(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<Supplier, ReadError> {
+pub fn supplier(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: SupplierId,
+) -> Result<Supplier, ReadError> {
     actor.require(Role::Staff)?;
     Ok(orgs::find_supplier(conn, id)?.ok_or(Denied::NotFound)?)
 }
@@ -248,9 +252,9 @@ pub fn save_supplier(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    id: Option<i64>,
+    id: Option<SupplierId>,
     form: &OrgForm,
-) -> Result<i64, OrgError> {
+) -> Result<SupplierId, OrgError> {
     actor.require(Role::Staff)?;
     let org = check_org(form)?;
     let now = ctx.now.naive_utc();

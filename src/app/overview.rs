@@ -7,7 +7,7 @@ use super::{Actor, ReadError};
 use crate::db::lots::{self, Lot};
 use crate::db::overview::{self, Of, PurchaseRow};
 use crate::db::DbConnection;
-use crate::domain::ids::{LotId, MemberId};
+use crate::domain::ids::{LotId, MemberId, Named};
 use crate::domain::lot::{next_deadline, LotStatus};
 use crate::domain::money::Money;
 use crate::domain::spend::{Book, Entry, Purchase, Spend, Year};
@@ -48,7 +48,7 @@ pub struct Overview {
     pub frameworks: Vec<MemberFramework>,
     /// Lots the member bought in that have no list price: they add nothing to the saving
     /// against the list price.
-    pub without_list_price: Vec<(LotId, String)>,
+    pub without_list_price: Vec<Named<LotId>>,
 }
 
 fn purchase(row: &PurchaseRow) -> Purchase {
@@ -111,7 +111,10 @@ pub fn overview(
     let without_list_price = lots_out
         .iter()
         .filter(|l| bought_in.contains(&l.lot.id) && l.lot.list_unit_price.is_none())
-        .map(|l| (l.lot.id, l.lot.title.clone()))
+        .map(|l| Named {
+            id: l.lot.id,
+            name: l.lot.title.clone(),
+        })
         .collect();
     let frameworks = lots_out
         .iter()

@@ -6,7 +6,7 @@ use crate::db::lots::{self, Lot};
 use crate::db::quotes::{self, QuoteRow};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::AuditAction;
-use crate::domain::ids::{LotId, QuoteId};
+use crate::domain::ids::{LotId, QuoteId, SupplierId};
 use crate::domain::lot::FieldError;
 use crate::domain::pricing::{Tier, TierTable};
 use crate::domain::quote::{sha256_hex, QuoteForm, QuoteInput};
@@ -29,7 +29,7 @@ operation_error!(QuoteError);
 from_read_error!(QuoteError);
 
 /// A receipt number: lot, supplier, revision and a random suffix nobody can guess.
-fn receipt_number(lot: LotId, supplier: i64, revision: i64) -> String {
+fn receipt_number(lot: LotId, supplier: SupplierId, revision: i64) -> String {
     let suffix: u16 = rand::thread_rng().gen();
     format!("SK-{lot}-{supplier}-R{revision}-{suffix:04X}")
 }

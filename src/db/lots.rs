@@ -8,7 +8,7 @@ use super::schema::{
 use super::sessions::SessionAccount;
 use super::time::DbTime;
 use super::{typed, typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
-use crate::domain::ids::{LotId, MemberId};
+use crate::domain::ids::{LotId, MemberId, Named, SupplierId};
 use crate::domain::lot::{Category, IndicativeTier, LotStatus, LotTermsInput};
 use crate::domain::money::{UnitPrice, VatRate};
 use crate::domain::rules::LotState;
@@ -147,7 +147,7 @@ fn terms_columns(terms: &LotTermsInput) -> TermsColumns {
 pub fn insert(
     conn: &mut DbConnection,
     terms: &LotTermsInput,
-    invited: &[i64],
+    invited: &[SupplierId],
     created_by: i64,
     now: NaiveDateTime,
 ) -> QueryResult<LotId> {
@@ -180,7 +180,7 @@ pub fn update_draft(
     conn: &mut DbConnection,
     id: LotId,
     terms: &LotTermsInput,
-    invited: &[i64],
+    invited: &[SupplierId],
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     let changed = diesel::update(
@@ -201,7 +201,7 @@ fn replace_tiers_and_invitations(
     conn: &mut DbConnection,
     lot: LotId,
     tiers: &[IndicativeTier],
-    invited: &[i64],
+    invited: &[SupplierId],
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::delete(lot_indicative_tiers::table.filter(lot_indicative_tiers::lot_id.eq(lot)))
@@ -231,7 +231,7 @@ fn replace_tiers_and_invitations(
 pub fn invite(
     conn: &mut DbConnection,
     lot: LotId,
-    supplier: i64,
+    supplier: SupplierId,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     if is_invited(conn, lot, supplier)? {
@@ -427,7 +427,7 @@ pub fn list_for_members(conn: &mut DbConnection) -> Result<Vec<Lot>, Error> {
 }
 
 /// Lots a supplier is invited to and that are no longer drafts.
-pub fn list_for_supplier(conn: &mut DbConnection, supplier: i64) -> Result<Vec<Lot>, Error> {
+pub fn list_for_supplier(conn: &mut DbConnection, supplier: SupplierId) -> Result<Vec<Lot>, Error> {
     typed(crate::native!(conn, |c| lots::table
         .inner_join(lot_invitations::table)
         .filter(lot_invitations::supplier_id.eq(supplier))
@@ -437,7 +437,7 @@ pub fn list_for_supplier(conn: &mut DbConnection, supplier: i64) -> Result<Vec<L
         .load(c))?)
 }
 
-pub fn is_invited(conn: &mut DbConnection, lot: LotId, supplier: i64) -> QueryResult<bool> {
+pub fn is_invited(conn: &mut DbConnection, lot: LotId, supplier: SupplierId) -> QueryResult<bool> {
     let n: i64 = crate::native!(conn, |c| lot_invitations::table
         .filter(lot_invitations::lot_id.eq(lot))
         .filter(lot_invitations::supplier_id.eq(supplier))
@@ -446,13 +446,20 @@ pub fn is_invited(conn: &mut DbConnection, lot: LotId, supplier: i64) -> QueryRe
     Ok(n > 0)
 }
 
-pub fn invited_suppliers(conn: &mut DbConnection, lot: LotId) -> QueryResult<Vec<(i64, String)>> {
-    lot_invitations::table
+pub fn invited_suppliers(
+    conn: &mut DbConnection,
+    lot: LotId,
+) -> QueryResult<Vec<Named<SupplierId>>> {
+    let rows: Vec<(SupplierId, String)> = lot_invitations::table
         .inner_join(suppliers::table)
         .filter(lot_invitations::lot_id.eq(lot))
         .order(suppliers::name.asc())
         .select((suppliers::id, suppliers::name))
-        .load(conn)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| Named { id, name })
+        .collect())
 }
 
 pub fn indicative_tiers(conn: &mut DbConnection, lot: LotId) -> Result<Vec<IndicativeTier>, Error> {

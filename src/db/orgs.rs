@@ -2,7 +2,7 @@
 
 use super::schema::{delivery_sites, members, suppliers};
 use super::{DbConnection, Prepared};
-use crate::domain::ids::MemberId;
+use crate::domain::ids::{MemberId, SupplierId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -32,7 +32,7 @@ pub struct DeliverySite {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = suppliers)]
 pub struct Supplier {
-    pub id: i64,
+    pub id: SupplierId,
     pub name: String,
     pub contact_email: String,
     pub created_at: NaiveDateTime,
@@ -161,7 +161,7 @@ pub fn list_suppliers(conn: &mut DbConnection) -> QueryResult<Vec<Supplier>> {
         .load(conn)
 }
 
-pub fn find_supplier(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Supplier>> {
+pub fn find_supplier(conn: &mut DbConnection, id: SupplierId) -> QueryResult<Option<Supplier>> {
     suppliers::table
         .find(id)
         .select(Supplier::as_select())
@@ -174,7 +174,7 @@ pub fn insert_supplier(
     name: &str,
     contact_email: &str,
     now: NaiveDateTime,
-) -> QueryResult<i64> {
+) -> QueryResult<SupplierId> {
     crate::insert_returning_id!(
         conn,
         diesel::insert_into(suppliers::table).values((
@@ -189,7 +189,7 @@ pub fn insert_supplier(
 
 pub fn update_supplier(
     conn: &mut DbConnection,
-    id: i64,
+    id: SupplierId,
     name: &str,
     contact_email: &str,
     now: NaiveDateTime,

@@ -2,7 +2,7 @@
 
 use super::schema::{quote_tiers, quotes, suppliers};
 use super::{typed, typed_one, Corrupt, DbConnection, Error, RowReader};
-use crate::domain::ids::{LotId, QuoteId};
+use crate::domain::ids::{LotId, QuoteId, SupplierId};
 use crate::domain::pricing::{PricingMode, Tier};
 use crate::domain::quote::QuoteInput;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -14,7 +14,7 @@ use diesel::prelude::*;
 struct RawQuote {
     id: QuoteId,
     lot_id: LotId,
-    supplier_id: i64,
+    supplier_id: SupplierId,
     revision: i64,
     pricing: String,
     max_quantity: Option<i64>,
@@ -32,7 +32,7 @@ struct RawQuote {
 pub struct QuoteRow {
     pub id: QuoteId,
     pub lot_id: LotId,
-    pub supplier_id: i64,
+    pub supplier_id: SupplierId,
     pub revision: i64,
     pub pricing: PricingMode,
     pub max_quantity: Option<u64>,
@@ -74,13 +74,13 @@ impl TryFrom<RawQuote> for QuoteRow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuoteBy {
     pub quote: QuoteId,
-    pub supplier: i64,
+    pub supplier: SupplierId,
 }
 
 /// Stores a new revision of a supplier's quote with its tiers; returns its id.
 pub struct NewQuote<'a> {
     pub lot: LotId,
-    pub supplier: i64,
+    pub supplier: SupplierId,
     pub revision: i64,
     pub input: &'a QuoteInput,
     pub receipt_number: &'a str,
@@ -89,7 +89,11 @@ pub struct NewQuote<'a> {
     pub now: NaiveDateTime,
 }
 
-pub fn next_revision(conn: &mut DbConnection, lot: LotId, supplier: i64) -> QueryResult<i64> {
+pub fn next_revision(
+    conn: &mut DbConnection,
+    lot: LotId,
+    supplier: SupplierId,
+) -> QueryResult<i64> {
     let revisions: Vec<i64> = quotes::table
         .filter(quotes::lot_id.eq(lot))
         .filter(quotes::supplier_id.eq(supplier))
@@ -160,7 +164,7 @@ pub fn tiers_of(conn: &mut DbConnection, quote: QuoteId) -> Result<Vec<Tier>, Er
 pub fn revisions_of(
     conn: &mut DbConnection,
     lot: LotId,
-    supplier: i64,
+    supplier: SupplierId,
 ) -> Result<Vec<QuoteRow>, Error> {
     typed(
         quotes::table

@@ -5,7 +5,7 @@ use super::schema::{sessions, users};
 use super::time::DbTime;
 use super::{typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
 use crate::domain::account::{Language, Role};
-use crate::domain::ids::MemberId;
+use crate::domain::ids::{MemberId, SupplierId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -19,7 +19,7 @@ pub struct SessionAccount {
     pub name: String,
     pub role: Role,
     pub member_id: Option<MemberId>,
-    pub supplier_id: Option<i64>,
+    pub supplier_id: Option<SupplierId>,
     pub language: Language,
     /// When the account joined its organisation.
     pub joined_at: NaiveDateTime,
@@ -33,7 +33,7 @@ pub(super) struct SessionAccountRow {
     name: String,
     role: String,
     member_id: Option<MemberId>,
-    supplier_id: Option<i64>,
+    supplier_id: Option<SupplierId>,
     language: String,
     #[diesel(deserialize_as = DbTime)]
     joined_at: NaiveDateTime,

@@ -3,7 +3,7 @@
 use super::schema::users;
 use super::{typed, typed_one, Corrupt, DbConnection, Error, RowReader};
 use crate::domain::account::{Language, Role};
-use crate::domain::ids::{LotId, MemberId};
+use crate::domain::ids::{LotId, MemberId, SupplierId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -17,7 +17,7 @@ pub(crate) struct UserRow {
     password_hash: String,
     role: String,
     member_id: Option<MemberId>,
-    supplier_id: Option<i64>,
+    supplier_id: Option<SupplierId>,
     language: String,
     active: bool,
     created_at: NaiveDateTime,
@@ -34,7 +34,7 @@ pub struct User {
     pub password_hash: String,
     pub role: Role,
     pub member_id: Option<MemberId>,
-    pub supplier_id: Option<i64>,
+    pub supplier_id: Option<SupplierId>,
     pub language: Language,
     pub active: bool,
     pub created_at: NaiveDateTime,
@@ -73,7 +73,7 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     pub role: &'a str,
     pub member_id: Option<MemberId>,
-    pub supplier_id: Option<i64>,
+    pub supplier_id: Option<SupplierId>,
     pub language: &'a str,
     pub active: bool,
     pub created_at: NaiveDateTime,
@@ -86,7 +86,7 @@ pub struct UserChanges<'a> {
     pub name: &'a str,
     pub role: &'a str,
     pub member_id: Option<MemberId>,
-    pub supplier_id: Option<i64>,
+    pub supplier_id: Option<SupplierId>,
     pub language: &'a str,
     pub active: bool,
     pub updated_at: NaiveDateTime,
@@ -136,7 +136,7 @@ pub fn of_member(conn: &mut DbConnection, member: MemberId) -> Result<Vec<User>,
 pub fn active_of(
     conn: &mut DbConnection,
     member: Option<MemberId>,
-    supplier: Option<i64>,
+    supplier: Option<SupplierId>,
 ) -> Result<Vec<User>, Error> {
     let mut query = users::table
         .filter(users::active.eq(true))

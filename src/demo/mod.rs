@@ -6,7 +6,7 @@ mod people;
 
 use crate::app::{award, lot_admin, opening, ordering, quotes, Actor, Ctx};
 use crate::db::{self, lots, users, DbConnection};
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, SupplierId};
 use crate::domain::lot::{Category, IndicativeTier, LotTermsInput};
 use crate::domain::money::{UnitPrice, VatRate};
 use crate::domain::pricing::PricingMode;
@@ -404,7 +404,7 @@ impl Seeder {
         terms: &LotTermsInput,
         invited: &[usize],
     ) -> Result<LotId, DemoError> {
-        let invited: Vec<i64> = invited.iter().map(|i| self.suppliers[*i].id).collect();
+        let invited: Vec<SupplierId> = invited.iter().map(|i| self.suppliers[*i].id).collect();
         lot_admin::create(conn, &self.ctx(at), &self.staff, terms, &invited, None).map_err(failed)
     }
 

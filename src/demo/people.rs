@@ -6,7 +6,7 @@ use super::{slug, DemoAccount, DemoError};
 use crate::app::Actor;
 use crate::db::{orgs, users, DbConnection};
 use crate::domain::account::{Language, Role};
-use crate::domain::ids::MemberId;
+use crate::domain::ids::{MemberId, SupplierId};
 use chrono::{DateTime, Duration, Utc};
 
 /// A member of the demo with its first buyer and its delivery sites.
@@ -17,7 +17,7 @@ pub struct DemoMember {
 
 /// A supplier of the demo with its sales account.
 pub struct DemoSupplier {
-    pub id: i64,
+    pub id: SupplierId,
     pub user: Actor,
 }
 
@@ -45,7 +45,7 @@ pub fn create(
                         name: &str,
                         role: Role,
                         member_id: Option<MemberId>,
-                        supplier_id: Option<i64>,
+                        supplier_id: Option<SupplierId>,
                         organisation: &str|
      -> Result<i64, DemoError> {
         let id = users::insert(

@@ -53,6 +53,16 @@ ids! {
     MemberId;
     /// One revision of a supplier's quote.
     QuoteId;
+    /// A supplier company.
+    SupplierId;
+}
+
+/// Something stored, by its id and the name people know it by: a supplier in a list of
+/// invitations, a lot in a list of lots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named<I> {
+    pub id: I,
+    pub name: String,
 }
 
 #[cfg(test)]

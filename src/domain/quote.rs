@@ -3,7 +3,7 @@
 
 use super::lot::{parse_price_input, parse_quantity, FieldError};
 use super::pricing::{PricingMode, Tier, TierTable, MAX_LOT_QUANTITY};
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, SupplierId};
 use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 
@@ -196,7 +196,7 @@ impl QuoteInput {
     pub fn canonical(
         &self,
         lot: LotId,
-        supplier: i64,
+        supplier: SupplierId,
         revision: i64,
         submitted_at: DateTime<Utc>,
     ) -> String {
@@ -293,15 +293,15 @@ mod tests {
         let at = DateTime::parse_from_rfc3339("2026-05-01T10:00:00Z")
             .expect("time")
             .with_timezone(&Utc);
-        let text = q.canonical(LotId(7), 3, 2, at);
+        let text = q.canonical(LotId(7), SupplierId(3), 2, at);
         assert!(text.contains("tier=100;90.0000\n"));
         assert_eq!(
             sha256_hex(&text),
-            sha256_hex(&q.canonical(LotId(7), 3, 2, at))
+            sha256_hex(&q.canonical(LotId(7), SupplierId(3), 2, at))
         );
         assert_ne!(
             sha256_hex(&text),
-            sha256_hex(&q.canonical(LotId(7), 3, 3, at))
+            sha256_hex(&q.canonical(LotId(7), SupplierId(3), 3, at))
         );
     }
 }

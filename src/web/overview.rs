@@ -153,9 +153,9 @@ pub async fn show(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpR
         without_list_price: o
             .without_list_price
             .iter()
-            .map(|(id, title)| UnlistedLot {
-                lot_id: *id,
-                title: title.clone(),
+            .map(|lot| UnlistedLot {
+                lot_id: lot.id,
+                title: lot.name.clone(),
             })
             .collect(),
     })

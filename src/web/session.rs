@@ -8,7 +8,7 @@ use crate::app::kept::{KeptPages, PageKey, Turn};
 use crate::app::lot_page::{self, LotPageData};
 use crate::app::{idle_sqlite, read_together, Actor, DbConnection, ReadError};
 use crate::domain::account::{Language, Role};
-use crate::domain::ids::{LotId, MemberId};
+use crate::domain::ids::{LotId, MemberId, SupplierId};
 use crate::i18n::Tr;
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
@@ -108,7 +108,7 @@ impl CurrentUser {
         Ok(self.user.member()?)
     }
 
-    pub fn supplier_id(&self) -> Result<i64, AppError> {
+    pub fn supplier_id(&self) -> Result<SupplierId, AppError> {
         Ok(self.user.supplier()?)
     }
 }

@@ -163,7 +163,7 @@ pub struct Fixture {
     pub member_b: sammelkauf::domain::ids::MemberId,
     pub sites_a: Vec<i64>,
     pub sites_b: Vec<i64>,
-    pub supplier: i64,
+    pub supplier: sammelkauf::domain::ids::SupplierId,
 }
 
 pub fn add_user(
@@ -171,7 +171,7 @@ pub fn add_user(
     email: &str,
     role: Role,
     member: Option<sammelkauf::domain::ids::MemberId>,
-    supplier: Option<i64>,
+    supplier: Option<sammelkauf::domain::ids::SupplierId>,
 ) -> i64 {
     let mut conn = pool.get().expect("conn");
     // Before the test clock's start: the account belonged to its organisation all along.

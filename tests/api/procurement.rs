@@ -9,7 +9,7 @@ use sammelkauf::domain::lot::LotStatus;
 
 pub struct Cycle {
     pub lot: sammelkauf::domain::ids::LotId,
-    pub suppliers: Vec<i64>,
+    pub suppliers: Vec<sammelkauf::domain::ids::SupplierId>,
 }
 
 /// Four members order into a fresh lot that three suppliers are invited to.

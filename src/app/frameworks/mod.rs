@@ -24,7 +24,7 @@ use crate::db::lots::Lot;
 use crate::db::procurement as store;
 use crate::db::{award, quotes, DbConnection};
 use crate::domain::framework::{CallOff, Contract, Framework, InitialLine, Ledger, Refusal};
-use crate::domain::ids::{LotId, MemberId};
+use crate::domain::ids::{LotId, MemberId, SupplierId};
 use crate::domain::lot::{FieldError, LotStatus};
 use crate::domain::money::Money;
 use crate::domain::pricing::TierTable;
@@ -60,7 +60,7 @@ from_read_error!(CallOffError);
 pub struct Agreement {
     pub row: FrameworkRow,
     pub contract: Contract,
-    pub supplier_id: i64,
+    pub supplier_id: SupplierId,
 }
 
 impl Agreement {
@@ -90,7 +90,7 @@ pub fn term_end(start: DateTime<Utc>, months: u32) -> DateTime<Utc> {
 pub struct Terms {
     pub row: FrameworkRow,
     pub framework: Framework,
-    pub supplier_id: i64,
+    pub supplier_id: SupplierId,
 }
 
 impl Terms {

@@ -14,7 +14,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::audit::AuditAction;
 use crate::domain::framework::{CallOff, Credit, Framework, Ledger, Priced, Refusal};
 use crate::domain::idempotency::IdempotencyKey;
-use crate::domain::ids::{LotId, MemberId};
+use crate::domain::ids::{LotId, MemberId, SupplierId};
 use crate::domain::money::Money;
 use crate::mail::notify;
 use chrono::{DateTime, Utc};
@@ -228,7 +228,7 @@ pub(super) fn mail_calloff(
     conn: &mut DbConnection,
     ctx: &Ctx,
     lot: &Lot,
-    supplier: i64,
+    supplier: SupplierId,
     member: (MemberId, &str),
     id: i64,
     site: &DeliverySite,

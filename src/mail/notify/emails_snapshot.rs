@@ -6,7 +6,7 @@ use super::*;
 use crate::db::award::{LineResult, MemberResult, ResultLine};
 use crate::db::lots::Lot;
 use crate::domain::framework::{Credit, Priced};
-use crate::domain::ids::{LotId, MemberId};
+use crate::domain::ids::{LotId, MemberId, SupplierId};
 use crate::domain::lot::{Category, LotStatus};
 use crate::domain::money::{Money, UnitPrice, VatRate};
 use crate::domain::pricing::{IneligibleReason, LinePrice, LineStatus};
@@ -114,7 +114,7 @@ fn account() -> users::User {
         password_hash: String::new(),
         role: crate::domain::account::Role::Supplier,
         member_id: None,
-        supplier_id: Some(2),
+        supplier_id: Some(SupplierId(2)),
         language: Language::De,
         active: true,
         created_at: at(2, 9),
@@ -378,7 +378,7 @@ fn calloff<'a>(priced: &'a Priced, credits: Vec<MemberCredit>) -> CallOffNotice<
         id: 9,
         member: MemberId(3),
         member_name: "Stadt Lemgo".into(),
-        supplier: 2,
+        supplier: SupplierId(2),
         site: "Rathaus Lemgo".into(),
         address: "Marktplatz 1, 32657 Lemgo".into(),
         reference: "Nachbestellung Homeoffice".into(),

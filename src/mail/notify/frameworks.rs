@@ -4,7 +4,7 @@
 use super::{dash_if_empty, each_user, lot_link, send_each, DbResult, Email, Notice, Recipient};
 use crate::db::{lots, users, DbConnection};
 use crate::domain::framework::{Credit, Priced};
-use crate::domain::ids::MemberId;
+use crate::domain::ids::{MemberId, SupplierId};
 use crate::domain::money::Money;
 use crate::domain::spend::Spend;
 use crate::i18n::Tr;
@@ -16,7 +16,7 @@ pub struct CallOffNotice<'a> {
     pub id: i64,
     pub member: MemberId,
     pub member_name: String,
-    pub supplier: i64,
+    pub supplier: SupplierId,
     pub site: String,
     pub address: String,
     pub reference: String,
@@ -374,7 +374,7 @@ pub fn framework_ended(
     conn: &mut DbConnection,
     ctx: &MailContext,
     lot: &lots::Lot,
-    supplier: i64,
+    supplier: SupplierId,
     statements: &[MemberStatement],
     reason: Option<&str>,
     now: NaiveDateTime,

@@ -39,7 +39,10 @@ pub fn invitations(
     lot: &lots::Lot,
     now: NaiveDateTime,
 ) -> DbResult<()> {
-    for (supplier, _) in lots::invited_suppliers(conn, lot.id)? {
+    for supplier in lots::invited_suppliers(conn, lot.id)?
+        .into_iter()
+        .map(|s| s.id)
+    {
         let users = users::active_of(conn, None, Some(supplier))?;
         send_each(
             conn,
@@ -173,7 +176,10 @@ pub fn lot_ended(
 ) -> DbResult<()> {
     let lot = email.lot;
     let mut recipients = users::buyers_by_lines(conn, lot.id, true)?;
-    for (s, _) in lots::invited_suppliers(conn, lot.id)? {
+    for s in lots::invited_suppliers(conn, lot.id)?
+        .into_iter()
+        .map(|s| s.id)
+    {
         recipients.extend(users::active_of(conn, None, Some(s))?);
     }
     send_each(

@@ -4,7 +4,7 @@ use super::{Fields, TierRow};
 use crate::app::lot_admin::{self, LotAdminError};
 use crate::app::lots::Lot;
 use crate::domain::account::Role;
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, SupplierId};
 use crate::domain::lot::{short_standstill_reason, Category, LotForm, LotTermsInput};
 use crate::i18n::{datetime_input_value, parse_datetime_input, Tr};
 use crate::web::error::AppError;
@@ -32,7 +32,7 @@ pub struct LotFormView {
     pub standstill_days: String,
     pub standstill_reason: String,
     pub tiers: Vec<TierRow>,
-    pub invited: Vec<i64>,
+    pub invited: Vec<SupplierId>,
     pub errors: Vec<String>,
     /// `one_off` or `framework`, and the framework's term and maximum.
     pub kind: String,
@@ -94,7 +94,7 @@ impl LotFormView {
     fn from_lot(
         lot: &Lot,
         tiers: &[crate::domain::lot::IndicativeTier],
-        invited: Vec<i64>,
+        invited: Vec<SupplierId>,
         framework: Option<crate::domain::lot::FrameworkTerms>,
     ) -> Self {
         let mut rows: Vec<TierRow> = tiers
@@ -176,7 +176,7 @@ struct LotFormPage {
     lot_id: Option<LotId>,
     form: LotFormView,
     categories: Vec<Choice<&'static str>>,
-    suppliers: Vec<Choice<i64>>,
+    suppliers: Vec<Choice<SupplierId>>,
 }
 
 async fn form_page(
@@ -209,7 +209,7 @@ async fn form_page(
         categories: crate::web::category_choices(tr),
         suppliers: suppliers
             .into_iter()
-            .map(|(id, name)| Choice::new(id, name))
+            .map(|s| Choice::new(s.id, s.name))
             .collect(),
     })
 }
@@ -358,7 +358,7 @@ pub async fn invite(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let chosen: Vec<i64> = Fields(pairs)
+    let chosen: Vec<SupplierId> = Fields(pairs)
         .all("invite")
         .iter()
         .filter_map(|v| v.parse().ok())

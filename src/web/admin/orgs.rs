@@ -2,7 +2,7 @@
 
 use crate::app::organisations::{self, OrgError, OrgForm, SiteForm};
 use crate::domain::account::Role;
-use crate::domain::ids::MemberId;
+use crate::domain::ids::{MemberId, SupplierId};
 use crate::web::error::AppError;
 use crate::web::session::{CurrentUser, Form};
 use crate::web::{ok, redirect, unprocessable, AppState, NoticeQuery, Page};
@@ -297,7 +297,7 @@ pub async fn update_site(
 }
 
 pub struct SupplierRow {
-    pub id: i64,
+    pub id: SupplierId,
     pub name: String,
     pub contact_email: String,
 }
@@ -309,14 +309,14 @@ struct SuppliersPage {
     rows: Vec<SupplierRow>,
     form: OrgFields,
     errors: Vec<String>,
-    editing: Option<i64>,
+    editing: Option<SupplierId>,
 }
 
 async fn suppliers_page(
     state: &AppState,
     user: &CurrentUser,
     form: OrgFields,
-    editing: Option<i64>,
+    editing: Option<SupplierId>,
     errors: Vec<&'static str>,
     notice: Option<&str>,
 ) -> Result<SuppliersPage, AppError> {
@@ -361,7 +361,7 @@ pub async fn suppliers(
 pub async fn supplier(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<SupplierId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let actor = user.user.clone();
@@ -387,7 +387,7 @@ pub async fn create_supplier(
 pub async fn update_supplier(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<SupplierId>,
     Form(fields): Form<OrgFields>,
 ) -> Result<HttpResponse, AppError> {
     save_supplier(state, user, Some(path.into_inner()), fields).await
@@ -396,7 +396,7 @@ pub async fn update_supplier(
 async fn save_supplier(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: Option<i64>,
+    id: Option<SupplierId>,
     fields: OrgFields,
 ) -> Result<HttpResponse, AppError> {
     let (ctx, actor, form) = (state.ctx(), user.user.clone(), fields.form());

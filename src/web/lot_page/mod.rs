@@ -11,7 +11,7 @@ use super::{ok, AppState, Choice, Page};
 use crate::app::lot_page::{self, LotPageData};
 use crate::app::lots::Lot;
 use crate::domain::account::Role;
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, SupplierId};
 use crate::domain::lot::Progress;
 use crate::i18n::Tr;
 use actix_web::{web, HttpResponse};
@@ -166,7 +166,7 @@ pub struct LotPage {
     pub form: OrderForm,
     pub invited: Vec<String>,
     /// Suppliers staff may still invite (while suppliers can quote).
-    pub invitable: Vec<Choice<i64>>,
+    pub invitable: Vec<Choice<SupplierId>>,
     pub can_edit: bool,
     /// Staff may open the draft for orders (its demand deadline is still ahead).
     pub can_open: bool,
@@ -261,11 +261,11 @@ fn build_lot_page(
             .map(|s| Choice::new(s.id, s.name.clone()))
             .collect(),
         form,
-        invited: data.invited.iter().map(|(_, name)| name.clone()).collect(),
+        invited: data.invited.iter().map(|s| s.name.clone()).collect(),
         invitable: data
             .invitable
             .iter()
-            .map(|(id, name)| Choice::new(*id, name.clone()))
+            .map(|s| Choice::new(s.id, s.name.clone()))
             .collect(),
         can_edit: user.role == Role::Staff && data.state.can_edit_terms(),
         can_open: user.role == Role::Staff && data.state.can_open_for_orders(now),
