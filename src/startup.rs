@@ -74,7 +74,6 @@ impl Application {
             mail: mail.clone(),
             hasher: crate::password::Hasher::default(),
             orders: crate::app::ordering::OrderWriter::default(),
-            fixed_tiers: Arc::default(),
             watch: Arc::new(watch),
             kept_pages: Arc::default(),
         };

@@ -1,56 +1,13 @@
-//! What a server keeps of what it read: the indicative tiers of lots whose terms are fixed,
-//! and buyers' lot pages while nothing is committed. Each store has the rule under which a
-//! kept value equals a fresh read.
+//! What a server keeps of what it read: buyers' lot pages while nothing is committed since
+//! they were read, under the rule by which a kept page equals a fresh read.
 
 use super::Actor;
 use crate::db::changes::Token;
-use crate::db::{lots, DbConnection};
 use crate::domain::ids::LotId;
-use crate::domain::lot::IndicativeTier;
-use crate::domain::rules::LotState;
 use chrono::NaiveDateTime;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::watch;
-
-/// The indicative tiers of lots whose terms are fixed ([`LotState::terms_fixed`]), kept by
-/// the server once read: they cannot change (and lots are never deleted), so every server
-/// may keep its own copy without asking the database again — a lot's page read them on every
-/// view. At most [`FIXED_TIERS_KEPT`] lots are kept; past that the store starts afresh.
-#[derive(Debug, Default)]
-pub struct FixedTiers(Mutex<HashMap<LotId, Arc<[IndicativeTier]>>>);
-
-/// How many lots' tiers a server keeps at most (a lot has a few; a thousand at most).
-pub const FIXED_TIERS_KEPT: usize = 4096;
-
-impl FixedTiers {
-    /// The indicative tiers of `lot` in `state`: kept ones once its terms are fixed, read
-    /// otherwise.
-    pub(super) fn of(
-        &self,
-        conn: &mut DbConnection,
-        lot: LotId,
-        state: &LotState,
-    ) -> Result<Vec<IndicativeTier>, crate::db::Error> {
-        if !state.terms_fixed() {
-            return lots::indicative_tiers(conn, lot);
-        }
-        if let Some(tiers) = self.kept().get(&lot) {
-            return Ok(tiers.to_vec());
-        }
-        let tiers = lots::indicative_tiers(conn, lot)?;
-        let mut kept = self.kept();
-        if kept.len() >= FIXED_TIERS_KEPT {
-            kept.clear();
-        }
-        kept.insert(lot, tiers.as_slice().into());
-        Ok(tiers)
-    }
-
-    fn kept(&self) -> MutexGuard<'_, HashMap<LotId, Arc<[IndicativeTier]>>> {
-        crate::locked(&self.0)
-    }
-}
 
 /// Lot pages as read for buyers, kept by the server while nothing is committed to the
 /// database (by this process or another: a [`Token`] is read before every view and compared)

@@ -3,7 +3,7 @@
 
 use super::access::{awarded_quote, shown_to};
 use super::accounts::{self, SessionAtLot, SessionLimits, SessionUser};
-use super::kept::{FixedTiers, KeptPage, KeptPages, PageKey};
+use super::kept::{KeptPage, KeptPages, PageKey};
 use super::{Actor, Denied, ReadError};
 pub use crate::db::award::{MemberResult, ResultLine};
 use crate::db::changes::Token;
@@ -104,10 +104,9 @@ pub fn page(
     id: LotId,
     now: DateTime<Utc>,
     lines_after: Option<i64>,
-    fixed: &FixedTiers,
 ) -> Result<LotPageData, ReadError> {
     let glance = lots::at_glance(conn, id, buying_member(actor)?)?;
-    page_from(conn, actor, glance, now, lines_after, fixed)
+    page_from(conn, actor, glance, now, lines_after)
 }
 
 /// A page to read for a session: the lot at a glance read with the session, and the token
@@ -140,17 +139,10 @@ pub fn page_for_session(
     page: PageToRead,
     now: DateTime<Utc>,
     lines_after: Option<i64>,
-    (fixed, kept): (&FixedTiers, &KeptLotPages),
+    kept: &KeptLotPages,
 ) -> Result<Arc<LotPageData>, ReadError> {
     let PageToRead { at_lot, token, key } = page;
-    let data = Arc::new(page_from(
-        conn,
-        actor,
-        at_lot.glance,
-        now,
-        lines_after,
-        fixed,
-    )?);
+    let data = Arc::new(page_from(conn, actor, at_lot.glance, now, lines_after)?);
     if let (Some(token), Role::Buyer) = (token, actor.role) {
         let until = unchanged_until(&data, now).map_or(at_lot.unchanged_until, |turn| {
             turn.naive_utc().min(at_lot.unchanged_until)
@@ -195,7 +187,6 @@ pub fn page_from(
     glance: Option<LotAtGlance>,
     now: DateTime<Utc>,
     lines_after: Option<i64>,
-    fixed: &FixedTiers,
 ) -> Result<LotPageData, ReadError> {
     let member = buying_member(actor)?;
     let glance = glance.ok_or(Denied::NotFound)?;
@@ -203,7 +194,7 @@ pub fn page_from(
     let lot = shown_to(conn, actor, glance.lot)?;
     let procedure = glance.procedure.unwrap_or_default();
     let state = lot.state();
-    let tiers = fixed.of(conn, id, &state)?;
+    let tiers = lots::indicative_tiers(conn, id)?;
     let (total, members) = glance.bundle;
     let (mut own_lines, own_totals, sites) = match member {
         Some(member) => (

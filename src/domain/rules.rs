@@ -60,12 +60,6 @@ impl LotState {
         self.status == LotStatus::Draft
     }
 
-    /// Once a lot has left its draft its terms, the indicative tiers among them, never
-    /// change again: no status leads back to draft.
-    pub fn terms_fixed(&self) -> bool {
-        !self.can_edit_terms()
-    }
-
     /// Staff open a draft for orders while its demand deadline is still ahead.
     pub fn can_open_for_orders(&self, now: DateTime<Utc>) -> bool {
         self.status == LotStatus::Draft && now < self.demand_deadline

@@ -38,8 +38,6 @@ pub struct AppState {
     pub hasher: crate::password::Hasher,
     /// New order lines on their way to the database, stored together.
     pub orders: crate::app::ordering::OrderWriter,
-    /// The indicative tiers of lots whose terms are fixed, once read.
-    pub fixed_tiers: Arc<crate::app::kept::FixedTiers>,
     /// What the database has committed, for the pages the server keeps.
     pub watch: Arc<crate::db::changes::Watch>,
     /// Buyers' lot pages while nothing was committed.

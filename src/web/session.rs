@@ -178,11 +178,10 @@ impl Visitor {
             let (key, token) = (key.clone(), token.clone());
             lot_page::session_page(conn, now, limits, secret, key, token)
         };
-        let (fixed, kept) = (state.fixed_tiers.clone(), state.kept_pages.clone());
+        let kept = state.kept_pages.clone();
         let read = self
             .read_with(lookup, move |conn, actor, page| {
-                let server = (&*fixed, &*kept);
-                lot_page::page_for_session(conn, actor, page, now, lines_after, server)
+                lot_page::page_for_session(conn, actor, page, now, lines_after, &kept)
             })
             .await;
         // Kept (or not) by now: those waiting for this read look again.

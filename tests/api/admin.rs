@@ -210,8 +210,7 @@ async fn staff_set_up_a_member_a_buyer_and_a_lot_which_the_buyer_then_orders_int
             1
         );
     }
-    // Edit while in draft, then open. The draft's page shows each edit of the tiers (a
-    // server keeps the tiers of a lot only once its terms are fixed).
+    // Edit while in draft, then open. The draft's page shows each edit of the tiers.
     assert!(staff.get(&lot_path).await.body.contains("849,00"));
     let edit = staff.get(&format!("/admin/lots/{lot_id}/edit")).await;
     assert_eq!(edit.status, 200);

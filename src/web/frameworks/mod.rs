@@ -142,10 +142,10 @@ async fn call_off_page(
     errors: Vec<String>,
     preview: Option<Preview>,
 ) -> Result<HttpResponse, AppError> {
-    let (now, fixed) = (state.now(), state.fixed_tiers.clone());
+    let now = state.now();
     let actor = user.user.clone();
     let data = state
-        .read(move |conn| crate::app::lot_page::page(conn, &actor, lot, now, None, &fixed))
+        .read(move |conn| crate::app::lot_page::page(conn, &actor, lot, now, None))
         .await?;
     let tr = user.tr();
     let sites = data

@@ -197,9 +197,9 @@ pub async fn lot_page(
     notice: Option<&str>,
 ) -> Result<LotPage, AppError> {
     let now = state.now();
-    let (actor, fixed) = (user.user.clone(), state.fixed_tiers.clone());
+    let actor = user.user.clone();
     let data = state
-        .read(move |conn| lot_page::page(conn, &actor, id, now, None, &fixed))
+        .read(move |conn| lot_page::page(conn, &actor, id, now, None))
         .await?;
     Ok(build_lot_page(user, &data, now, form, notice, None))
 }
