@@ -8,7 +8,7 @@ use crate::db::outbox::{self, NewEmail};
 use crate::db::{self, bundles, DbConnection};
 use crate::domain::audit::AuditAction;
 use crate::domain::idempotency::IdempotencyKey;
-use crate::domain::ids::{LotId, MemberId};
+use crate::domain::ids::{LotId, MemberId, SiteId};
 use crate::domain::lot::{FieldError, OrderInput};
 use crate::mail::notify::{self, LineChange, LineSummary};
 
@@ -84,7 +84,7 @@ pub(crate) fn check_line(
 }
 
 /// The site id the form names, if it is a number.
-fn site_id(site: &str) -> Option<i64> {
+fn site_id(site: &str) -> Option<SiteId> {
     site.trim().parse().ok()
 }
 
@@ -109,7 +109,7 @@ fn check_found_line(
     }
 }
 
-fn describe(input: &OrderInput, site: i64) -> String {
+fn describe(input: &OrderInput, site: SiteId) -> String {
     format!(
         "quantity={} site={} max_unit_price={} reference={:?}",
         input.quantity,
@@ -182,7 +182,7 @@ fn count_into_bundle(
 pub struct ReadyOrder {
     lot: LotId,
     member: MemberId,
-    site: i64,
+    site: SiteId,
     input: OrderInput,
     key: IdempotencyKey,
     placed_by: i64,
@@ -232,8 +232,9 @@ pub fn prepare(
     let member = actor.member()?;
     let key = IdempotencyKey::parse(key).ok_or(OrderError::BadKey)?;
     // The lot and the site the form names in one query (no site has id 0).
-    let (lot, found) = lots::find_with_site(conn, lot_id, site_id(&request.site).unwrap_or(0))?
-        .ok_or(Denied::NotFound)?;
+    let (lot, found) =
+        lots::find_with_site(conn, lot_id, site_id(&request.site).unwrap_or_default())?
+            .ok_or(Denied::NotFound)?;
     let lot = super::access::shown_to(conn, actor, lot)?;
     takes_orders(&lot, ctx)?;
     let (input, site) = check_found_line(lot.order_increment, member, found, request.line_fields())

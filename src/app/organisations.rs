@@ -6,7 +6,7 @@ use crate::db::orgs::{DeliverySite, Member, Supplier};
 use crate::db::{self, orgs, users, DbConnection};
 use crate::domain::account::{EmailAddress, Role};
 use crate::domain::audit::AuditAction;
-use crate::domain::ids::{MemberId, SupplierId};
+use crate::domain::ids::{MemberId, SiteId, SupplierId};
 
 /// An organisation's name, city and contact address as entered.
 #[derive(Debug, Clone, Default)]
@@ -197,7 +197,11 @@ pub fn create_site(
 }
 
 /// The member a delivery site belongs to.
-pub fn site_member(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<MemberId, ReadError> {
+pub fn site_member(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: SiteId,
+) -> Result<MemberId, ReadError> {
     actor.require(Role::Staff)?;
     Ok(orgs::find_site(conn, id)?
         .ok_or(Denied::NotFound)?
@@ -208,7 +212,7 @@ pub fn update_site(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    id: i64,
+    id: SiteId,
     form: &SiteForm,
 ) -> Result<(), OrgError> {
     if actor.role != Role::Staff {

@@ -5,7 +5,7 @@ use super::schema::{
     members, order_lines,
 };
 use super::{DbConnection, Error, RowReader};
-use crate::domain::ids::{LotId, MemberId};
+use crate::domain::ids::{LotId, MemberId, SiteId};
 use crate::domain::lot::FrameworkTerms;
 use crate::domain::money::{Money, UnitPrice};
 use chrono::NaiveDateTime;
@@ -141,7 +141,7 @@ pub struct CallOffRow {
     pub id: i64,
     pub lot_id: LotId,
     pub member_id: MemberId,
-    pub delivery_site_id: i64,
+    pub delivery_site_id: SiteId,
     pub quantity: i64,
     pub reference: String,
     pub idempotency_key: String,
@@ -175,7 +175,7 @@ pub fn contract_id(id: i64) -> String {
 pub struct NewCallOff<'a> {
     pub lot: LotId,
     pub member: MemberId,
-    pub site: i64,
+    pub site: SiteId,
     pub quantity: u64,
     pub reference: &'a str,
     pub idempotency_key: &'a str,

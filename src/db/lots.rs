@@ -8,7 +8,7 @@ use super::schema::{
 use super::sessions::SessionAccount;
 use super::time::DbTime;
 use super::{typed, typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
-use crate::domain::ids::{LotId, MemberId, Named, SupplierId};
+use crate::domain::ids::{LotId, MemberId, Named, SiteId, SupplierId};
 use crate::domain::lot::{Category, IndicativeTier, LotStatus, LotTermsInput};
 use crate::domain::money::{UnitPrice, VatRate};
 use crate::domain::rules::LotState;
@@ -260,7 +260,7 @@ pub fn find(conn: &mut DbConnection, id: LotId) -> Result<Option<Lot>, Error> {
 pub fn find_with_site(
     conn: &mut DbConnection,
     id: LotId,
-    site: i64,
+    site: SiteId,
 ) -> Result<Option<(Lot, Option<super::orgs::DeliverySite>)>, Error> {
     use super::orgs::DeliverySite;
     use super::schema::delivery_sites;

@@ -4,7 +4,7 @@ use super::bundles::BundleChange;
 use super::schema::{delivery_sites, lot_member_totals, lots, order_lines};
 use super::time::DbTime;
 use super::{typed, typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
-use crate::domain::ids::{LotId, MemberId};
+use crate::domain::ids::{LotId, MemberId, SiteId};
 use crate::domain::lot::OrderInput;
 use crate::domain::money::UnitPrice;
 use chrono::NaiveDateTime;
@@ -17,7 +17,7 @@ struct RawLine {
     id: i64,
     lot_id: LotId,
     member_id: MemberId,
-    delivery_site_id: i64,
+    delivery_site_id: SiteId,
     quantity: i64,
     max_unit_price: Option<i64>,
     reference: String,
@@ -36,7 +36,7 @@ pub struct OrderLineRow {
     pub id: i64,
     pub lot_id: LotId,
     pub member_id: MemberId,
-    pub delivery_site_id: i64,
+    pub delivery_site_id: SiteId,
     pub quantity: u64,
     pub max_unit_price: Option<UnitPrice>,
     pub reference: String,
@@ -161,7 +161,7 @@ pub fn find_by_idempotency_key(
 pub struct NewLine<'a> {
     pub lot: LotId,
     pub member: MemberId,
-    pub site: i64,
+    pub site: SiteId,
     pub input: &'a OrderInput,
     pub idempotency_key: &'a str,
     pub placed_by: i64,
@@ -330,7 +330,7 @@ pub fn insert(conn: &mut DbConnection, line: &NewLine<'_>) -> QueryResult<Placed
 pub fn update(
     conn: &mut DbConnection,
     id: i64,
-    site: i64,
+    site: SiteId,
     input: &OrderInput,
     now: NaiveDateTime,
 ) -> QueryResult<Option<LineChange>> {
@@ -415,7 +415,7 @@ fn active_quantity(
 struct LineRow<'a> {
     lot_id: LotId,
     member_id: MemberId,
-    delivery_site_id: i64,
+    delivery_site_id: SiteId,
     quantity: i64,
     max_unit_price: Option<i64>,
     reference: &'a str,

@@ -2,7 +2,7 @@
 
 use super::schema::{delivery_sites, members, suppliers};
 use super::{DbConnection, Prepared};
-use crate::domain::ids::{MemberId, SupplierId};
+use crate::domain::ids::{MemberId, SiteId, SupplierId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -20,7 +20,7 @@ pub struct Member {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = delivery_sites)]
 pub struct DeliverySite {
-    pub id: i64,
+    pub id: SiteId,
     pub member_id: MemberId,
     pub name: String,
     pub address: String,
@@ -103,7 +103,7 @@ pub fn sites_of(conn: &mut DbConnection, member: MemberId) -> QueryResult<Vec<De
     .load(c))
 }
 
-pub fn find_site(conn: &mut DbConnection, id: i64) -> QueryResult<Option<DeliverySite>> {
+pub fn find_site(conn: &mut DbConnection, id: SiteId) -> QueryResult<Option<DeliverySite>> {
     delivery_sites::table
         .find(id)
         .select(DeliverySite::as_select())
@@ -117,7 +117,7 @@ pub fn insert_site(
     name: &str,
     address: &str,
     now: NaiveDateTime,
-) -> QueryResult<i64> {
+) -> QueryResult<SiteId> {
     crate::insert_returning_id!(
         conn,
         diesel::insert_into(delivery_sites::table).values((
@@ -133,7 +133,7 @@ pub fn insert_site(
 
 pub fn update_site(
     conn: &mut DbConnection,
-    id: i64,
+    id: SiteId,
     name: &str,
     address: &str,
     active: bool,
@@ -148,7 +148,7 @@ pub fn update_site(
 }
 
 /// Sets a site's own code.
-pub fn set_site_code(conn: &mut DbConnection, id: i64, code: &str) -> QueryResult<usize> {
+pub fn set_site_code(conn: &mut DbConnection, id: SiteId, code: &str) -> QueryResult<usize> {
     diesel::update(delivery_sites::table.find(id))
         .set(delivery_sites::code.eq(code))
         .execute(conn)

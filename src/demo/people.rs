@@ -6,13 +6,13 @@ use super::{slug, DemoAccount, DemoError};
 use crate::app::Actor;
 use crate::db::{orgs, users, DbConnection};
 use crate::domain::account::{Language, Role};
-use crate::domain::ids::{MemberId, SupplierId};
+use crate::domain::ids::{MemberId, SiteId, SupplierId};
 use chrono::{DateTime, Duration, Utc};
 
 /// A member of the demo with its first buyer and its delivery sites.
 pub struct DemoMember {
     pub buyer: Actor,
-    pub sites: Vec<i64>,
+    pub sites: Vec<SiteId>,
 }
 
 /// A supplier of the demo with its sales account.

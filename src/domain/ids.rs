@@ -51,6 +51,8 @@ ids! {
     LotId;
     /// A member organisation of the cooperative.
     MemberId;
+    /// One of a member's delivery sites.
+    SiteId;
     /// One revision of a supplier's quote.
     QuoteId;
     /// A supplier company.

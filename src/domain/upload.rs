@@ -3,6 +3,7 @@
 //! checked by the same rules as the single order form ([`OrderInput::parse`]).
 
 use super::lot::{FieldError, OrderInput};
+use crate::domain::ids::SiteId;
 
 /// At most this many lines in one upload.
 pub const MAX_UPLOAD_LINES: usize = 10_000;
@@ -10,7 +11,7 @@ pub const MAX_UPLOAD_LINES: usize = 10_000;
 /// A delivery site the buyer may order for: id, name and the member's own site code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiteChoice {
-    pub id: i64,
+    pub id: SiteId,
     pub name: String,
     pub code: String,
 }
@@ -22,7 +23,7 @@ pub struct UploadLine {
     pub line: u64,
     /// The site as written in the file.
     pub site_text: String,
-    pub site: Option<i64>,
+    pub site: Option<SiteId>,
     pub input: Option<OrderInput>,
     pub quantity_text: String,
     pub limit_text: String,
@@ -230,12 +231,12 @@ mod tests {
     fn sites() -> Vec<SiteChoice> {
         vec![
             SiteChoice {
-                id: 1,
+                id: SiteId(1),
                 name: "Gesamtschule Lemgo".into(),
                 code: "GS-01".into(),
             },
             SiteChoice {
-                id: 2,
+                id: SiteId(2),
                 name: "Kreishaus Detmold".into(),
                 code: "".into(),
             },
@@ -248,7 +249,7 @@ mod tests {
         let lines = read(text, &sites(), 5).expect("read");
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0].line, 2);
-        assert_eq!(lines[0].site, Some(1));
+        assert_eq!(lines[0].site, Some(SiteId(1)));
         let input = lines[0].input.as_ref().expect("valid");
         assert_eq!(input.quantity, 10);
         assert_eq!(
@@ -259,14 +260,14 @@ mod tests {
             lines[1].line, 4,
             "blank lines keep the numbering of the file"
         );
-        assert_eq!(lines[1].site, Some(2));
+        assert_eq!(lines[1].site, Some(SiteId(2)));
     }
 
     #[test]
     fn a_site_code_a_comma_file_and_every_problem_named_by_line() {
         let text = "Standortkennung,Menge,Referenz\nGS-01,7,\nXX,3,\nGS-01,=HYPERLINK(\"x\"),\nGS-01,-4,\n";
         let lines = read(text, &sites(), 1).expect("read");
-        assert!(lines[0].errors.is_empty() && lines[0].site == Some(1));
+        assert!(lines[0].errors.is_empty() && lines[0].site == Some(SiteId(1)));
         let keys = |i: usize| lines[i].errors.iter().map(|e| e.key).collect::<Vec<_>>();
         assert_eq!(keys(1), vec!["upload.unknown_site"]);
         assert!(keys(2).contains(&"upload.formula"));

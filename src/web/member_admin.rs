@@ -7,13 +7,14 @@ use super::{redirect, render, AppState, NoticeQuery, Page};
 use crate::app::account_admin::{self, AccountError, AccountForm, Saved};
 use crate::app::member_admin::{self, MemberAdminError};
 use crate::app::organisations::{self, OrgError, SiteForm};
+use crate::domain::ids::SiteId;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
 struct SiteLine {
-    id: i64,
+    id: SiteId,
     name: String,
     address: String,
     code: String,
@@ -158,7 +159,7 @@ pub async fn create_site(
 pub async fn update_site(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<SiteId>,
     Form(fields): Form<SiteFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();

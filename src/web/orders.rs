@@ -5,7 +5,7 @@ use super::lot_page::{lot_page, OrderForm};
 use super::session::{CurrentUser, Form, Visitor};
 use super::{ok, redirect, render, AppState, Choice, Page};
 use crate::app::ordering::{self, OrderError, OrderRequest};
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, SiteId};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -60,7 +60,7 @@ fn refused_form(
         status,
         OrderForm {
             quantity: fields.quantity,
-            site: fields.site.trim().parse().unwrap_or(0),
+            site: fields.site.trim().parse().unwrap_or_default(),
             max_unit_price: fields.max_unit_price,
             reference: fields.reference,
             idempotency_key: fields.idempotency_key,
@@ -105,7 +105,7 @@ struct EditPage {
     unit: String,
     line_id: i64,
     form: OrderForm,
-    sites: Vec<Choice<i64>>,
+    sites: Vec<Choice<SiteId>>,
     can_change: bool,
     increment: String,
 }

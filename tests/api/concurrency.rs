@@ -6,7 +6,11 @@ use sammelkauf::domain::account::Role;
 
 /// `members` new member organisations with one delivery site and `each` buyers apiece:
 /// every buyer's address with its member's site.
-fn buyers_of_new_members(app: &TestApp, members: usize, each: usize) -> Vec<(String, i64)> {
+fn buyers_of_new_members(
+    app: &TestApp,
+    members: usize,
+    each: usize,
+) -> Vec<(String, sammelkauf::domain::ids::SiteId)> {
     let mut buyers = Vec::new();
     for m in 0..members {
         let mut conn = app.pool.get().expect("conn");

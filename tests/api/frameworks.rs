@@ -136,7 +136,7 @@ pub async fn confirmed_framework_listed(app: &TestApp, list_price: Option<&str>)
 pub async fn call_off(
     buyer: &mut Browser,
     lot: sammelkauf::domain::ids::LotId,
-    site: i64,
+    site: sammelkauf::domain::ids::SiteId,
     quantity: &str,
 ) -> (u16, Page) {
     let page = buyer.get(&format!("/lots/{lot}")).await;
@@ -478,7 +478,7 @@ async fn staff_end_a_framework_early_with_a_reason_and_call_offs_stop() {
 
 /// Every browser confirms a call-off of `quantity` at the same instant (a barrier).
 async fn call_off_at_once(
-    browsers: Vec<(Browser, String, i64)>,
+    browsers: Vec<(Browser, String, sammelkauf::domain::ids::SiteId)>,
     lot: sammelkauf::domain::ids::LotId,
     quantity: &'static str,
 ) -> Vec<Page> {

@@ -161,8 +161,8 @@ pub struct Fixture {
     pub draft_lot: sammelkauf::domain::ids::LotId,
     pub member_a: sammelkauf::domain::ids::MemberId,
     pub member_b: sammelkauf::domain::ids::MemberId,
-    pub sites_a: Vec<i64>,
-    pub sites_b: Vec<i64>,
+    pub sites_a: Vec<sammelkauf::domain::ids::SiteId>,
+    pub sites_b: Vec<sammelkauf::domain::ids::SiteId>,
     pub supplier: sammelkauf::domain::ids::SupplierId,
 }
 
@@ -544,7 +544,7 @@ pub fn store_line(
     (lot, member, site): (
         sammelkauf::domain::ids::LotId,
         sammelkauf::domain::ids::MemberId,
-        i64,
+        sammelkauf::domain::ids::SiteId,
     ),
     placed_by: i64,
     key: &str,

@@ -55,7 +55,7 @@ async fn place(
     app: &TestApp,
     email: &str,
     lot: sammelkauf::domain::ids::LotId,
-    site: i64,
+    site: sammelkauf::domain::ids::SiteId,
     quantity: &str,
     reference: &str,
 ) -> Page {

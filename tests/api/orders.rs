@@ -553,14 +553,15 @@ async fn lines_that_arrive_together_are_stored_together_and_each_gets_its_own_an
         now: app.clock.now(),
         mail: app.mail.clone(),
     };
-    let mut ready = |actor: &Actor, site: i64, quantity: u64, key: &str| {
-        let request = OrderRequest {
-            quantity: quantity.to_string(),
-            site: site.to_string(),
-            ..OrderRequest::default()
+    let mut ready =
+        |actor: &Actor, site: sammelkauf::domain::ids::SiteId, quantity: u64, key: &str| {
+            let request = OrderRequest {
+                quantity: quantity.to_string(),
+                site: site.to_string(),
+                ..OrderRequest::default()
+            };
+            ordering::prepare(&mut conn, &ctx, actor, f.lot, &request, key).expect("a valid line")
         };
-        ordering::prepare(&mut conn, &ctx, actor, f.lot, &request, key).expect("a valid line")
-    };
     let group = vec![
         ready(&a, f.sites_a[0], 3, "a-1"),
         ready(&b, f.sites_b[0], 5, "b-1"),

@@ -2,7 +2,7 @@
 
 use crate::app::organisations::{self, OrgError, OrgForm, SiteForm};
 use crate::domain::account::Role;
-use crate::domain::ids::{MemberId, SupplierId};
+use crate::domain::ids::{MemberId, SiteId, SupplierId};
 use crate::web::error::AppError;
 use crate::web::session::{CurrentUser, Form};
 use crate::web::{ok, redirect, unprocessable, AppState, NoticeQuery, Page};
@@ -118,7 +118,7 @@ pub async fn create_member(
 }
 
 pub struct SiteRow {
-    pub id: i64,
+    pub id: SiteId,
     pub name: String,
     pub address: String,
     pub active: bool,
@@ -275,7 +275,7 @@ pub async fn create_site(
 pub async fn update_site(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<SiteId>,
     Form(fields): Form<SiteFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();

@@ -6,7 +6,7 @@ pub mod upload;
 use crate::app::frameworks::{self, CallOffError, CallOffRequest, Preview};
 use crate::db::frameworks::contract_id;
 use crate::domain::framework::Refusal;
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, SiteId};
 use crate::domain::pricing::PricingMode;
 use crate::export::{money, price, Csv};
 use crate::i18n::Tr;
@@ -50,10 +50,10 @@ struct CallOffPage {
     lot_title: String,
     unit: String,
     quantity: String,
-    site: i64,
+    site: SiteId,
     reference: String,
     idempotency_key: String,
-    sites: Vec<Choice<i64>>,
+    sites: Vec<Choice<SiteId>>,
     errors: Vec<String>,
     preview: Option<PreviewView>,
 }
@@ -168,7 +168,7 @@ async fn call_off_page(
         lot_title: data.lot.title.clone(),
         unit: data.lot.unit.clone(),
         quantity: fields.quantity.clone(),
-        site: fields.site.trim().parse().unwrap_or(0),
+        site: fields.site.trim().parse().unwrap_or_default(),
         reference: fields.reference.clone(),
         idempotency_key: if fields.idempotency_key.is_empty() {
             session::idempotency_key()

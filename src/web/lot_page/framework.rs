@@ -56,7 +56,7 @@ pub struct RunningView {
     pub calloffs: Vec<CallOffLine>,
     pub credits: Vec<CreditLine>,
     pub can_call_off: bool,
-    pub sites: Vec<crate::web::Choice<i64>>,
+    pub sites: Vec<crate::web::Choice<crate::domain::ids::SiteId>>,
     pub idempotency_key: String,
 }
 

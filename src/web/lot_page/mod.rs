@@ -11,7 +11,7 @@ use super::{ok, AppState, Choice, Page};
 use crate::app::lot_page::{self, LotPageData};
 use crate::app::lots::Lot;
 use crate::domain::account::Role;
-use crate::domain::ids::{LotId, SupplierId};
+use crate::domain::ids::{LotId, SiteId, SupplierId};
 use crate::domain::lot::Progress;
 use crate::i18n::Tr;
 use actix_web::{web, HttpResponse};
@@ -141,7 +141,7 @@ pub struct OwnLine {
 #[derive(Default)]
 pub struct OrderForm {
     pub quantity: String,
-    pub site: i64,
+    pub site: SiteId,
     pub max_unit_price: String,
     pub reference: String,
     pub idempotency_key: String,
@@ -162,7 +162,7 @@ pub struct LotPage {
     pub own_lines_note: Option<String>,
     /// The link to the next page of own lines.
     pub more_lines: Option<String>,
-    pub sites: Vec<Choice<i64>>,
+    pub sites: Vec<Choice<SiteId>>,
     pub form: OrderForm,
     pub invited: Vec<String>,
     /// Suppliers staff may still invite (while suppliers can quote).
