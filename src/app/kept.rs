@@ -3,7 +3,7 @@
 
 use super::Actor;
 use crate::db::changes::Token;
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LineId, LotId};
 use chrono::NaiveDateTime;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -88,11 +88,11 @@ impl<P> Default for KeptPages<P> {
 pub struct PageKey {
     secret: String,
     pub(super) lot: LotId,
-    lines_after: Option<i64>,
+    lines_after: Option<LineId>,
 }
 
 impl PageKey {
-    pub fn new(secret: &str, lot: LotId, lines_after: Option<i64>) -> Self {
+    pub fn new(secret: &str, lot: LotId, lines_after: Option<LineId>) -> Self {
         PageKey {
             secret: secret.to_string(),
             lot,

@@ -14,7 +14,7 @@ use crate::db::procurement::Procedure;
 use crate::db::quotes::QuoteRow;
 use crate::db::{award, lots, orders, orgs, quotes, users, DbConnection};
 use crate::domain::account::Role;
-use crate::domain::ids::{LotId, MemberId, Named, SupplierId};
+use crate::domain::ids::{LineId, LotId, MemberId, Named, SupplierId};
 use crate::domain::lot::IndicativeTier;
 use crate::domain::rules::{LotState, OpeningRefusal, OpeningStep};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -87,7 +87,7 @@ pub struct LotPageData {
     /// The member's whole part of the bundle: quantity and lines.
     pub own_totals: (u64, u64),
     /// Where the next page of own lines starts, if there is one.
-    pub more_lines_after: Option<i64>,
+    pub more_lines_after: Option<LineId>,
     pub sites: Vec<DeliverySite>,
     /// Staff: invited suppliers, and those that may still be invited.
     pub invited: Vec<Named<SupplierId>>,
@@ -103,7 +103,7 @@ pub fn page(
     actor: &Actor,
     id: LotId,
     now: DateTime<Utc>,
-    lines_after: Option<i64>,
+    lines_after: Option<LineId>,
 ) -> Result<LotPageData, ReadError> {
     let glance = lots::at_glance(conn, id, buying_member(actor)?)?;
     page_from(conn, actor, glance, now, lines_after)
@@ -138,7 +138,7 @@ pub fn page_for_session(
     actor: &Actor,
     page: PageToRead,
     now: DateTime<Utc>,
-    lines_after: Option<i64>,
+    lines_after: Option<LineId>,
     kept: &KeptLotPages,
 ) -> Result<Arc<LotPageData>, ReadError> {
     let PageToRead { at_lot, token, key } = page;
@@ -186,7 +186,7 @@ pub fn page_from(
     actor: &Actor,
     glance: Option<LotAtGlance>,
     now: DateTime<Utc>,
-    lines_after: Option<i64>,
+    lines_after: Option<LineId>,
 ) -> Result<LotPageData, ReadError> {
     let member = buying_member(actor)?;
     let glance = glance.ok_or(Denied::NotFound)?;

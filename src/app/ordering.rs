@@ -8,7 +8,7 @@ use crate::db::outbox::{self, NewEmail};
 use crate::db::{self, bundles, DbConnection};
 use crate::domain::audit::AuditAction;
 use crate::domain::idempotency::IdempotencyKey;
-use crate::domain::ids::{LotId, MemberId, SiteId};
+use crate::domain::ids::{LineId, LotId, MemberId, SiteId};
 use crate::domain::lot::{FieldError, OrderInput};
 use crate::mail::notify::{self, LineChange, LineSummary};
 
@@ -204,14 +204,14 @@ impl ReadyOrder {
         }
     }
 
-    fn audit_entry(&self, line: i64) -> db::audit::NewAuditEntry<'_> {
+    fn audit_entry(&self, line: LineId) -> db::audit::NewAuditEntry<'_> {
         db::audit::NewAuditEntry {
             at: self.now,
             actor_id: Some(self.placed_by),
             action: AuditAction::OrderPlaced.as_str(),
             lot_id: Some(self.lot),
             entity: "order_line",
-            entity_id: Some(line),
+            entity_id: Some(line.get()),
             details: &self.details,
         }
     }
@@ -387,7 +387,7 @@ pub fn own_line(
     conn: &mut DbConnection,
     actor: &Actor,
     lot: LotId,
-    line: i64,
+    line: LineId,
 ) -> Result<(Lot, OrderLineRow), super::ReadError> {
     let member = actor.member()?;
     let lot = super::access::visible(conn, actor, lot)?;
@@ -414,7 +414,7 @@ pub fn edit_data(
     ctx: &Ctx,
     actor: &Actor,
     lot: LotId,
-    line: i64,
+    line: LineId,
 ) -> Result<EditData, super::ReadError> {
     let (lot, line) = own_line(conn, actor, lot, line)?;
     let sites = orgs::sites_of(conn, line.member_id)?
@@ -436,7 +436,7 @@ pub fn change(
     ctx: &Ctx,
     actor: &Actor,
     lot_id: LotId,
-    line_id: i64,
+    line_id: LineId,
     request: &OrderRequest,
 ) -> Result<(), OrderError> {
     let member = actor.member()?;
@@ -474,7 +474,7 @@ pub fn cancel(
     ctx: &Ctx,
     actor: &Actor,
     lot_id: LotId,
-    line_id: i64,
+    line_id: LineId,
 ) -> Result<(), OrderError> {
     let (lot, row) = own_line(conn, actor, lot_id, line_id)?;
     takes_orders(&lot, ctx)?;

@@ -4,14 +4,14 @@
 use super::StoreError;
 use crate::db::quotes::{self, QuoteBy};
 use crate::db::{lots, orders, orgs, Corrupt, DbConnection};
-use crate::domain::ids::{MemberId, QuoteId};
+use crate::domain::ids::{LineId, MemberId, QuoteId};
 use crate::domain::pricing::{LotTerms, OrderLine, Quote, Scenario, TierTable};
 use std::collections::HashMap;
 
 /// An order line of a scenario as stored, and whose it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScenarioLine {
-    pub line: i64,
+    pub line: LineId,
     pub member: MemberId,
 }
 
@@ -54,7 +54,7 @@ pub fn lot_scenario(
             id: row.id.to_string(),
             member: member_names.get(&row.member_id).cloned().ok_or(Corrupt {
                 table: "order_lines",
-                id: row.id,
+                id: row.id.get(),
                 column: "member_id",
             })?,
             quantity: row.quantity,

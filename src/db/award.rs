@@ -2,7 +2,7 @@
 
 use super::schema::{award_lines, award_members, delivery_sites, members, order_lines};
 use super::{Corrupt, DbConnection, Error, RowReader};
-use crate::domain::ids::{LotId, MemberId};
+use crate::domain::ids::{LineId, LotId, MemberId};
 use crate::domain::money::Money;
 use crate::domain::pricing::{LinePrice, LineStatus};
 use diesel::connection::DefaultLoadingMode;
@@ -13,7 +13,7 @@ use diesel::prelude::*;
 #[diesel(table_name = award_lines)]
 struct AwardLineRow {
     lot_id: LotId,
-    order_line_id: i64,
+    order_line_id: LineId,
     status: String,
     quantity: i64,
     unit_price: Option<i64>,
@@ -39,7 +39,7 @@ struct AwardMemberRow {
 /// What the award decided for one order line: the engine's price where it was accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineResult {
-    pub order_line_id: i64,
+    pub order_line_id: LineId,
     pub status: LineStatus,
     pub quantity: u64,
     pub price: Option<LinePrice>,

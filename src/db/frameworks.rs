@@ -5,7 +5,7 @@ use super::schema::{
     members, order_lines,
 };
 use super::{DbConnection, Error, RowReader};
-use crate::domain::ids::{LotId, MemberId, SiteId};
+use crate::domain::ids::{LineId, LotId, MemberId, SiteId};
 use crate::domain::lot::FrameworkTerms;
 use crate::domain::money::{Money, UnitPrice};
 use chrono::NaiveDateTime;
@@ -111,7 +111,7 @@ pub fn lots(conn: &mut DbConnection) -> QueryResult<Vec<LotId>> {
 /// One accepted line of the initial call-off (the award), as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable)]
 pub struct InitialLineRow {
-    pub order_line_id: i64,
+    pub order_line_id: LineId,
     pub member_id: MemberId,
     pub quantity: i64,
     /// Net in cents.

@@ -4,7 +4,7 @@ use super::bundles::BundleChange;
 use super::schema::{delivery_sites, lot_member_totals, lots, order_lines};
 use super::time::DbTime;
 use super::{typed, typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
-use crate::domain::ids::{LotId, MemberId, SiteId};
+use crate::domain::ids::{LineId, LotId, MemberId, SiteId};
 use crate::domain::lot::OrderInput;
 use crate::domain::money::UnitPrice;
 use chrono::NaiveDateTime;
@@ -14,7 +14,7 @@ use diesel::prelude::*;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = order_lines)]
 struct RawLine {
-    id: i64,
+    id: LineId,
     lot_id: LotId,
     member_id: MemberId,
     delivery_site_id: SiteId,
@@ -33,7 +33,7 @@ struct RawLine {
 /// An order line with its quantity and limit price read into the domain's types.
 #[derive(Debug, Clone)]
 pub struct OrderLineRow {
-    pub id: i64,
+    pub id: LineId,
     pub lot_id: LotId,
     pub member_id: MemberId,
     pub delivery_site_id: SiteId,
@@ -94,7 +94,7 @@ pub fn lines_of_member(
     conn: &mut DbConnection,
     lot: LotId,
     member: MemberId,
-    after: Option<i64>,
+    after: Option<LineId>,
     limit: i64,
 ) -> Result<Vec<OrderLineView>, Error> {
     let rows: Vec<(RawLine, String)> = crate::native!(conn, |c| Prepared(
@@ -103,7 +103,7 @@ pub fn lines_of_member(
             .filter(order_lines::lot_id.eq(lot))
             .filter(order_lines::member_id.eq(member))
             .filter(order_lines::cancelled_at.is_null())
-            .filter(order_lines::id.gt(after.unwrap_or(0)))
+            .filter(order_lines::id.gt(after.unwrap_or_default()))
             .order(order_lines::id.asc())
             .limit(limit)
             .select((RawLine::as_select(), delivery_sites::name))
@@ -131,7 +131,7 @@ pub fn active_lines(conn: &mut DbConnection, lot: LotId) -> Result<Vec<OrderLine
     )
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<OrderLineRow>, Error> {
+pub fn find(conn: &mut DbConnection, id: LineId) -> Result<Option<OrderLineRow>, Error> {
     typed_one(
         order_lines::table
             .find(id)
@@ -249,7 +249,7 @@ pub fn count_into_lot(conn: &mut DbConnection, change: &LineChange) -> QueryResu
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placed {
     /// Stored, with the change still to be counted into the totals.
-    New(i64, LineChange),
+    New(LineId, LineChange),
     /// The member has a line with this form key already: nothing stored.
     Again,
     /// The lot takes no orders at the line's time: nothing stored.
@@ -306,7 +306,7 @@ pub fn insert(conn: &mut DbConnection, line: &NewLine<'_>) -> QueryResult<Placed
                 .on_conflict(key)
                 .do_nothing()
                 .returning(order_lines::id)
-                .get_result::<i64>($c)
+                .get_result::<LineId>($c)
                 .optional()?
         };
     }
@@ -329,7 +329,7 @@ pub fn insert(conn: &mut DbConnection, line: &NewLine<'_>) -> QueryResult<Placed
 /// Changes an active line; `None` if there is no such active line.
 pub fn update(
     conn: &mut DbConnection,
-    id: i64,
+    id: LineId,
     site: SiteId,
     input: &OrderInput,
     now: NaiveDateTime,
@@ -362,7 +362,7 @@ pub fn update(
 /// `None` if the line was cancelled already.
 pub fn cancel(
     conn: &mut DbConnection,
-    id: i64,
+    id: LineId,
     now: NaiveDateTime,
 ) -> QueryResult<Option<LineChange>> {
     let Some((lot, member, before)) = active_quantity(conn, id)? else {
@@ -391,7 +391,7 @@ pub fn cancel(
 /// each counts the quantity the other left (SQLite has one writer at a time anyway).
 fn active_quantity(
     conn: &mut DbConnection,
-    id: i64,
+    id: LineId,
 ) -> QueryResult<Option<(LotId, MemberId, i64)>> {
     let line = order_lines::table
         .find(id)
@@ -478,7 +478,7 @@ pub fn insert_many(
 pub fn insert_together(
     conn: &mut DbConnection,
     lines: &[NewLine<'_>],
-) -> QueryResult<Option<Vec<(i64, LineChange)>>> {
+) -> QueryResult<Option<Vec<(LineId, LineChange)>>> {
     let rows: Vec<_> = lines.iter().map(LineRow::from).collect();
     let key = (
         order_lines::lot_id,
@@ -491,7 +491,7 @@ pub fn insert_together(
         order_lines::member_id,
         order_lines::idempotency_key,
     );
-    let stored: Vec<(i64, LotId, MemberId, String)> =
+    let stored: Vec<(LineId, LotId, MemberId, String)> =
         crate::native!(conn, |c| diesel::insert_into(order_lines::table)
             .values(&rows)
             .on_conflict(key)

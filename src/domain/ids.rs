@@ -47,6 +47,8 @@ macro_rules! ids {
 }
 
 ids! {
+    /// One order line of a member in a lot.
+    LineId;
     /// A procurement lot, framework agreements included.
     LotId;
     /// A member organisation of the cooperative.

@@ -5,7 +5,7 @@ use super::lot_page::{lot_page, OrderForm};
 use super::session::{CurrentUser, Form, Visitor};
 use super::{ok, redirect, render, AppState, Choice, Page};
 use crate::app::ordering::{self, OrderError, OrderRequest};
-use crate::domain::ids::{LotId, SiteId};
+use crate::domain::ids::{LineId, LotId, SiteId};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -103,7 +103,7 @@ struct EditPage {
     lot_id: LotId,
     lot_title: String,
     unit: String,
-    line_id: i64,
+    line_id: LineId,
     form: OrderForm,
     sites: Vec<Choice<SiteId>>,
     can_change: bool,
@@ -126,7 +126,7 @@ async fn edit_page(
     state: &AppState,
     user: &CurrentUser,
     lot: LotId,
-    line: i64,
+    line: LineId,
     form: Option<OrderForm>,
 ) -> Result<EditPage, AppError> {
     let (ctx, actor) = (state.ctx(), user.user.clone());
@@ -166,7 +166,7 @@ async fn edit_page(
 pub async fn edit_form(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(LotId, i64)>,
+    path: web::Path<(LotId, LineId)>,
 ) -> Result<HttpResponse, AppError> {
     let (lot, line) = path.into_inner();
     ok(&edit_page(&state, &user, lot, line, None).await?)
@@ -175,7 +175,7 @@ pub async fn edit_form(
 pub async fn change(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(LotId, i64)>,
+    path: web::Path<(LotId, LineId)>,
     Form(fields): Form<OrderFields>,
 ) -> Result<HttpResponse, AppError> {
     let (lot, line) = path.into_inner();
@@ -201,7 +201,7 @@ pub struct CancelFields {}
 pub async fn cancel(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(LotId, i64)>,
+    path: web::Path<(LotId, LineId)>,
     Form(_): Form<CancelFields>,
 ) -> Result<HttpResponse, AppError> {
     let (lot, line) = path.into_inner();

@@ -8,7 +8,7 @@ use crate::app::kept::{KeptPages, PageKey, Turn};
 use crate::app::lot_page::{self, LotPageData};
 use crate::app::{idle_sqlite, read_together, Actor, DbConnection, ReadError};
 use crate::domain::account::{Language, Role};
-use crate::domain::ids::{LotId, MemberId, SupplierId};
+use crate::domain::ids::{LineId, LotId, MemberId, SupplierId};
 use crate::i18n::Tr;
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
@@ -144,7 +144,7 @@ impl Visitor {
     pub async fn read_lot(
         self,
         id: LotId,
-        lines_after: Option<i64>,
+        lines_after: Option<LineId>,
         now: DateTime<Utc>,
     ) -> Result<(CurrentUser, Arc<LotPageData>), AppError> {
         let state = self.state.clone();

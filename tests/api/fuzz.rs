@@ -202,7 +202,10 @@ async fn generated_hostile_forms_on_every_route_never_fail_the_server() {
             .map(|l| l.id)
             .collect()
     };
-    let lines: Vec<i64> = stored_lines(&app, cycle.lot).iter().map(|l| l.id).collect();
+    let lines: Vec<i64> = stored_lines(&app, cycle.lot)
+        .iter()
+        .map(|l| l.id.get())
+        .collect();
     let mut ids: Vec<i64> = vec![0, -1, 1, 2, 3, i64::MAX];
     ids.extend(all_lots.iter().map(|l| l.get()));
     ids.extend(&lines);

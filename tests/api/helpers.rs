@@ -549,7 +549,7 @@ pub fn store_line(
     placed_by: i64,
     key: &str,
     input: &sammelkauf::domain::lot::OrderInput,
-) -> i64 {
+) -> sammelkauf::domain::ids::LineId {
     use sammelkauf::db::orders;
     let orders::Placed::New(id, change) = orders::insert(
         conn,

@@ -45,7 +45,7 @@ async fn the_writes_of_an_order_stay_prepared_statements_on_postgresql() {
                 action: "order.placed",
                 lot_id: Some(f.lot),
                 entity: "order_line",
-                entity_id: Some(line),
+                entity_id: Some(line.get()),
                 details: "",
             },
         )

@@ -6,7 +6,7 @@ use super::*;
 use crate::db::award::{LineResult, MemberResult, ResultLine};
 use crate::db::lots::Lot;
 use crate::domain::framework::{Credit, Priced};
-use crate::domain::ids::{LotId, MemberId, SupplierId};
+use crate::domain::ids::{LineId, LotId, MemberId, SupplierId};
 use crate::domain::lot::{Category, LotStatus};
 use crate::domain::money::{Money, UnitPrice, VatRate};
 use crate::domain::pricing::{IneligibleReason, LinePrice, LineStatus};
@@ -57,7 +57,7 @@ fn priced_line() -> LinePrice {
 fn result_line(id: i64, member: &str, site: &str, status: LineStatus) -> ResultLine {
     ResultLine {
         result: LineResult {
-            order_line_id: id,
+            order_line_id: LineId(id),
             status,
             quantity: 120,
             price: (status == LineStatus::Accepted).then(priced_line),

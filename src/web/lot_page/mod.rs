@@ -11,7 +11,7 @@ use super::{ok, AppState, Choice, Page};
 use crate::app::lot_page::{self, LotPageData};
 use crate::app::lots::Lot;
 use crate::domain::account::Role;
-use crate::domain::ids::{LotId, SiteId, SupplierId};
+use crate::domain::ids::{LineId, LotId, SiteId, SupplierId};
 use crate::domain::lot::Progress;
 use crate::i18n::Tr;
 use actix_web::{web, HttpResponse};
@@ -129,7 +129,7 @@ impl ProgressView {
 
 /// One of the member's own order lines.
 pub struct OwnLine {
-    pub id: i64,
+    pub id: LineId,
     pub quantity: String,
     pub site: String,
     pub limit: Option<String>,
@@ -211,7 +211,7 @@ fn build_lot_page(
     now: DateTime<Utc>,
     form: Option<OrderForm>,
     notice: Option<&str>,
-    lines_after: Option<i64>,
+    lines_after: Option<LineId>,
 ) -> LotPage {
     let id = data.lot.id;
     let tr = user.tr();
@@ -284,7 +284,7 @@ fn build_lot_page(
 #[derive(serde::Deserialize)]
 pub struct LotQuery {
     notice: Option<String>,
-    lines_after: Option<i64>,
+    lines_after: Option<LineId>,
 }
 
 pub async fn show(
