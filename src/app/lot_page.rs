@@ -5,7 +5,7 @@ use super::access::{awarded_quote, shown_to};
 use super::accounts::{self, SessionAtLot, SessionLimits, SessionUser};
 use super::kept::{KeptPage, KeptPages, PageKey};
 use super::{Actor, Denied, ReadError};
-pub use crate::db::award::{MemberResult, ResultLine};
+pub use crate::db::award::{MemberTotal, ResultLine};
 use crate::db::changes::Token;
 use crate::db::lots::{Lot, LotAtGlance};
 use crate::db::orders::OrderLineView;
@@ -58,7 +58,7 @@ pub struct ProcedureData {
     pub own_quotes: Vec<QuoteRow>,
     pub takes_quotes: bool,
     pub results: Vec<ResultLine>,
-    pub totals: Vec<(MemberResult, String)>,
+    pub totals: Vec<MemberTotal>,
     pub results_for: Option<ResultsFor>,
     /// More results exist than the page shows.
     pub results_cut: bool,
@@ -314,7 +314,7 @@ fn procedure_data(
             if state.has_results() {
                 data.totals = award::result_members(conn, lot.id)?;
                 data.bought = Some(Bought {
-                    total: data.totals.iter().map(|(m, _)| m.quantity).sum(),
+                    total: data.totals.iter().map(|t| t.result.quantity).sum(),
                     own: None,
                 });
                 data.results_for = Some(ResultsFor::Staff);
@@ -335,12 +335,12 @@ fn procedure_data(
                 let all = award::result_members(conn, lot.id)?;
                 data.totals = all
                     .iter()
-                    .filter(|(m, _)| m.member_id == member)
+                    .filter(|t| t.result.member_id == member)
                     .cloned()
                     .collect();
                 data.bought = Some(Bought {
-                    total: all.iter().map(|(m, _)| m.quantity).sum(),
-                    own: Some(data.totals.iter().map(|(m, _)| m.quantity).sum()),
+                    total: all.iter().map(|t| t.result.quantity).sum(),
+                    own: Some(data.totals.iter().map(|t| t.result.quantity).sum()),
                 });
                 data.results_for = Some(ResultsFor::Member);
                 data.award = award(conn)?;

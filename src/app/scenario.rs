@@ -65,7 +65,11 @@ pub fn lot_scenario(
     let mut quote_ids = Vec::new();
     let mut lead_times = Vec::new();
     let mut quotes = Vec::new();
-    for (row, supplier) in quotes::latest_quotes(conn, lot.id)? {
+    for quotes::LatestQuote {
+        quote: row,
+        supplier,
+    } in quotes::latest_quotes(conn, lot.id)?
+    {
         if only_quote.is_some_and(|q| q != row.id) {
             continue;
         }

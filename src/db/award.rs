@@ -245,10 +245,15 @@ fn result_line(row: ResultRow) -> Result<ResultLine, Error> {
     })
 }
 
-pub fn result_members(
-    conn: &mut DbConnection,
-    lot: LotId,
-) -> Result<Vec<(MemberResult, String)>, Error> {
+/// A member's stored result with the member's name.
+#[derive(Debug, Clone)]
+pub struct MemberTotal {
+    pub result: MemberResult,
+    pub member: String,
+}
+
+/// Every member's stored result, by name.
+pub fn result_members(conn: &mut DbConnection, lot: LotId) -> Result<Vec<MemberTotal>, Error> {
     let rows: Vec<(AwardMemberRow, String)> = award_members::table
         .inner_join(members::table)
         .filter(award_members::lot_id.eq(lot))
@@ -256,6 +261,11 @@ pub fn result_members(
         .select((AwardMemberRow::as_select(), members::name))
         .load(conn)?;
     rows.into_iter()
-        .map(|(m, name)| Ok((MemberResult::try_from(m)?, name)))
+        .map(|(m, member)| {
+            Ok(MemberTotal {
+                result: MemberResult::try_from(m)?,
+                member,
+            })
+        })
         .collect()
 }

@@ -176,24 +176,31 @@ pub fn revisions_of(
     )
 }
 
+/// A supplier's latest revision of its quote, with the supplier's name.
+#[derive(Debug, Clone)]
+pub struct LatestQuote {
+    pub quote: QuoteRow,
+    pub supplier: String,
+}
+
 /// The latest revision of every supplier's quote on a lot, with the supplier's name.
-pub fn latest_quotes(
-    conn: &mut DbConnection,
-    lot: LotId,
-) -> Result<Vec<(QuoteRow, String)>, Error> {
+pub fn latest_quotes(conn: &mut DbConnection, lot: LotId) -> Result<Vec<LatestQuote>, Error> {
     let all: Vec<(RawQuote, String)> = quotes::table
         .inner_join(suppliers::table)
         .filter(quotes::lot_id.eq(lot))
         .order((quotes::supplier_id.asc(), quotes::revision.desc()))
         .select((RawQuote::as_select(), suppliers::name))
         .load(conn)?;
-    let mut latest: Vec<(QuoteRow, String)> = Vec::new();
-    for (quote, name) in all {
+    let mut latest: Vec<LatestQuote> = Vec::new();
+    for (quote, supplier) in all {
         if latest
             .last()
-            .is_none_or(|(q, _)| q.supplier_id != quote.supplier_id)
+            .is_none_or(|l| l.quote.supplier_id != quote.supplier_id)
         {
-            latest.push((QuoteRow::try_from(quote)?, name));
+            latest.push(LatestQuote {
+                quote: QuoteRow::try_from(quote)?,
+                supplier,
+            });
         }
     }
     Ok(latest)

@@ -55,7 +55,7 @@ async fn award(app: &TestApp, f: &Fixture) -> Browser {
     let quote = {
         let mut conn = app.pool.get().expect("conn");
         quotes::latest_quotes(&mut conn, lot).expect("quotes")[0]
-            .0
+            .quote
             .id
     };
     let awarded = staff

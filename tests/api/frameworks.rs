@@ -112,7 +112,7 @@ pub async fn confirmed_framework_listed(app: &TestApp, list_price: Option<&str>)
     let quote = {
         let mut conn = app.pool.get().expect("conn");
         quotes::latest_quotes(&mut conn, lot).expect("quotes")[0]
-            .0
+            .quote
             .id
     };
     let awarded = staff

@@ -467,9 +467,9 @@ async fn award_notices_and_confirmations_carry_the_engines_amounts() {
         quotes::latest_quotes(&mut conn, lot)
             .expect("quotes")
             .into_iter()
-            .find(|(q, _)| q.supplier_id == cycle.suppliers[0])
+            .find(|l| l.quote.supplier_id == cycle.suppliers[0])
             .expect("q")
-            .0
+            .quote
             .id
     };
     staff.get(&format!("/admin/lots/{lot}/evaluation")).await;
@@ -508,11 +508,12 @@ async fn award_notices_and_confirmations_carry_the_engines_amounts() {
     deliver(&app).await;
     let (member_net, member_gross, saving) = {
         let mut conn = app.pool.get().expect("conn");
-        let (m, _) = award::result_members(&mut conn, lot)
+        let m = award::result_members(&mut conn, lot)
             .expect("members")
             .into_iter()
-            .find(|(_, name)| name == "KRZ Lippe")
-            .expect("member");
+            .find(|t| t.member == "KRZ Lippe")
+            .expect("member")
+            .result;
         let tr = sammelkauf::i18n::Tr(Language::De);
         (
             tr.money(m.net),

@@ -253,15 +253,15 @@ async fn a_lot_goes_from_open_to_confirmed_with_the_engines_results() {
         let latest = quotes::latest_quotes(&mut conn, lot).expect("quotes");
         let s1_quote = latest
             .iter()
-            .find(|(q, _)| q.supplier_id == cycle.suppliers[0])
+            .find(|l| l.quote.supplier_id == cycle.suppliers[0])
             .expect("s1")
-            .0
+            .quote
             .id;
         let s2_quote = latest
             .iter()
-            .find(|(q, _)| q.supplier_id == cycle.suppliers[1])
+            .find(|l| l.quote.supplier_id == cycle.suppliers[1])
             .expect("s2")
-            .0
+            .quote
             .id;
         (s1_quote, s2_quote)
     };
@@ -480,7 +480,8 @@ fn stored_members(app: &TestApp, lot: sammelkauf::domain::ids::LotId) -> Vec<ser
     award::result_members(&mut conn, lot)
         .expect("members")
         .into_iter()
-        .map(|(m, name)| {
+        .map(|t| {
+            let (m, name) = (t.result, t.member);
             serde_json::json!({
                 "member": name,
                 "quantity": m.quantity,

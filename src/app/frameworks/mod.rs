@@ -189,7 +189,7 @@ fn cumulative(
         Some(c) => c.cumulative_quantity.max(0) as u64,
         None => award::result_members(conn, lot)?
             .iter()
-            .map(|(m, _)| m.quantity)
+            .map(|t| t.result.quantity)
             .sum(),
     };
     Ok((total, latest))

@@ -189,7 +189,7 @@ pub(super) fn store_positions(
 fn store_award_positions(conn: &mut DbConnection, lot: LotId) -> Result<(), StoreError> {
     let positions: Vec<(MemberId, Position)> = award::result_members(conn, lot)?
         .into_iter()
-        .map(|(m, _)| {
+        .map(|award::MemberTotal { result: m, .. }| {
             (
                 m.member_id,
                 Position {

@@ -66,8 +66,9 @@ pub fn state(
                     // Before the first call-off: the award's figures.
                     award::result_members(conn, lot.id)?
                         .into_iter()
-                        .find(|(m, _)| m.member_id == member)
-                        .map(|(m, _)| Position {
+                        .map(|t| t.result)
+                        .find(|m| m.member_id == member)
+                        .map(|m| Position {
                             quantity: m.quantity,
                             net: m.net,
                             vat: m.vat,

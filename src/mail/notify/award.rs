@@ -331,7 +331,11 @@ pub fn confirmation(
 ) -> DbResult<()> {
     let lines = award::result_lines(conn, lot.id, award::ResultFilter::default())?;
     let totals = award::result_members(conn, lot.id)?;
-    for (member_total, member_name) in &totals {
+    for award::MemberTotal {
+        result: member_total,
+        member: member_name,
+    } in &totals
+    {
         let own: Vec<&award::ResultLine> = lines
             .iter()
             .filter(|l| l.member_id == member_total.member_id)

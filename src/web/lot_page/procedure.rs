@@ -1,6 +1,6 @@
 //! The procurement part of a lot's page: the opening, the award, results and what was bought.
 use super::quote_form::QuoteFormView;
-use crate::app::lot_page::{LotPageData, MemberResult, ResultLine, ResultsFor};
+use crate::app::lot_page::{LotPageData, MemberTotal, ResultLine, ResultsFor};
 use crate::domain::rules::{OpeningRefusal, OpeningStep};
 use crate::i18n::Tr;
 
@@ -114,9 +114,10 @@ fn result_view(tr: Tr, r: &ResultLine) -> ResultView {
     }
 }
 
-fn member_total_view(tr: Tr, (m, name): &(MemberResult, String)) -> MemberTotalView {
+fn member_total_view(tr: Tr, total: &MemberTotal) -> MemberTotalView {
+    let m = &total.result;
     MemberTotalView {
-        member: name.clone(),
+        member: total.member.clone(),
         quantity: tr.quantity(m.quantity),
         net: tr.money(m.net),
         vat: tr.money(m.vat),
