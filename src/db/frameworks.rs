@@ -5,7 +5,7 @@ use super::schema::{
     members, order_lines,
 };
 use super::{DbConnection, Error, RowReader};
-use crate::domain::ids::{LineId, LotId, MemberId, SiteId};
+use crate::domain::ids::{CallOffId, LineId, LotId, MemberId, SiteId};
 use crate::domain::lot::FrameworkTerms;
 use crate::domain::money::{Money, UnitPrice};
 use chrono::NaiveDateTime;
@@ -138,7 +138,7 @@ pub fn initial_lines(conn: &mut DbConnection, lot: LotId) -> QueryResult<Vec<Ini
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = calloffs)]
 pub struct CallOffRow {
-    pub id: i64,
+    pub id: CallOffId,
     pub lot_id: LotId,
     pub member_id: MemberId,
     pub delivery_site_id: SiteId,
@@ -167,8 +167,8 @@ impl CallOffRow {
     }
 }
 
-pub fn contract_id(id: i64) -> String {
-    format!("CO-{id:012}")
+pub fn contract_id(id: CallOffId) -> String {
+    format!("CO-{:012}", id.get())
 }
 
 /// What a new call-off stores.
@@ -188,7 +188,7 @@ pub struct NewCallOff<'a> {
     pub cumulative_quantity: u64,
 }
 
-pub fn insert(conn: &mut DbConnection, c: &NewCallOff<'_>) -> QueryResult<i64> {
+pub fn insert(conn: &mut DbConnection, c: &NewCallOff<'_>) -> QueryResult<CallOffId> {
     let insert = diesel::insert_into(calloffs::table).values((
         calloffs::lot_id.eq(c.lot),
         calloffs::member_id.eq(c.member),
@@ -209,7 +209,7 @@ pub fn insert(conn: &mut DbConnection, c: &NewCallOff<'_>) -> QueryResult<i64> {
 
 pub fn insert_credit(
     conn: &mut DbConnection,
-    calloff: i64,
+    calloff: CallOffId,
     member: MemberId,
     (net, vat, gross): (Money, Money, Money),
 ) -> QueryResult<()> {
@@ -282,8 +282,17 @@ pub fn of_member(
     query.load(conn)
 }
 
-/// A stored credit: (call-off, member, member name, net, vat, gross in cents).
-pub type CreditRow = (i64, i64, String, i64, i64, i64);
+/// A stored credit: the call-off that caused it, the member credited, and the amounts in
+/// cents.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct CreditRow {
+    pub calloff: CallOffId,
+    pub member: MemberId,
+    pub member_name: String,
+    pub net: i64,
+    pub vat: i64,
+    pub gross: i64,
+}
 
 /// Credits of a framework (of one member, or all), in call-off order.
 pub fn credits(

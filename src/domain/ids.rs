@@ -47,6 +47,8 @@ macro_rules! ids {
 }
 
 ids! {
+    /// A member's call-off from a framework agreement.
+    CallOffId;
     /// One order line of a member in a lot.
     LineId;
     /// A procurement lot, framework agreements included.

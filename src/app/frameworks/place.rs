@@ -14,7 +14,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::audit::AuditAction;
 use crate::domain::framework::{CallOff, Credit, Framework, Ledger, Priced, Refusal};
 use crate::domain::idempotency::IdempotencyKey;
-use crate::domain::ids::{LotId, MemberId, SupplierId};
+use crate::domain::ids::{CallOffId, LotId, MemberId, SupplierId};
 use crate::domain::money::Money;
 use crate::mail::notify;
 use chrono::{DateTime, Utc};
@@ -208,7 +208,7 @@ fn store_award_positions(conn: &mut DbConnection, lot: LotId) -> Result<(), Stor
 /// The credits a stored call-off caused.
 pub(super) fn store_credits(
     conn: &mut DbConnection,
-    calloff: i64,
+    calloff: CallOffId,
     priced: &Priced,
 ) -> Result<(), StoreError> {
     for credit in &priced.credits {
@@ -230,7 +230,7 @@ pub(super) fn mail_calloff(
     lot: &Lot,
     supplier: SupplierId,
     member: (MemberId, &str),
-    id: i64,
+    id: CallOffId,
     site: &DeliverySite,
     (quantity, reference): (u64, &str),
     priced: &Priced,
@@ -273,7 +273,7 @@ pub fn place(
     lot_id: LotId,
     request: &CallOffRequest,
     key: &str,
-) -> Result<i64, CallOffError> {
+) -> Result<CallOffId, CallOffError> {
     let member = actor.member()?;
     let key = IdempotencyKey::parse(key).ok_or(CallOffError::BadKey)?;
     let (lot, terms) = running_terms(conn, actor, lot_id, ctx.now)?;

@@ -6,7 +6,7 @@ use super::*;
 use crate::db::award::{LineResult, MemberResult, ResultLine};
 use crate::db::lots::Lot;
 use crate::domain::framework::{Credit, Priced};
-use crate::domain::ids::{LineId, LotId, MemberId, SupplierId};
+use crate::domain::ids::{CallOffId, LineId, LotId, MemberId, SupplierId};
 use crate::domain::lot::{Category, LotStatus};
 use crate::domain::money::{Money, UnitPrice, VatRate};
 use crate::domain::pricing::{IneligibleReason, LinePrice, LineStatus};
@@ -375,7 +375,7 @@ fn purchase_order() {
 
 fn calloff<'a>(priced: &'a Priced, credits: Vec<MemberCredit>) -> CallOffNotice<'a> {
     CallOffNotice {
-        id: 9,
+        id: CallOffId(9),
         member: MemberId(3),
         member_name: "Stadt Lemgo".into(),
         supplier: SupplierId(2),

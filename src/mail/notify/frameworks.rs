@@ -4,7 +4,7 @@
 use super::{dash_if_empty, each_user, lot_link, send_each, DbResult, Email, Notice, Recipient};
 use crate::db::{lots, users, DbConnection};
 use crate::domain::framework::{Credit, Priced};
-use crate::domain::ids::{MemberId, SupplierId};
+use crate::domain::ids::{CallOffId, MemberId, SupplierId};
 use crate::domain::money::Money;
 use crate::domain::spend::Spend;
 use crate::i18n::Tr;
@@ -13,7 +13,7 @@ use chrono::NaiveDateTime;
 
 /// A confirmed call-off, as its notices tell it.
 pub struct CallOffNotice<'a> {
-    pub id: i64,
+    pub id: CallOffId,
     pub member: MemberId,
     pub member_name: String,
     pub supplier: SupplierId,

@@ -320,7 +320,15 @@ pub async fn csv(
             c.cumulative_quantity.to_string(),
         ]);
     }
-    for (calloff, _, member, net, vat, gross) in &record.credits {
+    for credit in &record.credits {
+        let crate::db::frameworks::CreditRow {
+            calloff,
+            member_name: member,
+            net,
+            vat,
+            gross,
+            ..
+        } = credit;
         csv.row([
             "Gutschrift".to_string(),
             contract_id(*calloff),

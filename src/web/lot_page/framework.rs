@@ -141,12 +141,20 @@ impl FrameworkView {
                 credits: s
                     .own_credits
                     .iter()
-                    .map(|(calloff, _, _, net, vat, gross)| CreditLine {
-                        calloff: contract_id(*calloff),
-                        net: tr.money(crate::domain::money::Money::from_cents(*net)),
-                        vat: tr.money(crate::domain::money::Money::from_cents(*vat)),
-                        gross: tr.money(crate::domain::money::Money::from_cents(*gross)),
-                    })
+                    .map(
+                        |crate::db::frameworks::CreditRow {
+                             calloff,
+                             net,
+                             vat,
+                             gross,
+                             ..
+                         }| CreditLine {
+                            calloff: contract_id(*calloff),
+                            net: tr.money(crate::domain::money::Money::from_cents(*net)),
+                            vat: tr.money(crate::domain::money::Money::from_cents(*vat)),
+                            gross: tr.money(crate::domain::money::Money::from_cents(*gross)),
+                        },
+                    )
                     .collect(),
                 can_call_off: s.can_call_off,
                 sites: s
