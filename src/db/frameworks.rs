@@ -259,13 +259,22 @@ pub fn latest(conn: &mut DbConnection, lot: LotId) -> QueryResult<Option<CallOff
         .optional()
 }
 
-/// A member's call-offs with their site names, newest first, at most `limit`.
+/// A call-off with the names of its delivery site and member.
+#[derive(Debug, Clone, Queryable)]
+pub struct NamedCallOff {
+    pub calloff: CallOffRow,
+    pub site: String,
+    pub member: String,
+}
+
+/// A member's call-offs (or every member's) with their site names, newest first, at most
+/// `limit`.
 pub fn of_member(
     conn: &mut DbConnection,
     lot: LotId,
     member: Option<MemberId>,
     limit: Option<i64>,
-) -> QueryResult<Vec<(CallOffRow, String, String)>> {
+) -> QueryResult<Vec<NamedCallOff>> {
     let mut query = calloffs::table
         .inner_join(delivery_sites::table)
         .inner_join(members::table)

@@ -2,7 +2,7 @@
 //! calloffs` scenario for staff.
 use super::{agreement, member_key};
 use crate::app::{Actor, Denied, ReadError};
-use crate::db::frameworks::{self, CallOffRow, CreditRow};
+use crate::db::frameworks::{self, CreditRow};
 use crate::db::DbConnection;
 use crate::domain::account::Role;
 use crate::domain::framework::CallOff;
@@ -11,7 +11,7 @@ use crate::domain::ids::LotId;
 /// Every call-off and credit of a framework, for the CSV and the scenario export: staff and
 /// the framework's supplier see all, a member only its own.
 pub struct Record {
-    pub calloffs: Vec<(CallOffRow, String, String)>,
+    pub calloffs: Vec<frameworks::NamedCallOff>,
     pub credits: Vec<CreditRow>,
 }
 

@@ -3,7 +3,7 @@
 use super::{cumulative, terms_of};
 use crate::app::{Actor, StoreError};
 use crate::db::award;
-use crate::db::frameworks::{self, CallOffRow, CreditRow, FrameworkRow, Position};
+use crate::db::frameworks::{self, CreditRow, FrameworkRow, Position};
 use crate::db::lots::Lot;
 use crate::db::orgs::{self, DeliverySite};
 use crate::db::DbConnection;
@@ -28,7 +28,7 @@ pub struct FrameworkState {
     pub next_tier: Option<(u64, UnitPrice)>,
     /// The member's own position and history (buyers).
     pub own: Option<Position>,
-    pub own_calloffs: Vec<(CallOffRow, String, String)>,
+    pub own_calloffs: Vec<frameworks::NamedCallOff>,
     pub own_credits: Vec<CreditRow>,
     pub can_call_off: bool,
     pub sites: Vec<DeliverySite>,

@@ -304,7 +304,8 @@ pub async fn csv(
         "Brutto",
         "Kumulierte Menge",
     ]);
-    for (c, site, member) in &record.calloffs {
+    for named in &record.calloffs {
+        let (c, site, member) = (&named.calloff, &named.site, &named.member);
         csv.row([
             "Abruf".to_string(),
             c.contract_id(),

@@ -127,7 +127,8 @@ impl FrameworkView {
                 calloffs: s
                     .own_calloffs
                     .iter()
-                    .map(|(c, site, _)| CallOffLine {
+                    .map(|named| (&named.calloff, &named.site))
+                    .map(|(c, site)| CallOffLine {
                         number: c.contract_id(),
                         at: tr.datetime(c.at),
                         site: site.clone(),
