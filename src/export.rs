@@ -4,6 +4,7 @@
 
 use crate::db::audit::AuditEntry;
 use crate::db::award::ResultLine;
+use crate::domain::ids::UserId;
 use crate::domain::money::{Money, UnitPrice};
 
 /// A CSV file being written.
@@ -117,7 +118,7 @@ pub fn result_row(csv: &mut Csv, r: &ResultLine) {
 }
 
 /// The audit log of a lot, oldest entry first; `actor` names who acted.
-pub fn audit_log(entries: &[AuditEntry], actor: impl Fn(Option<i64>) -> String) -> String {
+pub fn audit_log(entries: &[AuditEntry], actor: impl Fn(Option<UserId>) -> String) -> String {
     let mut csv = Csv::new(&[
         "Zeitpunkt (UTC)",
         "Wer",

@@ -11,7 +11,7 @@ use crate::db::users::StaffGrant;
 use crate::db::{self, orgs, users, DbConnection};
 use crate::domain::account::{EmailAddress, Language, Role};
 use crate::domain::audit::AuditAction;
-use crate::domain::ids::{MemberId, SupplierId};
+use crate::domain::ids::{MemberId, SupplierId, UserId};
 use chrono::Duration;
 
 /// What staff enter for an account.
@@ -46,9 +46,9 @@ pub enum Saved {
     /// Changes stored.
     Changed,
     /// A new account; the invitation went to its address.
-    Invited(i64),
+    Invited(UserId),
     /// Stored, and the staff role of this account waits for a second staff member.
-    StaffRequested(i64),
+    StaffRequested(UserId),
 }
 
 struct Checked {
@@ -115,13 +115,13 @@ pub struct Overview {
     pub suppliers: Vec<Supplier>,
     pub grants: Vec<StaffGrant>,
     /// Buyers who administer their member.
-    pub admins: Vec<i64>,
+    pub admins: Vec<UserId>,
 }
 
 pub fn overview(conn: &mut DbConnection, actor: &Actor) -> Result<Overview, ReadError> {
     actor.require(Role::Staff)?;
     let accounts = users::list(conn)?;
-    let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
+    let ids: Vec<UserId> = accounts.iter().map(|a| a.id).collect();
     Ok(Overview {
         admins: users::member_admins_among(conn, &ids)?,
         accounts,
@@ -131,7 +131,7 @@ pub fn overview(conn: &mut DbConnection, actor: &Actor) -> Result<Overview, Read
     })
 }
 
-pub fn account(conn: &mut DbConnection, actor: &Actor, id: i64) -> Result<Account, ReadError> {
+pub fn account(conn: &mut DbConnection, actor: &Actor, id: UserId) -> Result<Account, ReadError> {
     actor.require(Role::Staff)?;
     Ok(users::find(conn, id)?.ok_or(Denied::NotFound)?)
 }
@@ -141,7 +141,7 @@ fn request_staff_role(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    id: i64,
+    id: UserId,
     email: &str,
 ) -> Result<(), StoreError> {
     users::request_staff(conn, id, actor.id, ctx.now.naive_utc())?;
@@ -282,7 +282,7 @@ pub fn update(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    id: i64,
+    id: UserId,
     form: &AccountForm,
 ) -> Result<Saved, AccountError> {
     actor.require(Role::Staff)?;
@@ -369,7 +369,7 @@ pub fn confirm_staff(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    id: i64,
+    id: UserId,
 ) -> Result<(), AccountError> {
     actor.require(Role::Staff)?;
     let now = ctx.now.naive_utc();

@@ -7,7 +7,7 @@ use crate::db::sessions::SessionAccount;
 use crate::db::{self, sessions, throttle, users, DbConnection, Pool};
 use crate::domain::account::Language;
 use crate::domain::audit::AuditAction;
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, UserId};
 use crate::password::Hasher;
 use chrono::{Duration, NaiveDateTime};
 use diesel::QueryResult;
@@ -27,7 +27,7 @@ fn session_id(secret: &str) -> String {
 
 /// Starts a session for an account that has just signed in; answers the secret for the
 /// cookie.
-fn start_session(conn: &mut DbConnection, user: i64, now: NaiveDateTime) -> QueryResult<String> {
+fn start_session(conn: &mut DbConnection, user: UserId, now: NaiveDateTime) -> QueryResult<String> {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
     let secret = hex::encode(bytes);
@@ -144,7 +144,7 @@ pub fn sign_out(conn: &mut DbConnection, secret: &str) -> Result<(), ReadError> 
 /// Ends every session of an account, and forgets sessions that expired.
 pub(crate) fn end_sessions(
     conn: &mut DbConnection,
-    user: i64,
+    user: UserId,
     now: NaiveDateTime,
     limits: Option<SessionLimits>,
 ) -> QueryResult<()> {

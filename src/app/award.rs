@@ -10,7 +10,7 @@ use crate::db::procurement as store;
 use crate::db::{self, DbConnection};
 use crate::domain::account::Role;
 use crate::domain::audit::AuditAction;
-use crate::domain::ids::{LotId, MemberId, QuoteId};
+use crate::domain::ids::{LotId, MemberId, QuoteId, UserId};
 use crate::domain::lot::LotStatus;
 use crate::domain::pricing::{evaluate, Evaluation, InvalidInput};
 use crate::mail::notify::AwardNotice;
@@ -148,7 +148,7 @@ pub fn award(
 fn award_in_transaction(
     conn: &mut DbConnection,
     ctx: &Ctx,
-    actor: i64,
+    actor: UserId,
     lot_id: LotId,
     quote_id: QuoteId,
     justification: &str,

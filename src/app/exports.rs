@@ -6,7 +6,7 @@ use super::{Actor, Denied, ReadError};
 use crate::db::award;
 use crate::db::{audit, users, DbConnection};
 use crate::domain::account::Role;
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, UserId};
 use std::collections::HashMap;
 
 /// Staff: the audit log of a lot (the procurement record).
@@ -14,7 +14,7 @@ pub fn audit_log(conn: &mut DbConnection, actor: &Actor, lot: LotId) -> Result<S
     actor.require(Role::Staff)?;
     super::access::for_staff(conn, actor, lot)?;
     let entries = audit::list(conn, Some(lot), 100_000)?;
-    let names: HashMap<i64, String> = users::list(conn)?
+    let names: HashMap<UserId, String> = users::list(conn)?
         .into_iter()
         .map(|u| (u.id, u.email))
         .collect();

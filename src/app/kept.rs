@@ -238,7 +238,7 @@ mod tests {
 
     fn kept_page(data: u32) -> KeptPage<u32> {
         let actor = Actor {
-            id: 1,
+            id: crate::domain::ids::UserId(1),
             name: "Käufer".into(),
             email: "einkauf@example.org".into(),
             role: crate::domain::account::Role::Buyer,

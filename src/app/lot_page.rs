@@ -14,7 +14,7 @@ use crate::db::procurement::Procedure;
 use crate::db::quotes::QuoteRow;
 use crate::db::{award, lots, orders, orgs, quotes, users, DbConnection};
 use crate::domain::account::Role;
-use crate::domain::ids::{LineId, LotId, MemberId, Named, SupplierId};
+use crate::domain::ids::{LineId, LotId, MemberId, Named, SupplierId, UserId};
 use crate::domain::lot::IndicativeTier;
 use crate::domain::rules::{LotState, OpeningRefusal, OpeningStep};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -251,7 +251,7 @@ pub fn page_from(
     })
 }
 
-fn user_name(conn: &mut DbConnection, id: Option<i64>) -> Result<String, ReadError> {
+fn user_name(conn: &mut DbConnection, id: Option<UserId>) -> Result<String, ReadError> {
     Ok(match id {
         Some(id) => users::find(conn, id)?.map_or_else(String::new, |u| u.name),
         None => String::new(),

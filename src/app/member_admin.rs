@@ -8,7 +8,7 @@ use crate::db::orgs::{DeliverySite, Member};
 use crate::db::{self, orgs, users, DbConnection};
 use crate::domain::account::Role;
 use crate::domain::audit::AuditAction;
-use crate::domain::ids::MemberId;
+use crate::domain::ids::{MemberId, UserId};
 
 /// The member this actor may manage: any for staff (`None`), its own for a member
 /// administrator, none for anyone else.
@@ -55,7 +55,7 @@ pub fn set_admin(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    user: i64,
+    user: UserId,
     admin: bool,
 ) -> Result<(), MemberAdminError> {
     actor.require(Role::Staff)?;
@@ -88,7 +88,7 @@ pub struct Managed {
     pub member: Member,
     pub sites: Vec<DeliverySite>,
     pub buyers: Vec<Account>,
-    pub admins: Vec<i64>,
+    pub admins: Vec<UserId>,
 }
 
 pub fn managed(conn: &mut DbConnection, actor: &Actor) -> Result<Managed, ReadError> {
@@ -97,7 +97,7 @@ pub fn managed(conn: &mut DbConnection, actor: &Actor) -> Result<Managed, ReadEr
         .into_iter()
         .filter(|u| u.member_id == Some(member))
         .collect();
-    let ids: Vec<i64> = buyers.iter().map(|u| u.id).collect();
+    let ids: Vec<UserId> = buyers.iter().map(|u| u.id).collect();
     Ok(Managed {
         member: orgs::find_member(conn, member)?.ok_or(Denied::NotFound)?,
         sites: orgs::sites_of(conn, member)?,
@@ -112,7 +112,7 @@ pub fn set_colleague_active(
     conn: &mut DbConnection,
     ctx: &Ctx,
     actor: &Actor,
-    user: i64,
+    user: UserId,
     active: bool,
 ) -> Result<(), MemberAdminError> {
     let now = ctx.now.naive_utc();

@@ -29,7 +29,7 @@ pub mod upload;
 
 use crate::db;
 use crate::domain::account::{Language, Role};
-use crate::domain::ids::{LotId, MemberId, SupplierId};
+use crate::domain::ids::{LotId, MemberId, SupplierId, UserId};
 use crate::mail::MailContext;
 use chrono::{DateTime, Utc};
 
@@ -49,7 +49,7 @@ pub struct Ctx {
 /// Who is acting: a signed-in, active account.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub id: i64,
+    pub id: UserId,
     pub name: String,
     pub email: String,
     pub role: Role,
@@ -292,7 +292,7 @@ where
 pub(crate) fn record(
     conn: &mut DbConnection,
     ctx: &Ctx,
-    actor: Option<i64>,
+    actor: Option<UserId>,
     action: crate::domain::audit::AuditAction,
     lot: Option<LotId>,
     entity: (&str, impl Into<i64>),

@@ -8,7 +8,7 @@ use crate::db::outbox::{self, NewEmail};
 use crate::db::{self, bundles, DbConnection};
 use crate::domain::audit::AuditAction;
 use crate::domain::idempotency::IdempotencyKey;
-use crate::domain::ids::{LineId, LotId, MemberId, SiteId};
+use crate::domain::ids::{LineId, LotId, MemberId, SiteId, UserId};
 use crate::domain::lot::{FieldError, OrderInput};
 use crate::mail::notify::{self, LineChange, LineSummary};
 
@@ -185,7 +185,7 @@ pub struct ReadyOrder {
     site: SiteId,
     input: OrderInput,
     key: IdempotencyKey,
-    placed_by: i64,
+    placed_by: UserId,
     now: chrono::NaiveDateTime,
     details: String,
     email: NewEmail,

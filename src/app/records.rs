@@ -7,7 +7,7 @@ use crate::db::outbox::{self, OutboxRow};
 use crate::db::{self, audit, users, DbConnection};
 use crate::domain::account::Role;
 use crate::domain::audit::AuditAction;
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, UserId};
 use std::collections::HashMap;
 
 /// Entries or messages shown on one page.
@@ -33,7 +33,7 @@ fn paged<T>(mut rows: Vec<T>, id: impl Fn(&T) -> i64) -> Page<T> {
 /// A page of the audit log (of one lot, or all) with the names of those who acted.
 pub struct AuditPage {
     pub entries: Page<AuditEntry>,
-    pub names: HashMap<i64, String>,
+    pub names: HashMap<UserId, String>,
 }
 
 pub fn audit_log(

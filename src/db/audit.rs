@@ -2,7 +2,7 @@
 
 use super::schema::audit_log;
 use super::{DbConnection, Prepared};
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -11,7 +11,7 @@ use diesel::prelude::*;
 pub struct AuditEntry {
     pub id: i64,
     pub at: NaiveDateTime,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub action: String,
     pub lot_id: Option<LotId>,
     pub entity: String,
@@ -26,7 +26,7 @@ pub struct AuditEntry {
 #[diesel(treat_none_as_default_value = false)]
 pub struct NewAuditEntry<'a> {
     pub at: NaiveDateTime,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub action: &'a str,
     pub lot_id: Option<LotId>,
     pub entity: &'a str,

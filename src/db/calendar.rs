@@ -2,13 +2,14 @@
 
 use super::schema::calendar_feeds;
 use super::DbConnection;
+use crate::domain::ids::UserId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 /// Replaces the user's feed (the old URL stops working).
 pub fn set(
     conn: &mut DbConnection,
-    user: i64,
+    user: UserId,
     token_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -24,14 +25,14 @@ pub fn set(
 }
 
 /// Ends the user's feed; false when there was none.
-pub fn revoke(conn: &mut DbConnection, user: i64) -> QueryResult<bool> {
+pub fn revoke(conn: &mut DbConnection, user: UserId) -> QueryResult<bool> {
     diesel::delete(calendar_feeds::table.find(user))
         .execute(conn)
         .map(|n| n > 0)
 }
 
 /// Since when the user has a feed.
-pub fn created_at(conn: &mut DbConnection, user: i64) -> QueryResult<Option<NaiveDateTime>> {
+pub fn created_at(conn: &mut DbConnection, user: UserId) -> QueryResult<Option<NaiveDateTime>> {
     calendar_feeds::table
         .find(user)
         .select(calendar_feeds::created_at)
@@ -40,7 +41,7 @@ pub fn created_at(conn: &mut DbConnection, user: i64) -> QueryResult<Option<Naiv
 }
 
 /// Whose feed this is.
-pub fn user_of(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Option<i64>> {
+pub fn user_of(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Option<UserId>> {
     calendar_feeds::table
         .filter(calendar_feeds::token_hash.eq(token_hash))
         .select(calendar_feeds::user_id)

@@ -5,7 +5,7 @@ use super::schema::{
     members, order_lines,
 };
 use super::{DbConnection, Error, RowReader};
-use crate::domain::ids::{CallOffId, LineId, LotId, MemberId, SiteId};
+use crate::domain::ids::{CallOffId, LineId, LotId, MemberId, SiteId, UserId};
 use crate::domain::lot::FrameworkTerms;
 use crate::domain::money::{Money, UnitPrice};
 use chrono::NaiveDateTime;
@@ -76,7 +76,7 @@ pub fn end(
     conn: &mut DbConnection,
     lot: LotId,
     reason: &str,
-    by: Option<i64>,
+    by: Option<UserId>,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     diesel::update(
@@ -145,7 +145,7 @@ pub struct CallOffRow {
     pub quantity: i64,
     pub reference: String,
     pub idempotency_key: String,
-    pub placed_by: i64,
+    pub placed_by: UserId,
     pub at: NaiveDateTime,
     pub unit_price: i64,
     pub net: i64,
@@ -179,7 +179,7 @@ pub struct NewCallOff<'a> {
     pub quantity: u64,
     pub reference: &'a str,
     pub idempotency_key: &'a str,
-    pub placed_by: i64,
+    pub placed_by: UserId,
     pub at: NaiveDateTime,
     pub unit_price: UnitPrice,
     pub net: Money,

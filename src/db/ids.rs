@@ -1,6 +1,6 @@
 //! The typed ids of `domain::ids` as the integers they are in both databases.
 
-use crate::domain::ids::{CallOffId, LineId, LotId, MemberId, QuoteId, SiteId, SupplierId};
+use crate::domain::ids::{CallOffId, LineId, LotId, MemberId, QuoteId, SiteId, SupplierId, UserId};
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql};
 use diesel::serialize::{self, Output, ToSql};
@@ -28,4 +28,4 @@ macro_rules! stored_as_bigint {
     )*};
 }
 
-stored_as_bigint!(CallOffId, LineId, LotId, MemberId, QuoteId, SiteId, SupplierId);
+stored_as_bigint!(CallOffId, LineId, LotId, MemberId, QuoteId, SiteId, SupplierId, UserId);

@@ -8,7 +8,7 @@ use super::schema::{
 use super::sessions::SessionAccount;
 use super::time::DbTime;
 use super::{typed, typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
-use crate::domain::ids::{LotId, MemberId, Named, SiteId, SupplierId};
+use crate::domain::ids::{LotId, MemberId, Named, SiteId, SupplierId, UserId};
 use crate::domain::lot::{Category, IndicativeTier, LotStatus, LotTermsInput};
 use crate::domain::money::{UnitPrice, VatRate};
 use crate::domain::rules::LotState;
@@ -34,7 +34,7 @@ struct LotRow {
     quote_deadline: NaiveDateTime,
     standstill_days: i64,
     status: String,
-    created_by: i64,
+    created_by: UserId,
     #[diesel(deserialize_as = DbTime)]
     created_at: NaiveDateTime,
     #[diesel(deserialize_as = DbTime)]
@@ -57,7 +57,7 @@ pub struct Lot {
     pub quote_deadline: NaiveDateTime,
     pub standstill_days: u64,
     pub status: LotStatus,
-    pub created_by: i64,
+    pub created_by: UserId,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -148,7 +148,7 @@ pub fn insert(
     conn: &mut DbConnection,
     terms: &LotTermsInput,
     invited: &[SupplierId],
-    created_by: i64,
+    created_by: UserId,
     now: NaiveDateTime,
 ) -> QueryResult<LotId> {
     let id = crate::insert_returning_id!(

@@ -4,7 +4,7 @@ use super::bundles::BundleChange;
 use super::schema::{delivery_sites, lot_member_totals, lots, order_lines};
 use super::time::DbTime;
 use super::{typed, typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
-use crate::domain::ids::{LineId, LotId, MemberId, SiteId};
+use crate::domain::ids::{LineId, LotId, MemberId, SiteId, UserId};
 use crate::domain::lot::OrderInput;
 use crate::domain::money::UnitPrice;
 use chrono::NaiveDateTime;
@@ -22,7 +22,7 @@ struct RawLine {
     max_unit_price: Option<i64>,
     reference: String,
     idempotency_key: String,
-    placed_by: i64,
+    placed_by: UserId,
     #[diesel(deserialize_as = DbTime)]
     placed_at: NaiveDateTime,
     #[diesel(deserialize_as = DbTime)]
@@ -41,7 +41,7 @@ pub struct OrderLineRow {
     pub max_unit_price: Option<UnitPrice>,
     pub reference: String,
     pub idempotency_key: String,
-    pub placed_by: i64,
+    pub placed_by: UserId,
     pub placed_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub cancelled_at: Option<NaiveDateTime>,
@@ -164,7 +164,7 @@ pub struct NewLine<'a> {
     pub site: SiteId,
     pub input: &'a OrderInput,
     pub idempotency_key: &'a str,
-    pub placed_by: i64,
+    pub placed_by: UserId,
     pub now: NaiveDateTime,
 }
 
@@ -420,7 +420,7 @@ struct LineRow<'a> {
     max_unit_price: Option<i64>,
     reference: &'a str,
     idempotency_key: &'a str,
-    placed_by: i64,
+    placed_by: UserId,
     placed_at: NaiveDateTime,
     updated_at: NaiveDateTime,
 }

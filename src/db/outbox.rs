@@ -3,7 +3,7 @@
 
 use super::schema::{outbox, password_tokens};
 use super::{DbConnection, Prepared};
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, UserId};
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -261,7 +261,7 @@ pub fn count_by_status(conn: &mut DbConnection, status: &str) -> QueryResult<i64
 pub fn insert_token(
     conn: &mut DbConnection,
     token_hash: &str,
-    user: i64,
+    user: UserId,
     purpose: &str,
     expires_at: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -281,7 +281,7 @@ pub fn valid_token(
     conn: &mut DbConnection,
     token_hash: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<i64>> {
+) -> QueryResult<Option<UserId>> {
     password_tokens::table
         .find(token_hash)
         .filter(password_tokens::used_at.is_null())
@@ -311,7 +311,7 @@ pub fn use_token(
 /// Uses up every open link of an account (one was just used, or the account changed).
 pub fn use_all_tokens_of(
     conn: &mut DbConnection,
-    user: i64,
+    user: UserId,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(

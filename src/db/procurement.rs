@@ -2,7 +2,7 @@
 
 use super::schema::{award_lines, award_members, lot_procedure};
 use super::DbConnection;
-use crate::domain::ids::{LotId, QuoteId};
+use crate::domain::ids::{LotId, QuoteId, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -10,9 +10,9 @@ use diesel::prelude::*;
 #[diesel(table_name = lot_procedure)]
 pub struct Procedure {
     pub lot_id: LotId,
-    pub opening_requested_by: Option<i64>,
+    pub opening_requested_by: Option<UserId>,
     pub opening_requested_at: Option<NaiveDateTime>,
-    pub opened_by: Option<i64>,
+    pub opened_by: Option<UserId>,
     pub opened_at: Option<NaiveDateTime>,
     pub awarded_quote_id: Option<QuoteId>,
     pub awarded_by: Option<i64>,
@@ -25,7 +25,7 @@ pub struct Procedure {
 
 impl Procedure {
     /// Who asked for the opening, while the quotes are not yet open.
-    pub fn opening_requested(&self) -> Option<i64> {
+    pub fn opening_requested(&self) -> Option<UserId> {
         self.opening_requested_by
             .filter(|_| self.opened_by.is_none())
     }
@@ -72,7 +72,7 @@ pub fn find_procedure(conn: &mut DbConnection, lot: LotId) -> QueryResult<Option
 pub fn request_opening(
     conn: &mut DbConnection,
     lot: LotId,
-    by: i64,
+    by: UserId,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     procedure(conn, lot)?;
@@ -91,7 +91,7 @@ pub fn request_opening(
 pub fn confirm_opening(
     conn: &mut DbConnection,
     lot: LotId,
-    by: i64,
+    by: UserId,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
@@ -112,7 +112,7 @@ pub fn record_award(
     conn: &mut DbConnection,
     lot: LotId,
     quote: QuoteId,
-    by: i64,
+    by: UserId,
     justification: &str,
     now: NaiveDateTime,
     standstill_ends_at: NaiveDateTime,

@@ -2,7 +2,7 @@
 
 use super::schema::{quote_tiers, quotes, suppliers};
 use super::{typed, typed_one, Corrupt, DbConnection, Error, RowReader};
-use crate::domain::ids::{LotId, QuoteId, SupplierId};
+use crate::domain::ids::{LotId, QuoteId, SupplierId, UserId};
 use crate::domain::pricing::{PricingMode, Tier};
 use crate::domain::quote::QuoteInput;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -23,7 +23,7 @@ struct RawQuote {
     comment: String,
     receipt_number: String,
     digest: String,
-    submitted_by: i64,
+    submitted_by: UserId,
     submitted_at: NaiveDateTime,
 }
 
@@ -41,7 +41,7 @@ pub struct QuoteRow {
     pub comment: String,
     pub receipt_number: String,
     pub digest: String,
-    pub submitted_by: i64,
+    pub submitted_by: UserId,
     pub submitted_at: NaiveDateTime,
 }
 
@@ -85,7 +85,7 @@ pub struct NewQuote<'a> {
     pub input: &'a QuoteInput,
     pub receipt_number: &'a str,
     pub digest: &'a str,
-    pub submitted_by: i64,
+    pub submitted_by: UserId,
     pub now: NaiveDateTime,
 }
 

@@ -5,7 +5,7 @@ use super::schema::{sessions, users};
 use super::time::DbTime;
 use super::{typed_one, Corrupt, DbConnection, Error, Prepared, RowReader};
 use crate::domain::account::{Language, Role};
-use crate::domain::ids::{MemberId, SupplierId};
+use crate::domain::ids::{MemberId, SupplierId, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -14,7 +14,7 @@ use diesel::prelude::*;
 /// hash, none of the account's bookkeeping times).
 #[derive(Debug, Clone)]
 pub struct SessionAccount {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub name: String,
     pub role: Role,
@@ -28,7 +28,7 @@ pub struct SessionAccount {
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub(super) struct SessionAccountRow {
-    id: i64,
+    id: UserId,
     email: String,
     name: String,
     role: String,
@@ -57,7 +57,12 @@ impl TryFrom<SessionAccountRow> for SessionAccount {
     }
 }
 
-pub fn insert(conn: &mut DbConnection, id: &str, user: i64, now: NaiveDateTime) -> QueryResult<()> {
+pub fn insert(
+    conn: &mut DbConnection,
+    id: &str,
+    user: UserId,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::insert_into(sessions::table)
         .values((
             sessions::id.eq(id),
@@ -119,7 +124,7 @@ pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
 }
 
 /// Ends every session of an account.
-pub fn delete_all_of(conn: &mut DbConnection, user: i64) -> QueryResult<usize> {
+pub fn delete_all_of(conn: &mut DbConnection, user: UserId) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user))).execute(conn)
 }
 

@@ -3,7 +3,7 @@
 use super::schema::users;
 use super::{typed, typed_one, Corrupt, DbConnection, Error, RowReader};
 use crate::domain::account::{Language, Role};
-use crate::domain::ids::{LotId, MemberId, SupplierId};
+use crate::domain::ids::{LotId, MemberId, SupplierId, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -11,7 +11,7 @@ use diesel::prelude::*;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub(crate) struct UserRow {
-    id: i64,
+    id: UserId,
     email: String,
     name: String,
     password_hash: String,
@@ -28,7 +28,7 @@ pub(crate) struct UserRow {
 /// An account with its role and language read into the domain's types.
 #[derive(Debug, Clone)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub name: String,
     pub password_hash: String,
@@ -92,7 +92,7 @@ pub struct UserChanges<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<User>, Error> {
+pub fn find(conn: &mut DbConnection, id: UserId) -> Result<Option<User>, Error> {
     typed_one(
         users::table
             .find(id)
@@ -151,7 +151,7 @@ pub fn active_of(
     typed(query.load(conn)?)
 }
 
-pub fn insert(conn: &mut DbConnection, user: &NewUser<'_>) -> QueryResult<i64> {
+pub fn insert(conn: &mut DbConnection, user: &NewUser<'_>) -> QueryResult<UserId> {
     crate::insert_returning_id!(
         conn,
         diesel::insert_into(users::table).values((user, users::joined_at.eq(user.created_at))),
@@ -160,25 +160,29 @@ pub fn insert(conn: &mut DbConnection, user: &NewUser<'_>) -> QueryResult<i64> {
 }
 
 /// Marks the account as having joined its (new) organisation now.
-pub fn set_joined(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn set_joined(conn: &mut DbConnection, id: UserId, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
         .set(users::joined_at.eq(now))
         .execute(conn)
 }
 
-pub fn update(conn: &mut DbConnection, id: i64, changes: &UserChanges<'_>) -> QueryResult<usize> {
+pub fn update(
+    conn: &mut DbConnection,
+    id: UserId,
+    changes: &UserChanges<'_>,
+) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
         .set(changes)
         .execute(conn)
 }
 
-pub fn set_language(conn: &mut DbConnection, id: i64, language: Language) -> QueryResult<usize> {
+pub fn set_language(conn: &mut DbConnection, id: UserId, language: Language) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
         .set(users::language.eq(language.as_str()))
         .execute(conn)
 }
 
-pub fn set_password(conn: &mut DbConnection, id: i64, hash: &str) -> QueryResult<usize> {
+pub fn set_password(conn: &mut DbConnection, id: UserId, hash: &str) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
         .set(users::password_hash.eq(hash))
         .execute(conn)
@@ -217,16 +221,16 @@ pub fn buyers_by_lines(
 /// A request to give an account the staff role, waiting for a second staff member.
 #[derive(Debug, Clone, Queryable)]
 pub struct StaffGrant {
-    pub user_id: i64,
-    pub requested_by: i64,
+    pub user_id: UserId,
+    pub requested_by: UserId,
     pub requested_at: NaiveDateTime,
 }
 
 /// Asks for the staff role for an account (replacing an earlier request).
 pub fn request_staff(
     conn: &mut DbConnection,
-    user: i64,
-    by: i64,
+    user: UserId,
+    by: UserId,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     use super::schema::staff_grants;
@@ -242,7 +246,7 @@ pub fn request_staff(
 }
 
 /// Removes the request; answers whether there was one.
-pub fn withdraw_staff(conn: &mut DbConnection, user: i64) -> QueryResult<bool> {
+pub fn withdraw_staff(conn: &mut DbConnection, user: UserId) -> QueryResult<bool> {
     use super::schema::staff_grants;
     diesel::delete(staff_grants::table.find(user))
         .execute(conn)
@@ -262,7 +266,7 @@ pub fn staff_grants(conn: &mut DbConnection) -> QueryResult<Vec<StaffGrant>> {
         .load(conn)
 }
 
-pub fn staff_grant(conn: &mut DbConnection, user: i64) -> QueryResult<Option<StaffGrant>> {
+pub fn staff_grant(conn: &mut DbConnection, user: UserId) -> QueryResult<Option<StaffGrant>> {
     use super::schema::staff_grants;
     staff_grants::table
         .find(user)
@@ -276,7 +280,7 @@ pub fn staff_grant(conn: &mut DbConnection, user: i64) -> QueryResult<Option<Sta
 }
 
 /// Whether the account administers its member.
-pub fn is_member_admin(conn: &mut DbConnection, user: i64) -> QueryResult<bool> {
+pub fn is_member_admin(conn: &mut DbConnection, user: UserId) -> QueryResult<bool> {
     use super::schema::member_admins;
     member_admins::table
         .find(user)
@@ -288,9 +292,9 @@ pub fn is_member_admin(conn: &mut DbConnection, user: i64) -> QueryResult<bool> 
 /// Makes the account an administrator of its member, or no longer one.
 pub fn set_member_admin(
     conn: &mut DbConnection,
-    user: i64,
+    user: UserId,
     admin: bool,
-    by: i64,
+    by: UserId,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     use super::schema::member_admins;
@@ -308,7 +312,7 @@ pub fn set_member_admin(
 }
 
 /// The administrators among the given accounts.
-pub fn member_admins_among(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
+pub fn member_admins_among(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<UserId>> {
     use super::schema::member_admins;
     member_admins::table
         .filter(member_admins::user_id.eq_any(ids))
@@ -318,7 +322,7 @@ pub fn member_admins_among(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<
 
 pub fn set_active(
     conn: &mut DbConnection,
-    id: i64,
+    id: UserId,
     active: bool,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {

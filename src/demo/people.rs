@@ -6,7 +6,7 @@ use super::{slug, DemoAccount, DemoError};
 use crate::app::Actor;
 use crate::db::{orgs, users, DbConnection};
 use crate::domain::account::{Language, Role};
-use crate::domain::ids::{MemberId, SiteId, SupplierId};
+use crate::domain::ids::{MemberId, SiteId, SupplierId, UserId};
 use chrono::{DateTime, Duration, Utc};
 
 /// A member of the demo with its first buyer and its delivery sites.
@@ -47,7 +47,7 @@ pub fn create(
                         member_id: Option<MemberId>,
                         supplier_id: Option<SupplierId>,
                         organisation: &str|
-     -> Result<i64, DemoError> {
+     -> Result<UserId, DemoError> {
         let id = users::insert(
             conn,
             &users::NewUser {
@@ -141,7 +141,7 @@ pub fn create(
         )?;
         suppliers.push((supplier, user));
     }
-    let find = |conn: &mut DbConnection, id: i64| -> Result<Actor, DemoError> {
+    let find = |conn: &mut DbConnection, id: UserId| -> Result<Actor, DemoError> {
         users::find(conn, id)?
             .map(|u| Actor::from_account(&u))
             .ok_or_else(|| DemoError::Procurement(format!("account {id} missing")))

@@ -61,6 +61,8 @@ ids! {
     QuoteId;
     /// A supplier company.
     SupplierId;
+    /// A person's account: staff, a member's buyer or a supplier's user.
+    UserId;
 }
 
 /// Something stored, by its id and the name people know it by: a supplier in a list of

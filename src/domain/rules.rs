@@ -3,6 +3,7 @@
 
 use super::account::Role;
 use super::lot::LotStatus;
+use crate::domain::ids::UserId;
 use chrono::{DateTime, Utc};
 
 /// What the rules need to know about a lot: its stored status and deadlines. Rules that
@@ -21,7 +22,7 @@ pub enum OpeningStep {
     /// Nobody has asked yet: this person asks.
     Request,
     /// Somebody else has asked: this person confirms and the quotes open.
-    Confirm { requested_by: i64 },
+    Confirm { requested_by: UserId },
 }
 
 /// Why the opening cannot go on now.
@@ -80,8 +81,8 @@ impl LotState {
     /// asked for the opening, while the quotes are not yet open.
     pub fn opening_step(
         &self,
-        requested_by: Option<i64>,
-        staff: i64,
+        requested_by: Option<UserId>,
+        staff: UserId,
         now: DateTime<Utc>,
     ) -> Result<OpeningStep, OpeningRefusal> {
         if self.status_at(now) != LotStatus::Closed || now < self.quote_deadline {
@@ -189,20 +190,28 @@ mod tests {
     #[test]
     fn the_opening_needs_two_different_people_after_the_quote_deadline() {
         let (mut lot, now) = state(LotStatus::Closed);
-        assert_eq!(lot.opening_step(None, 1, now), Err(OpeningRefusal::NotNow));
-        let after = lot.quote_deadline;
-        assert_eq!(lot.opening_step(None, 1, after), Ok(OpeningStep::Request));
         assert_eq!(
-            lot.opening_step(Some(1), 1, after),
+            lot.opening_step(None, UserId(1), now),
+            Err(OpeningRefusal::NotNow)
+        );
+        let after = lot.quote_deadline;
+        assert_eq!(
+            lot.opening_step(None, UserId(1), after),
+            Ok(OpeningStep::Request)
+        );
+        assert_eq!(
+            lot.opening_step(Some(UserId(1)), UserId(1), after),
             Err(OpeningRefusal::WaitingForSecondPerson)
         );
         assert_eq!(
-            lot.opening_step(Some(1), 2, after),
-            Ok(OpeningStep::Confirm { requested_by: 1 })
+            lot.opening_step(Some(UserId(1)), UserId(2), after),
+            Ok(OpeningStep::Confirm {
+                requested_by: UserId(1)
+            })
         );
         lot.status = LotStatus::Evaluated;
         assert_eq!(
-            lot.opening_step(Some(1), 2, after),
+            lot.opening_step(Some(UserId(1)), UserId(2), after),
             Err(OpeningRefusal::NotNow)
         );
     }
@@ -212,7 +221,10 @@ mod tests {
         let (mut lot, now) = state(LotStatus::Open);
         lot.demand_deadline = now - Duration::days(2);
         lot.quote_deadline = now - Duration::days(1);
-        assert_eq!(lot.opening_step(None, 7, now), Ok(OpeningStep::Request));
+        assert_eq!(
+            lot.opening_step(None, UserId(7), now),
+            Ok(OpeningStep::Request)
+        );
     }
 
     #[test]

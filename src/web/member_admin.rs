@@ -7,7 +7,7 @@ use super::{redirect, render, AppState, NoticeQuery, Page};
 use crate::app::account_admin::{self, AccountError, AccountForm, Saved};
 use crate::app::member_admin::{self, MemberAdminError};
 use crate::app::organisations::{self, OrgError, SiteForm};
-use crate::domain::ids::SiteId;
+use crate::domain::ids::{SiteId, UserId};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -22,7 +22,7 @@ struct SiteLine {
 }
 
 struct BuyerLine {
-    id: i64,
+    id: UserId,
     name: String,
     email: String,
     active: bool,
@@ -228,7 +228,7 @@ pub struct ActiveFields {
 pub async fn set_active(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<UserId>,
     Form(fields): Form<ActiveFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
@@ -263,7 +263,7 @@ pub struct AdminFields {
 pub async fn set_admin(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<UserId>,
     Form(fields): Form<AdminFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();

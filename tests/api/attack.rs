@@ -583,7 +583,7 @@ async fn one_staff_member_alone_cannot_read_sealed_prices_or_open_quotes() {
         .await;
     assert_eq!(second.status, 303, "{}", second.body);
     let account_page = second.location.expect("account page");
-    let id: i64 = account_page
+    let id: sammelkauf::domain::ids::UserId = account_page
         .trim_start_matches("/admin/users/")
         .split('?')
         .next()

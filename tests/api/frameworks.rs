@@ -45,7 +45,14 @@ pub async fn confirmed_framework_listed(app: &TestApp, list_price: Option<&str>)
             term_months: 12,
             max_quantity: 400,
         });
-        let lot = lots::insert(&mut conn, &terms, &[f.supplier], 1, now).expect("lot");
+        let lot = lots::insert(
+            &mut conn,
+            &terms,
+            &[f.supplier],
+            sammelkauf::domain::ids::UserId(1),
+            now,
+        )
+        .expect("lot");
         lots::transition(&mut conn, lot, LotStatus::Draft, LotStatus::Open, now).expect("open");
         lot
     };

@@ -172,7 +172,7 @@ pub fn add_user(
     role: Role,
     member: Option<sammelkauf::domain::ids::MemberId>,
     supplier: Option<sammelkauf::domain::ids::SupplierId>,
-) -> i64 {
+) -> sammelkauf::domain::ids::UserId {
     let mut conn = pool.get().expect("conn");
     // Before the test clock's start: the account belonged to its organisation all along.
     let now = Utc
@@ -546,7 +546,7 @@ pub fn store_line(
         sammelkauf::domain::ids::MemberId,
         sammelkauf::domain::ids::SiteId,
     ),
-    placed_by: i64,
+    placed_by: sammelkauf::domain::ids::UserId,
     key: &str,
     input: &sammelkauf::domain::lot::OrderInput,
 ) -> sammelkauf::domain::ids::LineId {

@@ -80,7 +80,14 @@ async fn place(
 fn lot_titled(app: &TestApp, title: &str) -> sammelkauf::domain::ids::LotId {
     let mut conn = app.pool.get().expect("conn");
     let now = chrono::Utc::now().naive_utc();
-    let id = lots::insert(&mut conn, &lot_terms(app, title, 1), &[], 1, now).expect("lot");
+    let id = lots::insert(
+        &mut conn,
+        &lot_terms(app, title, 1),
+        &[],
+        sammelkauf::domain::ids::UserId(1),
+        now,
+    )
+    .expect("lot");
     lots::transition(&mut conn, id, LotStatus::Draft, LotStatus::Open, now).expect("open");
     id
 }

@@ -4,7 +4,7 @@
 use crate::helpers::*;
 use sammelkauf::db::{audit, orgs, users};
 
-fn user_id(app: &TestApp, email: &str) -> i64 {
+fn user_id(app: &TestApp, email: &str) -> sammelkauf::domain::ids::UserId {
     let mut conn = app.pool.get().expect("conn");
     users::list(&mut conn)
         .expect("users")

@@ -228,9 +228,14 @@ async fn bad_order_input_gets_a_clear_message_and_changes_nothing() {
     // A lot with packs of 5 refuses 12.
     let mut conn = app.pool.get().expect("conn");
     let now = chrono::Utc::now().naive_utc();
-    let packs =
-        sammelkauf::db::lots::insert(&mut conn, &lot_terms(&app, "Lizenzen", 5), &[], 1, now)
-            .expect("lot");
+    let packs = sammelkauf::db::lots::insert(
+        &mut conn,
+        &lot_terms(&app, "Lizenzen", 5),
+        &[],
+        sammelkauf::domain::ids::UserId(1),
+        now,
+    )
+    .expect("lot");
     sammelkauf::db::lots::transition(
         &mut conn,
         packs,

@@ -41,7 +41,14 @@ pub async fn ordered_lot(app: &TestApp) -> Cycle {
     terms.min_total_quantity = 100;
     terms.list_unit_price =
         Some(sammelkauf::domain::money::UnitPrice::parse("120").expect("price"));
-    let lot = lots::insert(&mut conn, &terms, &suppliers, 1, now).expect("lot");
+    let lot = lots::insert(
+        &mut conn,
+        &terms,
+        &suppliers,
+        sammelkauf::domain::ids::UserId(1),
+        now,
+    )
+    .expect("lot");
     lots::transition(&mut conn, lot, LotStatus::Draft, LotStatus::Open, now).expect("open");
     drop(conn);
     let orders = [

@@ -42,7 +42,14 @@ fn lot_in(app: &TestApp, f: &Fixture, case: Case) -> sammelkauf::domain::ids::Lo
         terms.quote_deadline = now - chrono::Duration::days(1);
     }
     let mut conn = app.pool.get().expect("conn");
-    let lot = lots::insert(&mut conn, &terms, &[f.supplier], 1, now.naive_utc()).expect("lot");
+    let lot = lots::insert(
+        &mut conn,
+        &terms,
+        &[f.supplier],
+        sammelkauf::domain::ids::UserId(1),
+        now.naive_utc(),
+    )
+    .expect("lot");
     lots::transition(
         &mut conn,
         lot,

@@ -6,7 +6,7 @@ use super::*;
 use crate::db::award::{LineResult, MemberResult, ResultLine};
 use crate::db::lots::Lot;
 use crate::domain::framework::{Credit, Priced};
-use crate::domain::ids::{CallOffId, LineId, LotId, MemberId, SupplierId};
+use crate::domain::ids::{CallOffId, LineId, LotId, MemberId, SupplierId, UserId};
 use crate::domain::lot::{Category, LotStatus};
 use crate::domain::money::{Money, UnitPrice, VatRate};
 use crate::domain::pricing::{IneligibleReason, LinePrice, LineStatus};
@@ -38,7 +38,7 @@ fn lot() -> Lot {
         quote_deadline: at(27, 11),
         standstill_days: 10,
         status: LotStatus::Open,
-        created_by: 1,
+        created_by: UserId(1),
         created_at: at(1, 8),
         updated_at: at(1, 8),
     }
@@ -108,7 +108,7 @@ fn credit(name: &str) -> MemberCredit {
 
 fn account() -> users::User {
     users::User {
-        id: 21,
+        id: UserId(21),
         email: "vertrieb2@bechtle.example".into(),
         name: "Kim Schulze".into(),
         password_hash: String::new(),
@@ -131,7 +131,7 @@ fn check(name: &str, lot: Option<LotId>, email: &impl Email) {
     };
     for language in Language::ALL {
         let recipient = Recipient {
-            id: 7,
+            id: UserId(7),
             email: "einkauf@lemgo.example",
             language,
         };

@@ -33,7 +33,7 @@ use super::{Content, Envelope, Link, MailContext, QueueError};
 use crate::db::outbox::{self, NewEmail};
 use crate::db::{users, DbConnection};
 use crate::domain::account::Language;
-use crate::domain::ids::LotId;
+use crate::domain::ids::{LotId, UserId};
 use crate::i18n::Tr;
 use chrono::NaiveDateTime;
 
@@ -42,7 +42,7 @@ type DbResult<T> = Result<T, QueueError>;
 /// Who gets a notice.
 #[derive(Debug, Clone, Copy)]
 pub struct Recipient<'a> {
-    pub id: i64,
+    pub id: UserId,
     pub email: &'a str,
     pub language: Language,
 }

@@ -2,7 +2,7 @@
 
 use crate::app::organisations::{self, OrgError, OrgForm, SiteForm};
 use crate::domain::account::Role;
-use crate::domain::ids::{MemberId, SiteId, SupplierId};
+use crate::domain::ids::{MemberId, SiteId, SupplierId, UserId};
 use crate::web::error::AppError;
 use crate::web::session::{CurrentUser, Form};
 use crate::web::{ok, redirect, unprocessable, AppState, NoticeQuery, Page};
@@ -138,7 +138,7 @@ struct MemberPage {
 
 /// One of the member's buyers, linked to their account.
 struct BuyerLine {
-    id: i64,
+    id: UserId,
     name: String,
     email: String,
 }

@@ -3,6 +3,7 @@
 
 use crate::app::account_admin::{self, AccountError, AccountForm, Overview, Saved};
 use crate::domain::account::Role;
+use crate::domain::ids::UserId;
 use crate::web::error::AppError;
 use crate::web::session::{CurrentUser, Form};
 use crate::web::{ok, redirect, unprocessable, AppState, Choice, NoticeQuery, Page};
@@ -40,7 +41,7 @@ impl UserFields {
 }
 
 pub struct UserRow {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub name: String,
     pub role: String,
@@ -62,7 +63,7 @@ struct UsersPage {
     page: Page,
     rows: Vec<UserRow>,
     form: UserFields,
-    editing: Option<i64>,
+    editing: Option<UserId>,
     pending: Option<PendingGrant>,
     /// Editing a buyer: whether it administers its member.
     member_admin: Option<bool>,
@@ -75,7 +76,7 @@ async fn users_page(
     state: &AppState,
     user: &CurrentUser,
     form: UserFields,
-    editing: Option<i64>,
+    editing: Option<UserId>,
     errors: Vec<&'static str>,
     notice: Option<String>,
 ) -> Result<UsersPage, AppError> {
@@ -193,7 +194,7 @@ pub async fn list(
 pub async fn show(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<UserId>,
     query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
@@ -233,7 +234,7 @@ pub async fn create(
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<UserId>,
     Form(fields): Form<UserFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
@@ -247,7 +248,7 @@ pub async fn update(
 async fn answer(
     state: &AppState,
     user: &CurrentUser,
-    id: Option<i64>,
+    id: Option<UserId>,
     fields: UserFields,
     saved: Result<Saved, AccountError>,
 ) -> Result<HttpResponse, AppError> {
@@ -272,7 +273,7 @@ pub struct Empty {}
 pub async fn confirm_staff(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<UserId>,
     Form(_): Form<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
