@@ -1,6 +1,7 @@
 //! Typed ids: each stored thing's id is a type of its own, so a member's id can never be
 //! passed where a lot's belongs. They are plain integers in the database, in URLs and in
-//! forms; `db::ids` teaches diesel to store and read them.
+//! forms; `db::ids` teaches diesel to store and read them. The default id is 0, which no
+//! stored row has: a form that names no site, say, asks for site 0 and finds none.
 
 use std::fmt;
 use std::str::FromStr;
