@@ -142,7 +142,7 @@ impl<P> KeptPages<P> {
         let id = kept.next_reading;
         let (done, _) = watch::channel(());
         let reading = Reading {
-            token: token.clone(),
+            token: *token,
             id,
             done,
         };
@@ -179,7 +179,7 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    fn turn(pages: &Arc<KeptPages<()>>, key: &PageKey, version: i64) -> Turn<()> {
+    fn turn(pages: &Arc<KeptPages<()>>, key: &PageKey, version: u64) -> Turn<()> {
         KeptPages::turn(pages, key, &Token::at_version(version))
     }
 

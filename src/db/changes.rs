@@ -13,29 +13,23 @@ use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-/// What the database had committed at one moment, as one [`Watch`] read it. Tokens of one
-/// watch are ordered: each token that differs from the one before is a later generation, so
-/// of two tokens the later one also holds everything the earlier one does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Token {
-    generation: u64,
-    committed: Committed,
-}
+/// What the database had committed at one moment, as one [`Watch`] read it: the watch
+/// counts each value it reads that differs from the one before, so tokens of one watch are
+/// ordered, and of two tokens the later one also holds everything the earlier one does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token(u64);
 
 impl Token {
-    /// A token as if read from SQLite at `version`, for tests of what keeps pages by token.
+    /// The token of the watch's `generation`th value, for tests of what keeps pages by token.
     #[cfg(test)]
-    pub(crate) fn at_version(version: i64) -> Token {
-        Token {
-            generation: version.unsigned_abs(),
-            committed: Committed::Sqlite(version),
-        }
+    pub(crate) fn at_version(generation: u64) -> Token {
+        Token(generation)
     }
 
     /// Whether what was read under this token holds everything committed by `other`: it is
     /// the same token or a later one of the same watch.
     pub fn covers(&self, other: &Token) -> bool {
-        self.generation >= other.generation
+        self.0 >= other.0
     }
 }
 
@@ -110,8 +104,8 @@ impl Watch {
 /// (the query is sent after each of them came), and answers; ends once the watch is gone.
 fn answer_requests(waiting: &Weak<Waiting>, backend: &Backend) {
     let mut conn = None;
-    // Every token that differs from the one before is a generation later.
-    let (mut latest, mut generation): (Option<Token>, u64) = (None, 0);
+    // The value read last, and how many values that differed from the one before were read.
+    let (mut latest, mut generation): (Option<Committed>, u64) = (None, 0);
     loop {
         let Some(shared) = waiting.upgrade() else {
             return;
@@ -132,15 +126,11 @@ fn answer_requests(waiting: &Weak<Waiting>, backend: &Backend) {
             continue;
         }
         let token = read(&mut conn, backend).map(|committed| {
-            if latest.as_ref().is_none_or(|t| t.committed != committed) {
+            if latest.as_ref() != Some(&committed) {
                 generation += 1;
+                latest = Some(committed);
             }
-            latest
-                .insert(Token {
-                    generation,
-                    committed,
-                })
-                .clone()
+            Token(generation)
         });
         if token.is_err() {
             // Opened afresh for the next requests; what it reads first is a new generation

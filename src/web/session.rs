@@ -175,7 +175,7 @@ impl Visitor {
             }
         }
         let lookup = move |conn: &mut DbConnection, now, limits, secret: &str| {
-            let (key, token) = (key.clone(), token.clone());
+            let key = key.clone();
             lot_page::session_page(conn, now, limits, secret, key, token)
         };
         let kept = state.kept_pages.clone();
