@@ -450,16 +450,12 @@ pub fn invited_suppliers(
     conn: &mut DbConnection,
     lot: LotId,
 ) -> QueryResult<Vec<Named<SupplierId>>> {
-    let rows: Vec<(SupplierId, String)> = lot_invitations::table
+    lot_invitations::table
         .inner_join(suppliers::table)
         .filter(lot_invitations::lot_id.eq(lot))
         .order(suppliers::name.asc())
         .select((suppliers::id, suppliers::name))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name)| Named { id, name })
-        .collect())
+        .load(conn)
 }
 
 pub fn indicative_tiers(conn: &mut DbConnection, lot: LotId) -> Result<Vec<IndicativeTier>, Error> {

@@ -67,8 +67,8 @@ ids! {
 }
 
 /// Something stored, by its id and the name people know it by: a supplier in a list of
-/// invitations, a lot in a list of lots.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// invitations, a lot in a list of lots. Read from a query's (id, name) columns directly.
+#[derive(Debug, Clone, PartialEq, Eq, diesel::Queryable)]
 pub struct Named<I> {
     pub id: I,
     pub name: String,
