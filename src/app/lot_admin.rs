@@ -50,10 +50,7 @@ pub fn suppliers(
     actor.require(Role::Staff)?;
     Ok(orgs::list_suppliers(conn)?
         .into_iter()
-        .map(|s| Named {
-            id: s.id,
-            name: s.name,
-        })
+        .map(Named::from)
         .collect())
 }
 

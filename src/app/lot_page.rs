@@ -214,10 +214,7 @@ pub fn page_from(
             orgs::list_suppliers(conn)?
                 .into_iter()
                 .filter(|s| !invited.iter().any(|i| i.id == s.id))
-                .map(|s| Named {
-                    id: s.id,
-                    name: s.name,
-                })
+                .map(Named::from)
                 .collect()
         } else {
             Vec::new()

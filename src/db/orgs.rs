@@ -2,7 +2,7 @@
 
 use super::schema::{delivery_sites, members, suppliers};
 use super::{DbConnection, Prepared};
-use crate::domain::ids::{MemberId, SiteId, SupplierId};
+use crate::domain::ids::{MemberId, Named, SiteId, SupplierId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -37,6 +37,15 @@ pub struct Supplier {
     pub contact_email: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl From<Supplier> for Named<SupplierId> {
+    fn from(supplier: Supplier) -> Self {
+        Named {
+            id: supplier.id,
+            name: supplier.name,
+        }
+    }
 }
 
 pub fn list_members(conn: &mut DbConnection) -> QueryResult<Vec<Member>> {
